@@ -1,0 +1,24 @@
+// upres: makes pictures bigger and better. The subcommands live in their own files; this one
+// only parses and dispatches.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+
+#include "cli/info_command.h"
+#include "cli/upscale_command.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"upres: AI image upscaling (the Extras tab as a fast standalone program)"};
+  app.require_subcommand(1);
+  upres::cli::UpscaleCommand upscale(app);
+  upres::cli::InfoCommand info(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    int code = app.exit(error);
+    return code == 0 ? 0 : 2;  // usage errors exit 2, as for other bad input
+  }
+  if (upscale.is_chosen()) return upscale.run();
+  if (info.is_chosen()) return info.run();
+  return 2;
+}

@@ -1,0 +1,120 @@
+#include "cli/upscale_command.h"
+
+#include <csignal>
+#include <cstdio>
+
+#include "cli/progress_display.h"
+#include "pipeline/batch_run.h"
+#include "pipeline/extras_options.h"
+#include "pipeline/upscaler_registry.h"
+
+namespace upres::cli {
+namespace {
+
+pipeline::Progress* g_interruptible = nullptr;
+
+void on_interrupt(int) {
+  if (g_interruptible) g_interruptible->cancel();  // lock-free atomic store: signal-safe
+}
+
+// "--to 1920x1080" -> (1920, 1080).
+Status parse_box(const std::string& text, pipeline::ExtrasRequest& request) {
+  int width = 0, height = 0;
+  char x = 0, extra = 0;
+  if (std::sscanf(text.c_str(), "%d%c%d%c", &width, &x, &height, &extra) != 3 || (x != 'x' && x != 'X'))
+    return invalid_argument("--to: expected WIDTHxHEIGHT, e.g. 1920x1080, got \"" + text + "\"");
+  using pipeline::set_extras_option, pipeline::find_extras_option;
+  request.resize_mode = pipeline::ResizeMode::kScaleTo;
+  UPRES_RETURN_IF_ERROR(set_extras_option(request, *find_extras_option("upscaling_resize_w"), double(width)));
+  return set_extras_option(request, *find_extras_option("upscaling_resize_h"), double(height));
+}
+
+}  // namespace
+
+UpscaleCommand::UpscaleCommand(CLI::App& app) {
+  command_ = app.add_subcommand("upscale", "Upscale images (files, folders, globs)");
+  command_->add_option("inputs", inputs_, "image files, folders or globs")->required();
+  for (const pipeline::ExtrasOption& option : pipeline::extras_options()) {
+    if (option.cli_flag.empty()) continue;
+    const std::string flag(option.cli_flag), name(option.json_name), help(option.help);
+    switch (option.kind) {
+      case pipeline::OptionKind::kBool:
+        command_->add_flag(flag, crop_, help);
+        break;
+      case pipeline::OptionKind::kUpscalerName:
+        command_->add_option(flag, texts_[name], help)->default_str(std::string(option.cli_default_text));
+        break;
+      default:
+        command_->add_option(flag, numbers_[name], help)->default_str(std::to_string(option.cli_default));
+        break;
+    }
+  }
+  command_->add_option("--to", to_, "scale to WIDTHxHEIGHT (covers the box; with --crop, cut to it)");
+  command_->add_option("-o,--output", output_dir_, "output folder")->capture_default_str();
+  command_->add_option("--format", format_, "png, jpg, webp or tiff")->capture_default_str();
+  command_->add_option("--quality", quality_, "JPEG/WebP quality 1-100")->capture_default_str();
+  command_->add_flag("--lossless", lossless_, "lossless WebP");
+  command_->add_flag("-r,--recursive", recursive_, "include sub-folders of folder inputs");
+  command_->add_flag("--skip-existing", skip_existing_, "skip batch items whose result exists (resume)");
+  command_->add_option("--max-pixels", max_pixels_, "refuse inputs with more decoded pixels than this");
+}
+
+int UpscaleCommand::run() {
+  pipeline::ExtrasRequest request = pipeline::default_cli_request();
+  Status status;
+  // Only options given on the command line override the defaults.
+  for (const pipeline::ExtrasOption& option : pipeline::extras_options()) {
+    const std::string name(option.json_name);
+    const CLI::Option* flag = option.cli_flag.empty() ? nullptr : command_->get_option(std::string(option.cli_flag));
+    if (!status.is_ok() || !flag || flag->count() == 0) continue;
+    if (option.kind == pipeline::OptionKind::kBool) status = set_extras_option(request, option, crop_);
+    else if (option.kind == pipeline::OptionKind::kUpscalerName) status = set_extras_option(request, option, texts_[name]);
+    else status = set_extras_option(request, option, numbers_[name]);
+  }
+  if (status.is_ok() && !to_.empty()) status = parse_box(to_, request);
+  if (status.is_ok() && request.resize_mode == pipeline::ResizeMode::kScaleBy && crop_)
+    status = invalid_argument("--crop needs --to WIDTHxHEIGHT");
+  image::EncodeOptions encode{image::ImageFormat::kPng, quality_, lossless_};
+  if (status.is_ok()) {
+    auto format = image::parse_image_format(format_);
+    if (format.is_ok()) encode.format = format.value();
+    else status = format.status();
+  }
+  if (status.is_ok() && (quality_ < 1 || quality_ > 100))
+    status = invalid_argument("--quality: " + std::to_string(quality_) + " is out of range [1, 100]");
+  if (status.is_ok()) status = request.validate();
+  auto registry = pipeline::UpscalerRegistry::with_classical_upscalers();
+  for (const std::string& name : {request.upscaler_1, request.upscaler_2})
+    if (status.is_ok()) status = registry->find(name).status();
+  if (!status.is_ok()) {
+    std::fprintf(stderr, "upres: %s\n", status.to_string().c_str());
+    return 2;
+  }
+  auto output = pipeline::OutputFolder::open(output_dir_, encode);
+  if (!output.is_ok()) {
+    std::fprintf(stderr, "upres: %s\n", output.status().to_string().c_str());
+    return 1;
+  }
+
+  ProgressDisplay display(stderr);
+  pipeline::Progress progress([&](const pipeline::ProgressEvent& e) { display.on_progress(e); });
+  g_interruptible = &progress;
+  std::signal(SIGINT, on_interrupt);
+  std::signal(SIGTERM, on_interrupt);
+  pipeline::BatchOptions options;
+  options.skip_existing = skip_existing_;
+  if (max_pixels_ > 0) options.limits.max_pixels = max_pixels_;
+  pipeline::BatchListener listener{
+      [&](size_t i, size_t n, const auto& path) { display.on_item_start(i, n, path); },
+      [&](size_t i, size_t n, const auto& outcome) { display.on_item_done(i, n, outcome); }};
+  pipeline::InputList inputs = pipeline::expand_inputs(inputs_, recursive_);
+  pipeline::BatchReport report =
+      pipeline::run_batch(inputs, request, *registry, output.value(), options, progress, listener);
+  g_interruptible = nullptr;
+  display.print_summary(report);
+  for (const auto& outcome : report.outcomes)
+    if (!outcome.output.empty()) std::printf("%s\n", outcome.output.c_str());
+  return report.all_succeeded() ? 0 : 1;
+}
+
+}  // namespace upres::cli

@@ -1,0 +1,38 @@
+// `upres upscale INPUT... [options]`: the Extras run from the command line. The Extras options
+// come from pipeline/extras_options.h; the rest (inputs, output, format) are declared here.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace upres::cli {
+
+class UpscaleCommand {
+ public:
+  // Adds the subcommand and its flags to `app`.
+  explicit UpscaleCommand(CLI::App& app);
+
+  bool is_chosen() const { return command_->parsed(); }
+  // Runs it; returns the process exit status (0 only when every item succeeded).
+  int run();
+
+ private:
+  CLI::App* command_;
+  std::vector<std::string> inputs_;
+  std::map<std::string, double> numbers_;      // keyed by the option's JSON name
+  std::map<std::string, std::string> texts_;
+  bool crop_ = false;
+  std::string to_;
+  std::string output_dir_ = "outputs/extras-images";
+  std::string format_ = "png";
+  int quality_ = 90;
+  bool lossless_ = false;
+  bool recursive_ = false;
+  bool skip_existing_ = false;
+  long long max_pixels_ = 0;
+};
+
+}  // namespace upres::cli

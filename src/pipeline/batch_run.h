@@ -1,0 +1,47 @@
+// run_batch: one Extras request over many inputs. A broken item is reported and the batch goes
+// on; only cancellation stops it. Single-threaded: items run one after another.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <vector>
+
+#include "image/image_codec.h"
+#include "pipeline/extras_request.h"
+#include "pipeline/input_list.h"
+#include "pipeline/output_folder.h"
+#include "pipeline/progress.h"
+#include "pipeline/upscaler_registry.h"
+
+namespace upres::pipeline {
+
+struct BatchOptions {
+  bool skip_existing = false;  // skip items whose <stem>.<ext> is already in the output folder
+  image::DecodeLimits limits;
+};
+
+struct BatchOutcome {
+  std::filesystem::path input;
+  std::filesystem::path output;  // empty unless saved
+  Status status;                 // OK, or why this item failed
+  bool is_skipped = false;
+};
+
+struct BatchReport {
+  std::vector<BatchOutcome> outcomes;
+  int succeeded = 0, failed = 0, skipped = 0;
+  bool all_succeeded() const { return failed == 0; }
+};
+
+// Called before each item (outcome.input set, status OK) and after it (filled in).
+struct BatchListener {
+  std::function<void(size_t index, size_t count, const std::filesystem::path& input)> on_start;
+  std::function<void(size_t index, size_t count, const BatchOutcome& outcome)> on_done;
+};
+
+BatchReport run_batch(const InputList& inputs, const ExtrasRequest& request,
+                      UpscalerRegistry& registry, const OutputFolder& output,
+                      const BatchOptions& options, Progress& progress,
+                      const BatchListener& listener = {});
+
+}  // namespace upres::pipeline

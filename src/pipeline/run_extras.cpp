@@ -1,0 +1,103 @@
+#include "pipeline/run_extras.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "image/image_ops.h"
+#include "image/infotext.h"
+
+namespace upres::pipeline {
+namespace {
+
+int scaled_length(int length, double factor) {
+  return std::max(1, static_cast<int>(std::lround(length * factor)));
+}
+
+// Runs one upscaler on the original and applies the crop to fit, if asked.
+Result<image::Image> upscale_once(const image::Image& input, const ExtrasRequest& request,
+                                  Upscaler& upscaler, Progress& progress) {
+  const OutputSize size = compute_output_size(input.width(), input.height(), request);
+  UPRES_ASSIGN_OR_RETURN(image::Image out,
+                         upscaler.upscale(input, size.upscaled_width, size.upscaled_height, progress));
+  if (request.resize_mode == ResizeMode::kScaleTo && request.crop_to_fit) {
+    // Centred as the reference UI pastes: offset = upscaled/2 - target/2.
+    int left = out.width() / 2 - size.final_width / 2;
+    int top = out.height() / 2 - size.final_height / 2;
+    out = image::crop(out, left, top, size.final_width, size.final_height);
+  }
+  return out;
+}
+
+void set_item(image::InfotextItems& items, const std::string& key, std::string value) {
+  for (auto& [k, v] : items) {
+    if (k == key) {
+      v = std::move(value);
+      return;
+    }
+  }
+  items.emplace_back(key, std::move(value));
+}
+
+}  // namespace
+
+OutputSize compute_output_size(int width, int height, const ExtrasRequest& request) {
+  OutputSize size;
+  if (request.resize_mode == ResizeMode::kScaleBy) {
+    size.upscaled_width = scaled_length(width, request.scale);
+    size.upscaled_height = scaled_length(height, request.scale);
+    size.final_width = size.upscaled_width;
+    size.final_height = size.upscaled_height;
+    return size;
+  }
+  // Scale to: cover the box with the aspect kept. Unlike the reference UI we do not floor the
+  // size to a multiple of 8, which there leaves black bars after the crop.
+  const double factor = std::max(static_cast<double>(request.target_width) / width,
+                                 static_cast<double>(request.target_height) / height);
+  size.upscaled_width = std::max(request.target_width, scaled_length(width, factor));
+  size.upscaled_height = std::max(request.target_height, scaled_length(height, factor));
+  size.final_width = request.crop_to_fit ? request.target_width : size.upscaled_width;
+  size.final_height = request.crop_to_fit ? request.target_height : size.upscaled_height;
+  return size;
+}
+
+Result<ExtrasResult> run_extras(const image::Image& input, const ExtrasRequest& request,
+                                UpscalerRegistry& registry, Progress& progress) {
+  UPRES_RETURN_IF_ERROR(request.validate());
+  if (request.gfpgan_visibility > 0 || request.codeformer_visibility > 0)
+    return unsupported("face restoration (GFPGAN, CodeFormer) is not available in this build yet");
+  UPRES_ASSIGN_OR_RETURN(std::shared_ptr<Upscaler> upscaler_1, registry.find(request.upscaler_1));
+  UPRES_ASSIGN_OR_RETURN(std::shared_ptr<Upscaler> upscaler_2, registry.find(request.upscaler_2));
+
+  ExtrasResult result;
+  result.image = input;
+  image::InfotextItems items;
+  if (upscaler_1) {  // "None" as upscaler 1 leaves the picture as it is, as the reference UI does
+    if (request.resize_mode == ResizeMode::kScaleBy) {
+      set_item(items, "Postprocess upscale by", image::format_infotext_number(request.scale));
+    } else {
+      set_item(items, "Postprocess upscale to",
+               std::to_string(request.target_width) + "x" + std::to_string(request.target_height));
+    }
+    UPRES_ASSIGN_OR_RETURN(result.image, upscale_once(input, request, *upscaler_1, progress));
+    if (request.resize_mode == ResizeMode::kScaleTo && request.crop_to_fit)
+      set_item(items, "Postprocess crop to",
+               std::to_string(result.image.width()) + "x" + std::to_string(result.image.height()));
+    set_item(items, "Postprocess upscaler", upscaler_1->name());
+    if (upscaler_2 && request.upscaler_2_visibility > 0) {
+      UPRES_ASSIGN_OR_RETURN(image::Image second,
+                             upscale_once(input, request, *upscaler_2, progress));
+      result.image = image::blend(result.image, second,
+                                  static_cast<float>(request.upscaler_2_visibility));
+      set_item(items, "Postprocess upscaler 2", upscaler_2->name());
+    }
+  }
+  result.image.metadata = input.metadata;
+  result.infotext = image::format_infotext(items);
+  if (!result.infotext.empty()) {
+    result.image.metadata.set_text("postprocessing", result.infotext);
+    result.image.metadata.set_text("extras", result.infotext);
+  }
+  return result;
+}
+
+}  // namespace upres::pipeline
