@@ -1,0 +1,139 @@
+// Runs the real `upres` binary the way users do.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "base/file_io.h"
+#include "image/image_codec.h"
+#include "test_folder.h"
+
+namespace upres {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Run {
+  int exit_code;
+  std::string output;  // stdout and stderr together
+};
+
+Run run_upres(const std::string& arguments) {
+  std::string command = std::string(UPRES_BINARY) + " " + arguments + " 2>&1";
+  Run run{-1, ""};
+  FILE* pipe = ::popen(command.c_str(), "r");
+  char buffer[4096];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) run.output.append(buffer, n);
+  int status = ::pclose(pipe);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+void write_png(const fs::path& path, int width, int height) {
+  image::Image picture(width, height, 3);
+  for (int y = 0; y < height; ++y)
+    for (int x = 0; x < width; ++x)
+      for (int c = 0; c < 3; ++c) picture.at(x, y, c) = ((x * 31 + y * 17 + c * 90) % 256) / 255.0f;
+  ASSERT_TRUE(write_file_atomic(path, image::encode_image(picture, {}).value()).is_ok());
+}
+
+class UpscaleCommandTest : public ::testing::Test {
+ protected:
+  std::string quoted(const fs::path& path) { return "'" + path.string() + "'"; }
+  upres::testing::TestFolder dir_;
+  fs::path out_ = dir_.path() / "out";
+};
+
+TEST_F(UpscaleCommandTest, SingleImagesAreNumberedWithInfotext) {
+  write_png(dir_.path() / "in.png", 20, 10);
+  std::string args = "upscale " + quoted(dir_.path() / "in.png") + " --scale 3 --upscaler Lanczos "
+                     "--upscaler2 Nearest --visibility2 0.5 -o " + quoted(out_);
+  ASSERT_EQ(run_upres(args).exit_code, 0);
+  Run second = run_upres(args);
+  ASSERT_EQ(second.exit_code, 0) << second.output;
+  EXPECT_NE(second.output.find("00001.png"), std::string::npos);
+  auto result = image::read_image(out_ / "00000.png");
+  ASSERT_TRUE(result.is_ok());
+  EXPECT_EQ(result->width(), 60);
+  const std::string* infotext = result->metadata.find_text("postprocessing");
+  ASSERT_NE(infotext, nullptr);
+  EXPECT_EQ(*infotext, "Postprocess upscale by: 3, Postprocess upscaler: Lanczos, Postprocess upscaler 2: Nearest");
+  Run info = run_upres("info " + quoted(out_ / "00000.png"));
+  EXPECT_EQ(info.exit_code, 0);
+  EXPECT_NE(info.output.find("extras: Postprocess upscale by: 3"), std::string::npos) << info.output;
+}
+
+TEST_F(UpscaleCommandTest, BatchGoesOnPastBrokenFilesAndFailsAtTheEnd) {
+  fs::create_directories(dir_.path() / "in");
+  write_png(dir_.path() / "in" / "good1.png", 8, 8);
+  write_png(dir_.path() / "in" / "good2.png", 9, 7);
+  std::ofstream(dir_.path() / "in" / "broken.png") << "not an image";
+  Run run = run_upres("upscale " + quoted(dir_.path() / "in") + " --to 32x32 --crop -o " + quoted(out_));
+  EXPECT_EQ(run.exit_code, 1) << run.output;
+  EXPECT_NE(run.output.find("2 succeeded, 1 failed"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("broken.png"), std::string::npos);
+  auto good = image::read_image(out_ / "good2.png");
+  ASSERT_TRUE(good.is_ok());
+  EXPECT_EQ(good->width(), 32);
+  EXPECT_EQ(good->height(), 32);
+  EXPECT_EQ(*good->metadata.find_text("postprocessing"),
+            "Postprocess upscale to: 32x32, Postprocess crop to: 32x32, Postprocess upscaler: Lanczos");
+  Run resume = run_upres("upscale " + quoted(dir_.path() / "in") + " --to 32x32 --crop --skip-existing -o " + quoted(out_));
+  EXPECT_NE(resume.output.find("0 succeeded, 1 failed, 2 skipped"), std::string::npos) << resume.output;
+}
+
+TEST_F(UpscaleCommandTest, BadOptionsAreUsageErrorsNamingTheProblem) {
+  write_png(dir_.path() / "in.png", 8, 8);
+  const std::string in = quoted(dir_.path() / "in.png");
+  struct Case { std::string args, expected; } cases[] = {
+      {"--upscaler 'No Such Model'", "No Such Model"},
+      {"--scale 40", "upscaling_resize"},
+      {"--to 12by9", "--to"},
+      {"--crop", "--crop needs --to"},
+      {"--format gif", "gif"},
+      {"--visibility2 2", "extras_upscaler_2_visibility"},
+  };
+  for (const Case& c : cases) {
+    Run run = run_upres("upscale " + in + " " + c.args + " -o " + quoted(out_));
+    EXPECT_EQ(run.exit_code, 2) << c.args << "\n" << run.output;
+    EXPECT_NE(run.output.find(c.expected), std::string::npos) << c.args << "\n" << run.output;
+  }
+  EXPECT_FALSE(fs::exists(out_ / "00000.png"));
+}
+
+// Kills upres at different moments while it writes a large result: every visible file in the
+// output folder must be a whole image, and the next run clears the dead process's temporaries.
+TEST_F(UpscaleCommandTest, KilledWriteLeavesNoPartialFile) {
+  write_png(dir_.path() / "big.png", 600, 600);
+  for (int delay_ms : {150, 400, 800, 1300}) {
+    pid_t child = ::fork();
+    if (child == 0) {
+      ::execl(UPRES_BINARY, "upres", "upscale", (dir_.path() / "big.png").c_str(), "--scale", "6",
+              "--upscaler", "Nearest", "-o", out_.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ::usleep(delay_ms * 1000);
+    ::kill(child, SIGKILL);
+    ::waitpid(child, nullptr, 0);
+  }
+  ASSERT_TRUE(fs::exists(out_));
+  for (const auto& entry : fs::directory_iterator(out_)) {
+    std::string name = entry.path().filename().string();
+    if (name[0] == '.') continue;  // a dead run's temporary, never a result
+    auto decoded = image::read_image(entry.path());
+    ASSERT_TRUE(decoded.is_ok()) << name << ": " << decoded.status().to_string();
+    EXPECT_EQ(decoded->width(), 3600);
+  }
+  write_png(dir_.path() / "small.png", 4, 4);
+  ASSERT_EQ(run_upres("upscale " + quoted(dir_.path() / "small.png") + " -o " + quoted(out_)).exit_code, 0);
+  for (const auto& entry : fs::directory_iterator(out_))
+    EXPECT_NE(entry.path().filename().string()[0], '.') << "stale temporary " << entry.path();
+}
+
+}  // namespace
+}  // namespace upres
