@@ -1,0 +1,58 @@
+// NeuralUpscaler: runs an UpscaleModel as an Upscaler: tiles with blended overlaps (tile size from
+// a memory budget, halved and retried when memory runs out), repeated native-scale passes until the
+// target is covered, then a Lanczos resize to the exact size. Alpha is resized on its own;
+// grayscale runs as RGB and comes back grayscale. One upscale() at a time (it reuses its executable).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "engine/backend.h"
+#include "models/upscale_model.h"
+#include "pipeline/upscaler.h"
+
+namespace upres::pipeline {
+
+struct InferenceOptions {
+  std::string backend;                 // "cpu", "reference", ...; empty = the fastest built
+  DType precision = DType::kF32;       // kF32 or kBF16 (where the backend supports it)
+  int tile_px = 0;                     // input tile side; 0 = chosen from max_memory_bytes
+  int overlap_px = 32;                 // context each tile gets past its core, in input pixels
+  int64_t max_memory_bytes = int64_t{4} << 30;  // activation budget for choosing tile_px
+};
+
+class NeuralUpscaler : public Upscaler {
+ public:
+  NeuralUpscaler(std::string name, std::shared_ptr<const models::UpscaleModel> model,
+                 InferenceOptions options);
+
+  std::string name() const override { return name_; }
+  int native_scale() const override { return model_->scale(); }
+  Result<image::Image> upscale(const image::Image& input, int width, int height,
+                               Progress& progress) override;
+
+  // One native-scale pass over a [1, 3, h, w] fp32 tensor, tiled. Exposed for tests.
+  Result<engine::Tensor> run_pass(const engine::Tensor& rgb, Progress& progress);
+
+  // The tile side used for the last pass (after any retries).
+  int last_tile_px() const { return last_tile_px_; }
+
+ private:
+  Result<engine::Tensor> run_tiled(const engine::Tensor& rgb, int tile_px, Progress& progress);
+  Result<engine::Executable*> executable_for(int height, int width);
+  int initial_tile_px() const;
+
+  std::string name_;
+  std::shared_ptr<const models::UpscaleModel> model_;
+  InferenceOptions options_;
+  std::mutex mutex_;
+  std::unique_ptr<engine::Backend> backend_;
+  std::pair<int, int> executable_shape_{0, 0};
+  std::unique_ptr<engine::Executable> executable_;
+  int last_tile_px_ = 0;
+};
+
+}  // namespace upres::pipeline
