@@ -1,0 +1,160 @@
+// ConvPrimitive: oneDNN convolution / deconvolution with weights reordered once at create().
+#include "engine/cpu/conv_primitive.h"
+
+#include <string>
+
+namespace upres::engine::cpu {
+namespace {
+
+using dnnl::memory;
+using Tag = memory::format_tag;
+
+int64_t conv_output_size(int64_t in, int64_t kernel, int64_t stride, int64_t pad_a, int64_t pad_b,
+                         int64_t dilation) {
+  if (stride <= 0 || dilation <= 0 || kernel <= 0) return 0;
+  const int64_t span = dilation * (kernel - 1) + 1;
+  const int64_t padded = in + pad_a + pad_b;
+  return padded < span ? 0 : (padded - span) / stride + 1;
+}
+
+int64_t deconv_output_size(int64_t in, int64_t kernel, int64_t stride, int64_t pad_a, int64_t pad_b,
+                           int64_t dilation, int64_t output_padding) {
+  if (stride <= 0 || dilation <= 0 || kernel <= 0 || in <= 0) return 0;
+  return (in - 1) * stride - pad_a - pad_b + dilation * (kernel - 1) + 1 + output_padding;
+}
+
+Status check_spec(const ConvSpec& s) {
+  const std::string what = s.transposed ? "conv_transpose2d: " : "conv2d: ";
+  if (s.batch <= 0 || s.in_channels <= 0 || s.out_channels <= 0 || s.in_height <= 0 || s.in_width <= 0)
+    return invalid_argument(what + "non-positive input or channel size");
+  if (s.groups <= 0 || s.in_channels % s.groups != 0 || s.out_channels % s.groups != 0)
+    return invalid_argument(what + "channels " + std::to_string(s.in_channels) + "->" +
+                            std::to_string(s.out_channels) + " not divisible by groups " +
+                            std::to_string(s.groups));
+  if (s.pad_top < 0 || s.pad_left < 0 || s.pad_bottom < 0 || s.pad_right < 0)
+    return invalid_argument(what + "negative padding");
+  if (s.output_padding_h < 0 || s.output_padding_w < 0 ||
+      (s.transposed && (s.output_padding_h >= s.stride_h && s.output_padding_h >= s.dilation_h)))
+    return invalid_argument(what + "output padding must be smaller than stride or dilation");
+  if (s.out_height() <= 0 || s.out_width() <= 0)
+    return invalid_argument(what + "kernel larger than the padded input");
+  if (s.compute_type != memory::data_type::f32 && s.compute_type != memory::data_type::bf16)
+    return unsupported(what + "compute type must be f32 or bf16");
+  return Status::ok();
+}
+
+dnnl::primitive_attr make_attr(const ConvSpec& spec) {
+  dnnl::post_ops ops;
+  for (const ConvPostOp& op : spec.post_ops) {
+    if (op.kind == ConvPostOp::Kind::kSum) {
+      ops.append_sum(op.scale);
+    } else {
+      ops.append_eltwise(1.0f, op.algorithm, op.alpha, op.beta);
+    }
+  }
+  dnnl::primitive_attr attr;
+  attr.set_post_ops(ops);
+  return attr;
+}
+
+// oneDNN dims of the weights and the plain tag matching PyTorch's weight order.
+std::pair<memory::dims, Tag> weight_dims(const ConvSpec& s) {
+  const int64_t g = s.groups, oc = s.out_channels / g, ic = s.in_channels / g;
+  if (g == 1) return {{s.out_channels, s.in_channels, s.kernel_h, s.kernel_w}, s.transposed ? Tag::iohw : Tag::oihw};
+  return {{g, oc, ic, s.kernel_h, s.kernel_w}, s.transposed ? Tag::giohw : Tag::goihw};
+}
+
+}  // namespace
+
+int64_t ConvSpec::out_height() const {
+  return transposed ? deconv_output_size(in_height, kernel_h, stride_h, pad_top, pad_bottom, dilation_h, output_padding_h)
+                    : conv_output_size(in_height, kernel_h, stride_h, pad_top, pad_bottom, dilation_h);
+}
+
+int64_t ConvSpec::out_width() const {
+  return transposed ? deconv_output_size(in_width, kernel_w, stride_w, pad_left, pad_right, dilation_w, output_padding_w)
+                    : conv_output_size(in_width, kernel_w, stride_w, pad_left, pad_right, dilation_w);
+}
+
+double ConvSpec::flop() const {
+  const double pixels = static_cast<double>(batch) * (transposed ? in_height * in_width : out_height() * out_width());
+  const double per_pixel = static_cast<double>(transposed ? in_channels : out_channels) *
+                           (transposed ? out_channels : in_channels) / groups * kernel_h * kernel_w;
+  return 2.0 * pixels * per_pixel;
+}
+
+Result<ConvPrimitive> ConvPrimitive::create(const dnnl::engine& engine, const ConvSpec& spec,
+                                            const std::vector<float>& weights,
+                                            const std::vector<float>& bias, const ConvLayout& layout) {
+  UPRES_RETURN_IF_ERROR(check_spec(spec));
+  const std::string what = spec.transposed ? "conv_transpose2d" : "conv2d";
+  const auto [w_dims, w_tag] = weight_dims(spec);
+  size_t w_count = 1;
+  for (int64_t d : w_dims) w_count *= static_cast<size_t>(d);
+  if (weights.size() != w_count)
+    return invalid_argument(what + ": weight has " + std::to_string(weights.size()) +
+                            " values, geometry needs " + std::to_string(w_count));
+  if (spec.has_bias && bias.size() != static_cast<size_t>(spec.out_channels))
+    return invalid_argument(what + ": bias has " + std::to_string(bias.size()) + " values, expected " +
+                            std::to_string(spec.out_channels));
+
+  const auto dt = spec.compute_type;
+  const memory::desc src_any({spec.batch, spec.in_channels, spec.in_height, spec.in_width}, dt, Tag::any);
+  const memory::desc dst_any({spec.batch, spec.out_channels, spec.out_height(), spec.out_width()}, dt, Tag::any);
+  const memory::desc w_any(w_dims, dt, Tag::any);
+  const memory::desc b_md = spec.has_bias ? memory::desc({spec.out_channels}, memory::data_type::f32, Tag::x)
+                                          : memory::desc();
+  const memory::dims strides{spec.stride_h, spec.stride_w};
+  const memory::dims dilates{spec.dilation_h - 1, spec.dilation_w - 1};
+  const memory::dims pad_l{spec.pad_top, spec.pad_left};
+  // oneDNN folds ConvTranspose2d's output_padding into the right/bottom padding.
+  const memory::dims pad_r{spec.pad_bottom - spec.output_padding_h, spec.pad_right - spec.output_padding_w};
+  const memory::desc& src_md = layout.src ? *layout.src : src_any;
+  const memory::desc& dst_md = layout.dst ? *layout.dst : dst_any;
+  const dnnl::primitive_attr attr = make_attr(spec);
+
+  ConvPrimitive conv;
+  conv.spec_ = spec;
+  try {
+    if (spec.transposed) {
+      dnnl::deconvolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::deconvolution_direct,
+                                          src_md, w_any, b_md, dst_md, strides, dilates, pad_l, pad_r);
+      dnnl::deconvolution_forward::primitive_desc pd(d, attr, engine);
+      conv.primitive_desc_ = pd;
+      conv.primitive_ = dnnl::deconvolution_forward(pd);
+    } else {
+      dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+                                        src_md, w_any, b_md, dst_md, strides, dilates, pad_l, pad_r);
+      dnnl::convolution_forward::primitive_desc pd(d, attr, engine);
+      conv.primitive_desc_ = pd;
+      conv.primitive_ = dnnl::convolution_forward(pd);
+    }
+    dnnl::stream stream(engine);
+    memory plain_w({w_dims, memory::data_type::f32, w_tag}, engine, const_cast<float*>(weights.data()));
+    conv.weights_ = memory(conv.primitive_desc_.weights_desc(), engine);
+    dnnl::reorder(plain_w, conv.weights_).execute(stream, plain_w, conv.weights_);
+    if (spec.has_bias) {
+      conv.bias_ = memory(b_md, engine);
+      std::copy(bias.begin(), bias.end(), static_cast<float*>(conv.bias_.get_data_handle()));
+    }
+    stream.wait();
+  } catch (const dnnl::error& e) {
+    return unsupported(what + " " + std::to_string(spec.in_channels) + "->" + std::to_string(spec.out_channels) +
+                       " k" + std::to_string(spec.kernel_h) + "x" + std::to_string(spec.kernel_w) +
+                       ": oneDNN: " + e.what());
+  }
+  return conv;
+}
+
+memory::desc ConvPrimitive::src_desc() const { return primitive_desc_.src_desc(); }
+memory::desc ConvPrimitive::dst_desc() const { return primitive_desc_.dst_desc(); }
+const char* ConvPrimitive::implementation() const { return primitive_desc_.impl_info_str(); }
+
+void ConvPrimitive::execute(dnnl::stream& stream, const memory& src, const memory& dst) const {
+  std::unordered_map<int, memory> args{
+      {DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights_}, {DNNL_ARG_DST, dst}};
+  if (spec_.has_bias) args.emplace(DNNL_ARG_BIAS, bias_);
+  primitive_.execute(stream, args);
+}
+
+}  // namespace upres::engine::cpu

@@ -1,0 +1,80 @@
+// ConvPrimitive: one oneDNN convolution or transposed convolution with its weights reordered once
+// into the layout oneDNN picked, fused post-ops (eltwise chain, residual sum) and bias.
+// Immutable after create(); execute() may run concurrently only on distinct dst buffers and streams.
+#pragma once
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "base/result.h"
+
+namespace upres::engine::cpu {
+
+// One post-op applied to the convolution's output, in order.
+struct ConvPostOp {
+  enum class Kind { kEltwise, kSum };
+  Kind kind = Kind::kEltwise;
+  dnnl::algorithm algorithm = dnnl::algorithm::eltwise_relu;  // kEltwise only
+  float alpha = 0.0f;  // eltwise alpha (leaky relu slope, linear scale, ...)
+  float beta = 0.0f;   // eltwise beta (linear shift, ...)
+  float scale = 1.0f;  // kSum: dst = conv + scale * previous dst
+};
+
+// Geometry of a 2-D convolution on NCHW data; PyTorch's conventions (dilation 1 = dense).
+struct ConvSpec {
+  int64_t batch = 1, in_channels = 0, out_channels = 0, in_height = 0, in_width = 0;
+  int64_t kernel_h = 1, kernel_w = 1, stride_h = 1, stride_w = 1;
+  int64_t pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
+  int64_t dilation_h = 1, dilation_w = 1, groups = 1;
+  bool transposed = false;           // ConvTranspose2d
+  int64_t output_padding_h = 0, output_padding_w = 0;  // transposed only
+  bool has_bias = false;
+  std::vector<ConvPostOp> post_ops;
+  dnnl::memory::data_type compute_type = dnnl::memory::data_type::f32;  // f32 or bf16
+
+  // Output spatial size; 0 or negative when the geometry is impossible.
+  int64_t out_height() const;
+  int64_t out_width() const;
+  // Multiply-adds x 2 of one execution.
+  double flop() const;
+};
+
+// Memory layouts the caller fixes; an absent one is left to oneDNN (format_tag::any).
+struct ConvLayout {
+  std::optional<dnnl::memory::desc> src;
+  std::optional<dnnl::memory::desc> dst;
+};
+
+class ConvPrimitive {
+ public:
+  // weights: PyTorch order, fp32: Conv2d [out, in/groups, kh, kw]; ConvTranspose2d
+  // [in, out/groups, kh, kw]. bias: out_channels floats when spec.has_bias, else ignored.
+  // Requires: the weight and bias spans hold exactly that many floats (checked).
+  static Result<ConvPrimitive> create(const dnnl::engine& engine, const ConvSpec& spec,
+                                      const std::vector<float>& weights,
+                                      const std::vector<float>& bias, const ConvLayout& layout = {});
+
+  const ConvSpec& spec() const { return spec_; }
+  dnnl::memory::desc src_desc() const;
+  dnnl::memory::desc dst_desc() const;
+  // oneDNN's implementation name, e.g. "brg:avx512_core" ("ref..." means a slow fallback).
+  const char* implementation() const;
+
+  // Runs the convolution. With a kSum post-op, dst must already hold the residual.
+  // Requires: src and dst match src_desc() and dst_desc().
+  void execute(dnnl::stream& stream, const dnnl::memory& src, const dnnl::memory& dst) const;
+
+ private:
+  ConvPrimitive() = default;
+
+  ConvSpec spec_;
+  dnnl::primitive_desc_base primitive_desc_;
+  dnnl::primitive primitive_;
+  dnnl::memory weights_;
+  dnnl::memory bias_;
+};
+
+}  // namespace upres::engine::cpu

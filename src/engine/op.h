@@ -1,0 +1,124 @@
+// Per-op attribute structs and the OpAttrs variant a graph node carries. Field defaults follow
+// PyTorch's defaults so model code reads like the module it ports. Plain values, thread-compatible.
+#pragma once
+
+#include <cstdint>
+#include <variant>
+#include <vector>
+
+#include "engine/op_kind.h"
+#include "engine/tensor.h"
+
+namespace upres::engine {
+
+// A (height, width) pair that converts from one int, so `{.stride = 2}` and `{.padding = {0, 1}}`
+// both read naturally.
+struct Int2 {
+  Int2(int both = 0) : h(both), w(both) {}  // NOLINT: implicit by design
+  Int2(int height, int width) : h(height), w(width) {}
+  int h;
+  int w;
+  bool operator==(const Int2&) const = default;
+};
+
+// Activations that can stand alone or be fused as a convolution post-op.
+enum class Activation { kNone, kRelu, kLeakyRelu, kPrelu, kSigmoid, kTanh, kGelu, kSilu };
+
+// Post-ops of a convolution, applied in this order to c = conv(x) + bias:
+//   activation_after_residual == false:  y = residual_scale * act(c) + residual
+//   activation_after_residual == true:   y = act(residual_scale * c + residual)
+// `residual` is node input 1 and exists iff has_residual; it has the output's shape.
+// kPrelu takes its slope from the node's constants[2] ([Cout] or [1]).
+// oneDNN: eltwise_linear(residual_scale) then sum(1.0), with the eltwise before or after.
+struct PostOps {
+  Activation activation = Activation::kNone;
+  float activation_alpha = 0.01f;  // leaky_relu negative slope
+  bool has_residual = false;
+  float residual_scale = 1.0f;
+  bool activation_after_residual = false;
+  bool operator==(const PostOps&) const = default;
+};
+
+struct Conv2dAttrs {  // torch.nn.functional.conv2d, zero padding
+  Int2 stride = 1;
+  Int2 padding = 0;
+  Int2 dilation = 1;
+  int groups = 1;
+  PostOps post;
+};
+
+struct ConvTranspose2dAttrs {  // torch.nn.functional.conv_transpose2d
+  Int2 stride = 1;
+  Int2 padding = 0;
+  Int2 output_padding = 0;
+  Int2 dilation = 1;
+  int groups = 1;
+};
+
+struct LeakyReluAttrs { float negative_slope = 0.01f; };
+struct GeluAttrs { bool tanh_approximation = false; };    // approximate="none" | "tanh"
+struct ScaleAttrs { float scale = 1.0f; float shift = 0.0f; };  // y = x * scale + shift
+
+struct ConcatAttrs {
+  int axis = 1;
+  // Set by mark_in_place_concat: every input is a conv output used only here, so a backend may
+  // let those convolutions write straight into channel slices of the output buffer.
+  bool in_place = false;
+};
+
+struct SliceAttrs {  // x.narrow(axis, start, end - start); negative start/end count from the end
+  int axis = 1;
+  int64_t start = 0;
+  int64_t end = 0;
+};
+
+enum class ResizeMode { kNearest, kBilinear, kBicubic };
+// F.interpolate on [N, C, H, W]. Give either a scale (output = floor(in * scale), and sampling
+// uses 1/scale like PyTorch's default) or an output size (scale fields 0). nearest is PyTorch's
+// legacy "nearest" (floor), bicubic uses A = -0.75 with clamped borders.
+struct ResizeAttrs {
+  ResizeMode mode = ResizeMode::kNearest;
+  float scale_h = 0.0f;
+  float scale_w = 0.0f;
+  int64_t out_h = 0;
+  int64_t out_w = 0;
+  bool align_corners = false;  // ignored for kNearest
+};
+
+// kPytorch: F.pixel_shuffle channel order c*r*r + i*r + j ("CRD").
+// kDepthToSpace: ONNX DepthToSpace mode DCR, channel (i*r + j)*C + c.
+enum class ShuffleOrder { kPytorch, kDepthToSpace };
+struct PixelShuffleAttrs { int factor = 2; ShuffleOrder order = ShuffleOrder::kPytorch; };
+
+enum class PadMode { kZero, kReflect, kReplicate };
+struct PadAttrs {  // F.pad(x, (left, right, top, bottom), mode) on [N, C, H, W]
+  int left = 0;
+  int right = 0;
+  int top = 0;
+  int bottom = 0;
+  PadMode mode = PadMode::kZero;
+  float value = 0.0f;  // kZero only: constant fill
+};
+
+struct Pool2dAttrs {  // F.avg_pool2d / F.max_pool2d; stride 0 means "= kernel"
+  Int2 kernel = 2;
+  Int2 stride = 0;
+  Int2 padding = 0;
+  bool ceil_mode = false;
+  bool count_include_pad = true;  // avg only
+};
+
+struct LayerNormAttrs { int normalized_dims = 1; float eps = 1e-5f; };  // over the last dims
+struct GroupNormAttrs { int groups = 1; float eps = 1e-5f; };
+struct BatchNormAttrs { float eps = 1e-5f; };
+struct SoftmaxAttrs { int axis = -1; };
+struct PermuteAttrs { std::vector<int> dims; };  // x.permute(dims)
+struct ReshapeAttrs { Shape shape; };            // x.reshape(shape); one -1 allowed
+
+using OpAttrs = std::variant<std::monostate, Conv2dAttrs, ConvTranspose2dAttrs, LeakyReluAttrs,
+                             GeluAttrs, ScaleAttrs, ConcatAttrs, SliceAttrs, ResizeAttrs,
+                             PixelShuffleAttrs, PadAttrs, Pool2dAttrs, LayerNormAttrs,
+                             GroupNormAttrs, BatchNormAttrs, SoftmaxAttrs, PermuteAttrs,
+                             ReshapeAttrs>;
+
+}  // namespace upres::engine
