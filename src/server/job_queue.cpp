@@ -1,0 +1,374 @@
+// JobQueue: one worker thread runs queued jobs in order; a watchdog thread enforces the time limit.
+#include "server/job_queue.h"
+
+#include <algorithm>
+#include <random>
+
+#include "base/file_io.h"
+#include "pipeline/output_folder.h"
+#include "pipeline/run_extras.h"
+
+namespace upres::server {
+
+using Clock = std::chrono::steady_clock;
+
+struct JobQueue::Job {
+  std::string id;
+  JobSpec spec;
+  JobState state = JobState::kQueued;
+  uint64_t version = 0;
+  size_t images_done = 0;
+  double image_fraction = 0;  // of the image now running
+  std::string stage;
+  Clock::time_point started;
+  std::chrono::system_clock::time_point started_wall;
+  double elapsed_s = 0;  // frozen when the job finishes
+  bool cancel_requested = false;
+  bool timed_out = false;
+  Status error;
+  std::vector<std::shared_ptr<const JobResult>> results;
+  std::vector<JobFailure> failures;
+};
+
+std::string_view job_state_name(JobState state) {
+  switch (state) {
+    case JobState::kQueued: return "queued";
+    case JobState::kRunning: return "running";
+    case JobState::kDone: return "done";
+    case JobState::kFailed: return "failed";
+    case JobState::kCancelled: return "cancelled";
+  }
+  return "unknown";
+}
+
+namespace {
+
+// Ids are unguessable, so one client cannot fetch another's results by counting.
+std::string make_job_id(uint64_t serial) {
+  static thread_local std::mt19937_64 random{std::random_device{}()};
+  char text[40];
+  snprintf(text, sizeof text, "%llx%012llx", static_cast<unsigned long long>(serial),
+           static_cast<unsigned long long>(random() & 0xffffffffffffULL));
+  return text;
+}
+
+Result<std::vector<uint8_t>> read_input_file(const JobInput& input, int64_t max_bytes) {
+  std::error_code error;
+  const auto size = std::filesystem::file_size(input.path, error);
+  if (error) return io_error(input.name + ": " + error.message());
+  if (static_cast<int64_t>(size) > max_bytes) {
+    return resource_exhausted(input.name + ": " + std::to_string(size) + " bytes exceeds the limit of " +
+                              std::to_string(max_bytes));
+  }
+  return read_file_bytes(input.path);
+}
+
+Result<std::string> save_result(const JobSpec& spec, const image::Image& image, const std::string& name) {
+  UPRES_ASSIGN_OR_RETURN(auto folder, pipeline::OutputFolder::open(spec.output_dir, spec.encode));
+  Result<std::filesystem::path> saved =
+      spec.keep_stems ? folder.save_named(image, std::filesystem::path(name).stem().string())
+                      : folder.save_numbered(image);
+  if (!saved.is_ok()) return saved.status();
+  return saved->string();
+}
+
+Status check_output_size(const image::Image& input, const pipeline::ExtrasRequest& request,
+                         int64_t max_pixels) {
+  const pipeline::OutputSize size = pipeline::compute_output_size(input.width(), input.height(), request);
+  const int64_t pixels = std::max(int64_t{size.upscaled_width} * size.upscaled_height,
+                                  int64_t{size.final_width} * size.final_height);
+  if (pixels <= max_pixels) return Status::ok();
+  const char* field = request.resize_mode == pipeline::ResizeMode::kScaleBy ? "upscaling_resize"
+                                                                            : "upscaling_resize_w";
+  return resource_exhausted(std::string(field) + ": the result would have " + std::to_string(pixels) +
+                            " pixels, more than this server's limit of " + std::to_string(max_pixels));
+}
+
+}  // namespace
+
+JobQueue::JobQueue(std::shared_ptr<pipeline::UpscalerRegistry> registry, JobQueueOptions options)
+    : registry_(std::move(registry)), options_(options) {
+  worker_ = std::thread([this] { run_worker(); });
+  watchdog_ = std::thread([this] { run_watchdog(); });
+}
+
+JobQueue::~JobQueue() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    if (current_) current_->cancel_requested = true;
+    if (current_progress_) current_progress_->cancel();
+  }
+  changed_.notify_all();
+  worker_.join();
+  watchdog_.join();
+}
+
+Result<std::string> JobQueue::submit(JobSpec spec) {
+  std::lock_guard lock(mutex_);
+  if (pending_.size() >= options_.max_pending_jobs) {
+    return resource_exhausted("job queue: " + std::to_string(pending_.size()) +
+                              " jobs are waiting already; try again later");
+  }
+  auto job = std::make_shared<Job>();
+  job->id = make_job_id(next_id_++);
+  job->spec = std::move(spec);
+  jobs_[job->id] = job;
+  pending_.push_back(job->id);
+  touch(*job);
+  return job->id;
+}
+
+void JobQueue::touch(Job& job) {
+  ++job.version;
+  changed_.notify_all();
+}
+
+JobSnapshot JobQueue::make_snapshot(const Job& job) const {
+  JobSnapshot s;
+  s.id = job.id;
+  s.state = job.state;
+  s.version = job.version;
+  if (job.state == JobState::kQueued) {
+    auto it = std::find(pending_.begin(), pending_.end(), job.id);
+    s.queue_position = static_cast<size_t>(it - pending_.begin()) + (current_ ? 1 : 0);
+  }
+  s.image_count = job.spec.inputs.size();
+  s.images_done = job.images_done;
+  s.stage = job.stage;
+  s.started_at = job.started_wall;
+  s.error = job.error;
+  s.results = job.results;
+  s.failures = job.failures;
+  if (job.state == JobState::kRunning) {
+    s.elapsed_s = std::chrono::duration<double>(Clock::now() - job.started).count();
+    s.progress = (job.images_done + job.image_fraction) / std::max<size_t>(1, s.image_count);
+    if (s.progress > 0.0) s.eta_s = s.elapsed_s / s.progress - s.elapsed_s;
+  } else if (s.is_finished()) {
+    s.elapsed_s = job.elapsed_s;
+    s.progress = 1.0;
+    s.eta_s = 0;
+  }
+  return s;
+}
+
+std::optional<JobSnapshot> JobQueue::snapshot(const std::string& id) const {
+  std::lock_guard lock(mutex_);
+  auto it = jobs_.find(id);
+  if (it == jobs_.end()) return std::nullopt;
+  return make_snapshot(*it->second);
+}
+
+std::optional<JobSnapshot> JobQueue::wait_for_change(const std::string& id, uint64_t seen_version,
+                                                     std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mutex_);
+  auto it = jobs_.find(id);
+  if (it == jobs_.end()) return std::nullopt;
+  std::shared_ptr<Job> job = it->second;
+  changed_.wait_for(lock, timeout, [&] {
+    return stopping_ || job->version != seen_version || job->state >= JobState::kDone;
+  });
+  return make_snapshot(*job);
+}
+
+std::optional<JobSnapshot> JobQueue::wait_until_finished(const std::string& id) const {
+  std::unique_lock lock(mutex_);
+  auto it = jobs_.find(id);
+  if (it == jobs_.end()) return std::nullopt;
+  std::shared_ptr<Job> job = it->second;
+  changed_.wait(lock, [&] { return stopping_ || job->state >= JobState::kDone; });
+  return make_snapshot(*job);
+}
+
+bool JobQueue::cancel(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  auto it = jobs_.find(id);
+  if (it == jobs_.end()) return false;
+  Job& job = *it->second;
+  if (job.state == JobState::kQueued) {
+    pending_.erase(std::find(pending_.begin(), pending_.end(), id));
+    job.state = JobState::kCancelled;
+    job.error = cancelled("job " + id + ": cancelled before it started");
+    finished_.push_back(id);
+    touch(job);
+    return true;
+  }
+  if (job.state != JobState::kRunning) return false;
+  job.cancel_requested = true;
+  if (current_progress_) current_progress_->cancel();
+  touch(job);
+  return true;
+}
+
+bool JobQueue::interrupt_running() {
+  std::string id;
+  {
+    std::lock_guard lock(mutex_);
+    if (!current_) return false;
+    id = current_->id;
+  }
+  return cancel(id);
+}
+
+bool JobQueue::skip_running_image() {
+  std::lock_guard lock(mutex_);
+  if (!current_ || !current_progress_) return false;
+  current_progress_->cancel();  // without cancel_requested: only this image stops
+  return true;
+}
+
+std::optional<JobSnapshot> JobQueue::running(size_t* queued) const {
+  std::lock_guard lock(mutex_);
+  if (queued) *queued = pending_.size();
+  if (!current_) return std::nullopt;
+  return make_snapshot(*current_);
+}
+
+void JobQueue::run_worker() {
+  std::unique_lock lock(mutex_);
+  while (true) {
+    changed_.wait(lock, [&] { return stopping_ || !pending_.empty(); });
+    if (stopping_) return;
+    std::shared_ptr<Job> job = jobs_[pending_.front()];
+    pending_.pop_front();
+    job->state = JobState::kRunning;
+    job->started = Clock::now();
+    job->started_wall = std::chrono::system_clock::now();
+    current_ = job;
+    touch(*job);
+    lock.unlock();
+    run_job(*job);
+    lock.lock();
+    finish_job(*job);
+    current_.reset();
+    finished_.push_back(job->id);
+    forget_old_jobs();
+    touch(*job);
+  }
+}
+
+void JobQueue::run_job(Job& job) {
+  for (size_t index = 0; index < job.spec.inputs.size(); ++index) {
+    {
+      std::lock_guard lock(mutex_);
+      if (job.cancel_requested) return;
+      job.image_fraction = 0;
+      job.stage = "decoding " + job.spec.inputs[index].name;
+      touch(job);
+    }
+    run_image(job, index);
+    std::lock_guard lock(mutex_);
+    ++job.images_done;
+    job.image_fraction = 0;
+    touch(job);
+  }
+}
+
+void JobQueue::run_image(Job& job, size_t index) {
+  JobInput& input = job.spec.inputs[index];
+  auto fail = [&](Status status) {
+    std::lock_guard lock(mutex_);
+    job.failures.push_back({index, input.name, std::move(status)});
+  };
+  std::vector<uint8_t> bytes = std::move(input.bytes);  // released when this image is done
+  if (!input.path.empty()) {
+    auto read = read_input_file(input, options_.max_input_file_bytes);
+    if (!read.is_ok()) return fail(read.status());
+    bytes = std::move(read).value();
+  }
+  auto decoded = image::decode_image(bytes, input.name, options_.decode_limits);
+  if (!decoded.is_ok()) return fail(decoded.status());
+  bytes = {};
+  if (Status size = check_output_size(*decoded, job.spec.request, options_.max_output_pixels);
+      !size.is_ok())
+    return fail(size);
+
+  pipeline::Progress progress([this, &job](const pipeline::ProgressEvent& event) {
+    std::lock_guard lock(mutex_);
+    job.stage = event.stage;
+    if (event.total > 0)
+      job.image_fraction = std::clamp(static_cast<double>(event.done) / event.total, 0.0, 1.0);
+    touch(job);
+  });
+  {
+    std::lock_guard lock(mutex_);
+    if (job.cancel_requested) progress.cancel();
+    current_progress_ = &progress;
+  }
+  auto extras = pipeline::run_extras(*decoded, job.spec.request, *registry_, progress);
+  {
+    std::lock_guard lock(mutex_);
+    current_progress_ = nullptr;
+    if (!extras.is_ok() && extras.status().code() == StatusCode::kCancelled && !job.cancel_requested) {
+      job.failures.push_back({index, input.name, cancelled(input.name + ": skipped")});
+      return;
+    }
+  }
+  if (!extras.is_ok()) return fail(extras.status().with_context(input.name));
+
+  auto result = std::make_shared<JobResult>();
+  result->input_index = index;
+  result->name = input.name;
+  result->width = extras->image.width();
+  result->height = extras->image.height();
+  result->infotext = extras->infotext;
+  result->format = job.spec.encode.format;
+  if (job.spec.keep_results) {
+    auto encoded = image::encode_image(extras->image, job.spec.encode);
+    if (!encoded.is_ok()) return fail(encoded.status().with_context(input.name));
+    result->encoded = std::move(encoded).value();
+  }
+  if (!job.spec.output_dir.empty()) {
+    auto saved = save_result(job.spec, extras->image, input.name);
+    if (!saved.is_ok()) return fail(saved.status());
+    result->saved_path = *saved;
+  }
+  std::lock_guard lock(mutex_);
+  job.results.push_back(std::move(result));
+}
+
+void JobQueue::finish_job(Job& job) {
+  job.elapsed_s = std::chrono::duration<double>(Clock::now() - job.started).count();
+  job.stage.clear();
+  if (job.timed_out) {
+    job.state = JobState::kCancelled;
+    job.error = cancelled("job " + job.id + ": time limit of " +
+                          std::to_string(options_.job_timeout.count()) + " s reached");
+  } else if (job.cancel_requested) {
+    job.state = JobState::kCancelled;
+    job.error = cancelled("job " + job.id + ": interrupted");
+  } else if (job.results.empty() && !job.failures.empty()) {
+    job.state = JobState::kFailed;
+    job.error = job.failures.front().status;
+  } else {
+    job.state = JobState::kDone;
+  }
+}
+
+void JobQueue::forget_old_jobs() {
+  while (finished_.size() > options_.max_finished_jobs) {
+    jobs_.erase(finished_.front());
+    finished_.pop_front();
+  }
+}
+
+void JobQueue::run_watchdog() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    if (options_.job_timeout.count() == 0 || !current_ || current_->cancel_requested) {
+      changed_.wait(lock);
+      continue;
+    }
+    std::shared_ptr<Job> job = current_;
+    const auto deadline = job->started + options_.job_timeout;
+    changed_.wait_until(lock, deadline, [&] { return stopping_ || current_ != job; });
+    if (current_ == job && Clock::now() >= deadline) {
+      job->cancel_requested = true;
+      job->timed_out = true;
+      if (current_progress_) current_progress_->cancel();
+      touch(*job);
+    }
+  }
+}
+
+}  // namespace upres::server
