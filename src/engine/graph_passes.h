@@ -21,11 +21,13 @@ Status fuse_conv_activation(Graph& graph);
 // act(that) -> activation_after_residual when the conv had no activation. (fuse_conv_residual.cpp)
 Status fuse_conv_residual(Graph& graph);
 
-// Marks channel concats whose inputs are all conv2d outputs read only by that concat, so a
-// backend may write those convolutions into channel slices of one buffer. (mark_in_place_concat.cpp)
+// Marks channel concats (axis 1) whose inputs are distinct conv2d outputs, so a backend may let
+// those convolutions write into channel slices of one buffer. In a dense block the same conv
+// output feeds several nested concats (cat(x, x1), cat(x, x1, x2), ...): a backend that gives
+// them one buffer with each concat a channel prefix has no copies at all. (mark_in_place_concat.cpp)
 Status mark_in_place_concat(Graph& graph);
 
-// All of the above, in order, then dead-node removal.
+// All of the above, in order, then dead-node removal and validation. (optimize_graph.cpp)
 Status optimize_graph(Graph& graph);
 
 }  // namespace upres::engine

@@ -61,8 +61,8 @@ struct ScaleAttrs { float scale = 1.0f; float shift = 0.0f; };  // y = x * scale
 
 struct ConcatAttrs {
   int axis = 1;
-  // Set by mark_in_place_concat: every input is a conv output used only here, so a backend may
-  // let those convolutions write straight into channel slices of the output buffer.
+  // Set by mark_in_place_concat (graph_passes.h): every input is a distinct conv2d output, so a
+  // backend may let those convolutions write straight into channel slices of one buffer.
   bool in_place = false;
 };
 
