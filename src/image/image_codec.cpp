@@ -67,11 +67,11 @@ Image to_float_image(const vips::VImage& decoded) {
   const size_t count = image.sample_count();
   if (decoded.format() == VIPS_FORMAT_USHORT) {
     const auto* in = static_cast<const uint16_t*>(memory);
-    for (size_t i = 0; i < count; ++i) out[i] = in[i] * (1.0f / 65535.0f);
+    for (size_t i = 0; i < count; ++i) out[i] = in[i] / 65535.0f;
     image.metadata.bits_per_sample = 16;
   } else {
     const auto* in = static_cast<const uint8_t*>(memory);
-    for (size_t i = 0; i < count; ++i) out[i] = in[i] * (1.0f / 255.0f);
+    for (size_t i = 0; i < count; ++i) out[i] = in[i] / 255.0f;
   }
   g_free(memory);
   return image;

@@ -1,6 +1,6 @@
 // Separable resampling with PIL's filter definitions (Pillow src/libImaging/Resample.c):
 // horizontal pass then vertical pass, each clamped to [0, 1] as PIL clips its 8-bit passes.
-// Nearest follows Pillow's affine scaling: source index floor((x + 0.5) * in / out).
+// Nearest follows Pillow's affine scaling: source index floor((x + 0.5) * in / out), accumulated.
 // Pure functions; thread-safe (worker threads only touch their own rows).
 #include "image/resample.h"
 
@@ -138,11 +138,14 @@ Image resample_vertical(const Image& in, int out_height, ResampleFilter filter) 
   return out;
 }
 
+// Pillow's ImagingScaleAffine: the source coordinate starts at scale / 2 and grows by `scale`
+// per pixel in double precision; accumulating (not multiplying) decides the near-ties the same way.
 std::vector<int> nearest_indices(int in_size, int out_size) {
   const double scale = static_cast<double>(in_size) / out_size;
   std::vector<int> index(out_size);
-  for (int x = 0; x < out_size; ++x)
-    index[x] = std::min(static_cast<int>(std::floor((x + 0.5) * scale)), in_size - 1);
+  double source = scale * 0.5;
+  for (int x = 0; x < out_size; ++x, source += scale)
+    index[x] = std::min(static_cast<int>(source), in_size - 1);
   return index;
 }
 

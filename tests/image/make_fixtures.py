@@ -1,0 +1,102 @@
+#!/usr/bin/python3
+"""Makes image-module test fixtures with PIL (the reference UI's image library).
+
+usage: make_fixtures.py KIND OUT_DIR [ARGS...]
+  exif_jpeg OUT             rotated.jpg: 40x20 left half red, EXIF Orientation=6, Make "upres-test"
+  bomb_png OUT              bomb.png: 20000x20000 grey PNG (small on disk)
+  gif OUT                   frames.gif: two frames, first red, second blue
+  bmp OUT                   image.bmp: 7x5 RGB gradient, and image_rgb.bin with its raw bytes
+  user_comment_jpeg OUT     piexif_style.jpg: UserComment "UNICODE\\0" + UTF-16BE, as the reference UI writes
+  png_text OUT              text.png: tEXt, zTXt and iTXt chunks, read back by PIL later
+  icc OUT                   profile.icc: an sRGB profile built by littlecms (PIL ImageCms)
+  read_png_text OUT FILE    FILE's text chunks as PIL reads them, to OUT/pil_text.bin as key\0value\0...
+  resize OUT SOURCE W H...  PIL Image.resize of SOURCE (RGB) to each WxH with LANCZOS, BICUBIC and
+                            NEAREST, saved as {filter}_{w}x{h}.png
+"""
+import struct
+import sys
+import zlib
+
+from PIL import Image, PngImagePlugin
+
+
+def exif_jpeg(out):
+    im = Image.new("RGB", (40, 20), (0, 0, 255))
+    im.paste((255, 0, 0), (0, 0, 20, 20))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    exif[0x010F] = "upres-test"
+    im.save(f"{out}/rotated.jpg", quality=95, exif=exif.tobytes())
+
+
+def bomb_png(out):
+    Image.new("L", (20000, 20000), 128).save(f"{out}/bomb.png", optimize=False)
+
+
+def gif(out):
+    first = Image.new("RGB", (16, 8), (255, 0, 0))
+    second = Image.new("RGB", (16, 8), (0, 0, 255))
+    first.save(f"{out}/frames.gif", save_all=True, append_images=[second], duration=100)
+
+
+def bmp(out):
+    im = Image.new("RGB", (7, 5))
+    im.putdata([(x * 30, y * 50, 200 - x * 10 - y * 5) for y in range(5) for x in range(7)])
+    im.save(f"{out}/image.bmp")
+    with open(f"{out}/image_rgb.bin", "wb") as f:
+        f.write(im.tobytes())
+
+
+def user_comment_jpeg(out):
+    text = "Steps: 20, Prompt: \"caf\u00e9 \u2713\""
+    comment = b"UNICODE\x00" + text.encode("utf_16_be")
+    # piexif.dump layout: big-endian TIFF, IFD0 with only the Exif IFD pointer.
+    ifd0 = struct.pack(">H", 1) + struct.pack(">HHII", 0x8769, 4, 1, 26) + struct.pack(">I", 0)
+    exif_ifd = struct.pack(">H", 1) + struct.pack(">HHII", 0x9286, 7, len(comment), 44)
+    exif_ifd += struct.pack(">I", 0)
+    tiff = b"MM\x00\x2a" + struct.pack(">I", 8) + ifd0 + exif_ifd + comment
+    Image.new("RGB", (8, 8), (10, 200, 30)).save(f"{out}/piexif_style.jpg", exif=b"Exif\x00\x00" + tiff)
+    with open(f"{out}/piexif_style.txt", "wb") as f:
+        f.write(text.encode("utf-8"))
+
+
+def png_text(out):
+    info = PngImagePlugin.PngInfo()
+    info.add_text("parameters", "Steps: 20, Sampler: Euler a")
+    info.add_text("latin", "caf\u00e9")
+    info.add_text("unicode", "check \u2713 done")
+    info.add_text("packed", "z" * 200, zip=True)
+    info.add_itxt("packed_itxt", "\u00fcber " * 50, zip=True)
+    Image.new("RGB", (4, 4), (1, 2, 3)).save(f"{out}/text.png", pnginfo=info)
+
+
+def icc(out):
+    from PIL import ImageCms
+    with open(f"{out}/profile.icc", "wb") as f:
+        f.write(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
+
+
+def read_png_text(out, path):
+    im = Image.open(path)
+    im.load()
+    with open(f"{out}/pil_text.bin", "wb") as f:
+        for key, value in im.text.items():
+            f.write(key.encode("utf-8") + b"\0" + str(value).encode("utf-8") + b"\0")
+
+
+def resize(out, source, sizes):
+    im = Image.open(source).convert("RGB")
+    filters = {"lanczos": Image.LANCZOS, "bicubic": Image.BICUBIC, "nearest": Image.NEAREST}
+    for w, h in zip(sizes[0::2], sizes[1::2]):
+        for name, f in filters.items():
+            im.resize((int(w), int(h)), f).save(f"{out}/{name}_{w}x{h}.png")
+
+
+if __name__ == "__main__":
+    kind, out = sys.argv[1], sys.argv[2]
+    if kind == "resize":
+        resize(out, sys.argv[3], sys.argv[4:])
+    elif kind == "read_png_text":
+        read_png_text(out, sys.argv[3])
+    else:
+        globals()[kind](out)
