@@ -34,7 +34,7 @@ Result<PartFile> PartFile::open(const std::filesystem::path& path) {
     int lock_errno = errno;
     ::close(fd);
     if (lock_errno == EWOULDBLOCK) {
-      return io_error(path.string() + ": another process is downloading this file");
+      return io_error(path.string() + ": another download of this file is in progress");
     }
     return io_error(path.string() + ": cannot lock: " + std::strerror(lock_errno));
   }
