@@ -12,6 +12,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
+constexpr uintmax_t kMinModelFileBytes = 200;
+
 bool equals_ignoring_case(std::string_view a, std::string_view b) {
   return a.size() == b.size() &&
          std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
@@ -22,6 +24,17 @@ bool equals_ignoring_case(std::string_view a, std::string_view b) {
 bool file_exists(const fs::path& path) {
   std::error_code ec;
   return fs::is_regular_file(path, ec);
+}
+
+// A catalog file is in place when its size is right; a downloadable file under 200 bytes is a Git
+// LFS pointer or an error page saved by another tool, fetched again as the reference UI does.
+bool is_in_place(const fs::path& path, const CatalogFile& file) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) return false;
+  uintmax_t size = fs::file_size(path, ec);
+  if (ec) return false;
+  if (file.size_bytes != 0) return size == file.size_bytes;
+  return file.url.empty() || size >= kMinModelFileBytes;
 }
 
 bool has_urls(const CatalogVariant& variant) {
@@ -87,7 +100,7 @@ ModelListing ModelStore::listing_for_entry(const CatalogEntry& entry) const {
   for (const CatalogVariant& variant : entry.variants) {
     bool present = !variant.files.empty() &&
                    std::all_of(variant.files.begin(), variant.files.end(),
-                               [&](const CatalogFile& file) { return file_exists(path_for(entry, file)); });
+                               [&](const CatalogFile& file) { return is_in_place(path_for(entry, file), file); });
     if (present && installed == nullptr) installed = &variant;
     if (has_urls(variant) && downloadable == nullptr) downloadable = &variant;
   }
@@ -176,7 +189,7 @@ Status ModelStore::download_entry(const CatalogEntry& entry, const Downloader& d
   }
   for (const CatalogFile& file : variant->files) {
     fs::path destination = path_for(entry, file);
-    if (file_exists(destination)) continue;
+    if (is_in_place(destination, file)) continue;
     DownloadRequest request{url_for(file), destination, std::string(file.sha256), file.size_bytes,
                             progress};
     Status status = downloader.download(request);

@@ -54,7 +54,9 @@ class ModelStoreTest : public ::testing::Test {
     auto it = std::find_if(rows.begin(), rows.end(), [&](const ModelListing& r) { return r.name == name; });
     return it == rows.end() ? nullptr : &*it;
   }
-  void touch(const fs::path& relative) { testing::write_bytes(models_ / relative, {1, 2, 3}); }
+  void touch(const fs::path& relative, size_t bytes = 300) {
+    testing::write_bytes(models_ / relative, testing::random_bytes(bytes, 4));
+  }
 
   TempFolder temp_;
   fs::path served_, models_;
@@ -133,6 +135,18 @@ TEST_F(ModelStoreTest, ResolveDownloadsOnFirstUseOnly) {
   EXPECT_EQ(requests, 1u);
   ASSERT_TRUE(store().resolve("Test 2x", Downloader()).is_ok());
   EXPECT_EQ(server_->log_lines().size(), requests) << "an installed model is not fetched again";
+}
+
+TEST_F(ModelStoreTest, RefetchesAPointerSizedOrWrongSizedCatalogFile) {
+  touch("ESRGAN/Test_x2.pth", 130);       // a Git LFS pointer left by another tool
+  touch("RealESRGAN/Test_x4.pth", 5999);  // the catalog knows this one is 6000 bytes
+  std::vector<ModelListing> rows = store().list();
+  EXPECT_FALSE(row(rows, "Test 2x")->installed);
+  EXPECT_FALSE(row(rows, "Test 4x+")->installed);
+  Result<ModelListing> got = store().resolve("Test 2x", Downloader());
+  ASSERT_TRUE(got.is_ok()) << got.status().to_string();
+  EXPECT_EQ(testing::read_bytes(models_ / "ESRGAN" / "Test_x2.pth"),
+            testing::read_bytes(served_ / "Test_x2.pth"));
 }
 
 TEST_F(ModelStoreTest, FindsByCaseInsensitiveNameFileStemOrPath) {
