@@ -145,9 +145,10 @@ Result<ZipEntry> read_central_entry(const ByteSource& zip, ByteCursor& dir) {
   return entry;
 }
 
+// Inflates into a buffer one byte larger than stated, so that longer streams are caught too.
 Result<std::vector<uint8_t>> inflate_entry(std::span<const uint8_t> in, const ZipEntry& entry,
                                            const std::string& archive) {
-  std::vector<uint8_t> out(static_cast<size_t>(entry.size));
+  std::vector<uint8_t> out(static_cast<size_t>(entry.size) + 1);
   z_stream stream{};
   if (inflateInit2(&stream, -MAX_WBITS) != Z_OK) return internal_error("inflateInit2 failed");
   stream.next_in = const_cast<Bytef*>(in.data());
@@ -164,10 +165,11 @@ Result<std::vector<uint8_t>> inflate_entry(std::span<const uint8_t> in, const Zi
     if (rc == Z_OK && before_in == stream.avail_in && before_out == stream.avail_out) rc = Z_BUF_ERROR;
   }
   inflateEnd(&stream);
-  if (rc != Z_STREAM_END || out_left != 0) {
+  if (rc != Z_STREAM_END || out_left != 1) {
     return corrupt(archive + ": zip entry '" + entry.name + "' does not inflate to its stated " +
                    std::to_string(entry.size) + " bytes");
   }
+  out.pop_back();
   return out;
 }
 
