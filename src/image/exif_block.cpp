@@ -96,8 +96,8 @@ Entry make_entry(uint16_t tag, uint16_t type, uint32_t count, uint32_t value, bo
   return e;
 }
 
-// Appends an IFD holding `entries` (sorted by tag) to `out`, followed by `tail` bytes; returns
-// the IFD's offset from the TIFF header at `base`.
+// Appends an IFD holding `entries` (sorted here by tag) to `out`; returns its offset from the
+// TIFF header at `base`.
 uint32_t append_ifd(std::vector<uint8_t>& out, size_t base, std::vector<Entry> entries,
                     uint32_t next_ifd, bool big) {
   if ((out.size() - base) % 2) out.push_back(0);  // IFDs start on a word boundary

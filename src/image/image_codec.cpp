@@ -33,12 +33,16 @@ std::vector<uint8_t> blob_field(const vips::VImage& image, const char* field) {
   return std::vector<uint8_t>(data, data + length);
 }
 
+bool needs_colour_conversion(const vips::VImage& image) {
+  const VipsInterpretation kind = image.interpretation();
+  return kind == VIPS_INTERPRETATION_CMYK || kind == VIPS_INTERPRETATION_LAB ||
+         kind == VIPS_INTERPRETATION_LABS || kind == VIPS_INTERPRETATION_XYZ ||
+         kind == VIPS_INTERPRETATION_scRGB;
+}
+
 // Brings a decoded image to 1-4 bands of uchar or ushort in grey or sRGB; throws VError.
 Result<vips::VImage> normalize_bands(vips::VImage image, std::string_view name) {
-  const VipsInterpretation kind = image.interpretation();
-  if (kind == VIPS_INTERPRETATION_CMYK || kind == VIPS_INTERPRETATION_LAB ||
-      kind == VIPS_INTERPRETATION_LABS || kind == VIPS_INTERPRETATION_XYZ ||
-      kind == VIPS_INTERPRETATION_scRGB) {
+  if (needs_colour_conversion(image)) {
     const bool deep = image.format() == VIPS_FORMAT_USHORT;
     image = image.colourspace(deep ? VIPS_INTERPRETATION_RGB16 : VIPS_INTERPRETATION_sRGB);
   }
@@ -121,6 +125,8 @@ Result<Image> decode_with_vips(std::span<const uint8_t> bytes, std::string_view 
     return status_from_vips_error(StatusCode::kCorrupt, name, "cannot decode the pixels", error);
   }
   UPRES_RETURN_IF_ERROR(read_metadata(header, bytes, name, image.metadata));
+  // A CMYK or Lab profile does not describe the sRGB pixels upres made from it.
+  if (needs_colour_conversion(header)) image.metadata.icc_profile.clear();
   return image;
 }
 

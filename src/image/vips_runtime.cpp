@@ -5,6 +5,13 @@
 #include <string>
 
 namespace upres::image {
+namespace {
+
+// libvips logs a warning for each damaged tile of a file that upres already refuses with a
+// Status naming the file; those lines would only clutter a batch report.
+void drop_vips_warning(const gchar*, GLogLevelFlags, const gchar*, gpointer) {}
+
+}  // namespace
 
 Status ensure_vips_started() {
   static std::once_flag once;
@@ -16,6 +23,7 @@ Status ensure_vips_started() {
       // with new bytes could hit a stale entry, and upres never repeats an operation anyway.
       vips_cache_set_max(0);
       vips_leak_set(FALSE);
+      g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING, drop_vips_warning, nullptr);
     }
   });
   if (!started) return internal_error("libvips failed to start: " + std::string(vips_error_buffer()));

@@ -10,7 +10,8 @@
 
 namespace upres::image {
 
-// Starts libvips on first use (VIPS_INIT, operation cache off so buffers are never confused).
+// Starts libvips on first use (VIPS_INIT, operation cache off so buffers are never confused,
+// libvips warnings dropped: failures reach the caller as Status instead).
 // Returns Internal when libvips cannot start.
 Status ensure_vips_started();
 

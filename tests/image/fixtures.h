@@ -23,11 +23,22 @@ inline std::filesystem::path scratch_dir() {
   return dir;
 }
 
+// `path` in single quotes for the shell (test paths hold no quotes).
+inline std::string shell_quote(const std::filesystem::path& path) {
+  std::string out = "'";
+  out += path.string();
+  out += '\'';
+  return out;
+}
+
 // Runs make_fixtures.py KIND DIR ARGS... with /usr/bin/python3; true on success.
 inline bool make_fixture(const std::string& kind, const std::filesystem::path& dir,
                          const std::string& args = "") {
-  const std::string command = "/usr/bin/python3 '" UPRES_SOURCE_DIR "/tests/image/make_fixtures.py' " +
-                              kind + " '" + dir.string() + "' " + args;
+  std::string command = "/usr/bin/python3 ";
+  command += shell_quote(std::filesystem::path(UPRES_SOURCE_DIR) / "tests/image/make_fixtures.py");
+  command += " " + kind + " ";
+  command += shell_quote(dir);
+  command += " " + args;
   return std::system(command.c_str()) == 0;
 }
 

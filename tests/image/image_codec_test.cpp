@@ -156,7 +156,7 @@ TEST(ImageCodec, PngTextChunksRoundTripInOrder) {
   EXPECT_EQ(back->metadata.text, image.metadata.text);
   // PIL (the reference UI's reader) sees the same text, CRCs included.
   write_bytes(dir / "ours.png", *encoded);
-  ASSERT_TRUE(make_fixture("read_png_text", dir, "'" + (dir / "ours.png").string() + "'"));
+  ASSERT_TRUE(make_fixture("read_png_text", dir, testing::shell_quote(dir / "ours.png")));
   std::string expected;
   for (const auto& [k, v] : image.metadata.text) expected += k + '\0' + v + '\0';
   const std::vector<uint8_t> pil = read_bytes(dir / "pil_text.bin");
@@ -273,6 +273,18 @@ TEST(ImageCodec, BmpDecodesExactly) {
   ASSERT_EQ(image->channels(), 3);
   for (size_t i = 0; i < raw.size(); ++i)
     ASSERT_EQ(static_cast<int>(image->pixels()[i] * 255.0f + 0.5f), raw[i]) << "sample " << i;
+}
+
+TEST(ImageCodec, CmykJpegBecomesRgb) {
+  const auto dir = scratch_dir();
+  ASSERT_TRUE(make_fixture("cmyk_jpeg", dir));
+  auto image = read_image(dir / "cmyk.jpg");
+  ASSERT_TRUE(image.is_ok()) << image.status().to_string();
+  ASSERT_EQ(image->channels(), 3);
+  EXPECT_LT(image->at(4, 4, 0), 0.2f);  // cyan: no red, full green and blue
+  EXPECT_GT(image->at(4, 4, 1), 0.6f);
+  EXPECT_GT(image->at(4, 4, 2), 0.6f);
+  EXPECT_TRUE(image->metadata.icc_profile.empty());
 }
 
 TEST(ImageCodec, FormatNames) {

@@ -3,9 +3,10 @@
 
 usage: make_fixtures.py KIND OUT_DIR [ARGS...]
   exif_jpeg OUT             rotated.jpg: 40x20 left half red, EXIF Orientation=6, Make "upres-test"
-  bomb_png OUT              bomb.png: 20000x20000 grey PNG (small on disk)
+  bomb_png OUT              bomb.png: 20000x20000 1-bit PNG (small on disk)
   gif OUT                   frames.gif: two frames, first red, second blue
   bmp OUT                   image.bmp: 7x5 RGB gradient, and image_rgb.bin with its raw bytes
+  cmyk_jpeg OUT             cmyk.jpg: 8x8 CMYK JPEG of pure cyan
   user_comment_jpeg OUT     piexif_style.jpg: UserComment "UNICODE\\0" + UTF-16BE, as the reference UI writes
   png_text OUT              text.png: tEXt, zTXt and iTXt chunks, read back by PIL later
   icc OUT                   profile.icc: an sRGB profile built by littlecms (PIL ImageCms)
@@ -30,7 +31,19 @@ def exif_jpeg(out):
 
 
 def bomb_png(out):
-    Image.new("L", (20000, 20000), 128).save(f"{out}/bomb.png", optimize=False)
+    # A complete, valid 1-bit PNG written chunk by chunk (PIL would take seconds to build it).
+    width = height = 20000
+    row = b"\x00" + b"\xaa" * (width // 8)
+    packer = zlib.compressobj(9)
+    idat = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    with open(f"{out}/bomb.png", "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n")
+        f.write(chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)))
+        f.write(chunk(b"IDAT", idat) + chunk(b"IEND", b""))
 
 
 def gif(out):
@@ -45,6 +58,10 @@ def bmp(out):
     im.save(f"{out}/image.bmp")
     with open(f"{out}/image_rgb.bin", "wb") as f:
         f.write(im.tobytes())
+
+
+def cmyk_jpeg(out):
+    Image.new("CMYK", (8, 8), (255, 0, 0, 0)).save(f"{out}/cmyk.jpg", quality=95)
 
 
 def user_comment_jpeg(out):

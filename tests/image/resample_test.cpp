@@ -32,15 +32,24 @@ TEST(Resample, MatchesPilOnARealPicture) {
   const auto dir = scratch_dir();
   // Up, down, one axis only, and non-integer factors both ways (baby.png is 512x512).
   const std::vector<std::pair<int, int>> sizes = {{1024, 768}, {256, 170}, {512, 300}, {700, 129}, {1536, 1536}};
-  std::string args = "'" + source.string() + "'";
-  for (auto [w, h] : sizes) args += " " + std::to_string(w) + " " + std::to_string(h);
+  std::string args = testing::shell_quote(source);
+  for (auto [w, h] : sizes) {
+    args += ' ';
+    args += std::to_string(w);
+    args += ' ';
+    args += std::to_string(h);
+  }
   ASSERT_TRUE(make_fixture("resize", dir, args));
   auto input = read_image(source);
   ASSERT_TRUE(input.is_ok()) << input.status().to_string();
   ASSERT_EQ(input->channels(), 3);
   for (auto [w, h] : sizes) {
     for (ResampleFilter filter : {ResampleFilter::kLanczos, ResampleFilter::kBicubic, ResampleFilter::kNearest}) {
-      const std::string name = std::string(filter_name(filter)) + "_" + std::to_string(w) + "x" + std::to_string(h);
+      std::string name = filter_name(filter);
+      name += '_';
+      name += std::to_string(w);
+      name += 'x';
+      name += std::to_string(h);
       auto expected = read_image(dir / (name + ".png"));
       ASSERT_TRUE(expected.is_ok()) << name;
       const Image ours = resize(*input, w, h, filter);
