@@ -83,7 +83,8 @@ TEST(PthReader, RefusesForbiddenGlobalsAndRunsNothing) {
       auto read = read_weight_file(*dir / name);
       ASSERT_FALSE(read.is_ok());
       EXPECT_EQ(read.status().code(), StatusCode::kUnsupported);
-      EXPECT_NE(read.status().message().find("'" + std::string(global) + "'"), std::string::npos)
+      std::string quoted = std::string("'").append(global).append("'");
+      EXPECT_NE(read.status().message().find(quoted), std::string::npos)
           << read.status().message();
     }
   }
