@@ -150,11 +150,14 @@ memory::desc ConvPrimitive::src_desc() const { return primitive_desc_.src_desc()
 memory::desc ConvPrimitive::dst_desc() const { return primitive_desc_.dst_desc(); }
 const char* ConvPrimitive::implementation() const { return primitive_desc_.impl_info_str(); }
 
-void ConvPrimitive::execute(dnnl::stream& stream, const memory& src, const memory& dst) const {
-  std::unordered_map<int, memory> args{
-      {DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights_}, {DNNL_ARG_DST, dst}};
+std::unordered_map<int, memory> ConvPrimitive::arguments(const memory& src, const memory& dst) const {
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights_}, {DNNL_ARG_DST, dst}};
   if (spec_.has_bias) args.emplace(DNNL_ARG_BIAS, bias_);
-  primitive_.execute(stream, args);
+  return args;
+}
+
+void ConvPrimitive::execute(dnnl::stream& stream, const memory& src, const memory& dst) const {
+  primitive_.execute(stream, arguments(src, dst));
 }
 
 }  // namespace upres::engine::cpu

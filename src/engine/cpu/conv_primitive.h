@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <unordered_map>
 #include <vector>
 
 #include "base/result.h"
@@ -62,6 +63,10 @@ class ConvPrimitive {
   dnnl::memory::desc dst_desc() const;
   // oneDNN's implementation name, e.g. "brg:avx512_core" ("ref..." means a slow fallback).
   const char* implementation() const;
+
+  // The primitive and its arguments (holding the reordered weights) for replay elsewhere.
+  const dnnl::primitive& primitive() const { return primitive_; }
+  std::unordered_map<int, dnnl::memory> arguments(const dnnl::memory& src, const dnnl::memory& dst) const;
 
   // Runs the convolution. With a kSum post-op, dst must already hold the residual.
   // Requires: src and dst match src_desc() and dst_desc().

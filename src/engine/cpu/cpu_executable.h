@@ -1,0 +1,46 @@
+// CpuExecutable: a graph prepared for oneDNN. prepare() runs the graph passes, plans in-place
+// concatenation, lowers each node to primitives (reordering weights once) and allocates one
+// arena; run() only copies inputs in, replays the steps and copies outputs out.
+// Not thread-safe: one run() at a time.
+#pragma once
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <memory>
+#include <vector>
+
+#include "engine/backend.h"
+#include "engine/cpu/execution_plan.h"
+
+namespace upres::engine::cpu {
+
+class CpuExecutable final : public Executable {
+ public:
+  static Result<std::unique_ptr<CpuExecutable>> create(const Graph& graph, const PrepareOptions& options,
+                                                       const dnnl::engine& engine);
+
+  Status run(std::span<const Tensor> inputs, std::span<Tensor> outputs) override;
+  const std::vector<Shape>& input_shapes() const override { return input_shapes_; }
+  const std::vector<Shape>& output_shapes() const override { return output_shapes_; }
+  size_t arena_bytes() const override { return plan_->arena_bytes(); }
+
+  // For tests and benchmarks: the graph as executed, and its steps with their oneDNN
+  // implementation names (ref* would be a slow fallback) or "host" for reference kernels.
+  const Graph& graph() const { return graph_; }
+  std::vector<std::string> step_descriptions() const;
+
+ private:
+  CpuExecutable() = default;
+  Status load_inputs(std::span<const Tensor> inputs);
+  Status store_outputs(std::span<Tensor> outputs);
+
+  Graph graph_;  // declared before plan_, which refers to it
+  std::unique_ptr<ExecutionPlan> plan_;
+  dnnl::engine engine_;
+  dnnl::stream stream_;
+  int num_threads_ = 0;
+  std::vector<Shape> input_shapes_;
+  std::vector<Shape> output_shapes_;
+};
+
+}  // namespace upres::engine::cpu

@@ -1,0 +1,100 @@
+// ExecutionPlan: a graph lowered to a flat list of oneDNN primitives and host (reference-kernel)
+// steps over one arena. Lowering decides each value's oneDNN layout, inserts reorders where a
+// consumer needs another layout, then bind() places every value in the arena once; run() replays
+// the steps. Not thread-safe: one run() at a time.
+#pragma once
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "base/result.h"
+#include "engine/graph.h"
+
+namespace upres::engine::cpu {
+
+// Where one value's bytes live: its oneDNN layout and a place inside a root value's arena block
+// (itself, or a wider concat buffer it is a channel slice of).
+struct ValueStorage {
+  dnnl::memory::desc desc;    // empty until the producer is lowered
+  dnnl::memory memory;        // data handle set by bind()
+  int32_t root = -1;          // value whose arena block holds the bytes
+  size_t offset_in_root = 0;  // bytes
+};
+
+// One action of run(): a primitive with its arguments, or a host function.
+struct Step {
+  dnnl::primitive primitive;
+  std::unordered_map<int, dnnl::memory> args;
+  std::function<Status()> host;
+  std::string label;
+};
+
+class ExecutionPlan {
+ public:
+  ExecutionPlan(const Graph& graph, dnnl::engine engine, dnnl::memory::data_type compute_type);
+
+  const Graph& graph() const { return graph_; }
+  const dnnl::engine& engine() const { return engine_; }
+  dnnl::memory::data_type compute_type() const { return compute_type_; }
+
+  // --- lowering -----------------------------------------------------------------------------
+  // Marks `value` as stored at channel `channel_offset` of `root` (in-place concatenation).
+  // Requires: called before either is given a desc; both are 4-D, batch 1, nChw16c.
+  void alias(Value value, Value root, int64_t channel_offset);
+  bool is_aliased(Value value) const;
+  ValueStorage& storage(Value value) { return values_.at(static_cast<size_t>(value.id)); }
+  // Fixes the layout of `value` (its producer's output).
+  void set_desc(Value value, const dnnl::memory::desc& desc);
+  // The value's own memory. Requires: set_desc() was called.
+  const dnnl::memory& memory_of(Value value) const;
+  // A memory holding `value` in layout `wanted`: the value's own memory when the layouts are
+  // equal, else a temporary filled by a reorder step appended now.
+  dnnl::memory input_as(Value value, const dnnl::memory::desc& wanted);
+  // A temporary that lives until the next begin_node().
+  dnnl::memory temp(const dnnl::memory::desc& desc);
+  // A memory over the same bytes as `base` seen through `desc` (e.g. a submemory descriptor).
+  dnnl::memory view_of(const dnnl::memory& base, const dnnl::memory::desc& desc);
+  void begin_node(std::string label);
+  void add_primitive(dnnl::primitive primitive, std::unordered_map<int, dnnl::memory> args);
+  void add_reorder(const dnnl::memory& src, const dnnl::memory& dst);
+  void add_host(std::function<Status()> action);
+
+  // --- after lowering -----------------------------------------------------------------------
+  // Places every value and temporary in one arena (reused across runs) and binds the handles.
+  Status bind();
+  size_t arena_bytes() const { return arena_bytes_; }
+  Status execute(dnnl::stream& stream);
+  const std::vector<Step>& steps() const { return steps_; }
+
+ private:
+  struct Temp {
+    dnnl::memory memory;
+    size_t offset = 0;
+  };
+
+  const Graph& graph_;
+  dnnl::engine engine_;
+  dnnl::memory::data_type compute_type_;
+  std::vector<ValueStorage> values_;
+  std::vector<Step> steps_;
+  std::vector<Temp> temps_;
+  std::vector<std::pair<dnnl::memory, dnnl::memory>> views_;  // (base, view)
+  std::string label_;
+  size_t node_temp_bytes_ = 0;   // temporaries of the node being lowered
+  size_t temp_region_bytes_ = 0;  // max over nodes
+  std::shared_ptr<std::byte> arena_;
+  size_t arena_bytes_ = 0;
+};
+
+// The plain (row-major) layout of `shape` in `type`.
+dnnl::memory::desc plain_desc(const Shape& shape, dnnl::memory::data_type type);
+// nChw16c of a 4-D shape.
+dnnl::memory::desc blocked_desc(const Shape& shape, dnnl::memory::data_type type);
+
+}  // namespace upres::engine::cpu

@@ -1,0 +1,76 @@
+// Lowering of concat (a no-op when plan_concat_aliases put every input in place, else oneDNN's
+// concat primitive) and slice (a reorder out of a submemory view).
+#include "engine/cpu/lowering.h"
+
+namespace upres::engine::cpu {
+namespace {
+
+using dnnl::memory;
+
+bool is_plain(const memory::desc& desc, const Shape& shape) {
+  return desc == plain_desc(shape, desc.data_type());
+}
+
+// Whether every input of an in-place concat already sits in its channel slice.
+bool all_in_place(ExecutionPlan& plan, const Node& node) {
+  const ValueStorage& out = plan.storage(node.output);
+  size_t want = out.offset_in_root;
+  for (Value input : node.inputs) {
+    const ValueStorage& s = plan.storage(input);
+    if (s.root != out.root || s.offset_in_root != want) return false;
+    const Shape& shape = plan.graph().shape(input);
+    want += static_cast<size_t>(shape[1] * shape[2] * shape[3]) * memory::data_type_size(plan.compute_type());
+  }
+  return true;
+}
+
+}  // namespace
+
+Status lower_concat(ExecutionPlan& plan, const Node& node) {
+  const Graph& graph = plan.graph();
+  const Shape& out_shape = graph.shape(node.output);
+  const int axis = normalize_axis(std::get<ConcatAttrs>(node.attrs).axis, static_cast<int>(out_shape.size()));
+  if (!plan.storage(node.output).desc.is_zero() && all_in_place(plan, node)) return Status::ok();
+  // Inputs in one layout family and dtype: blocked for 4-D channel concats, plain otherwise.
+  const bool blocked = out_shape.size() == 4 && axis == 1;
+  const auto type = plan.compute_type();
+  std::vector<memory::desc> src_descs;
+  std::unordered_map<int, memory> args;
+  for (size_t k = 0; k < node.inputs.size(); ++k) {
+    const Shape& shape = graph.shape(node.inputs[k]);
+    memory src = plan.input_as(node.inputs[k], blocked ? blocked_desc(shape, type) : plain_desc(shape, type));
+    src_descs.push_back(src.get_desc());
+    args.emplace(DNNL_ARG_MULTIPLE_SRC + static_cast<int>(k), src);
+  }
+  if (plan.storage(node.output).desc.is_zero())
+    plan.set_desc(node.output, blocked ? blocked_desc(out_shape, type) : plain_desc(out_shape, type));
+  const memory::desc dst_desc = plan.storage(node.output).desc;
+  dnnl::concat::primitive_desc pd(dst_desc, axis, src_descs, plan.engine());
+  args.emplace(DNNL_ARG_DST, plan.memory_of(node.output));
+  plan.add_primitive(dnnl::concat(pd), std::move(args));
+  return Status::ok();
+}
+
+Status lower_slice(ExecutionPlan& plan, const Node& node) {
+  const Graph& graph = plan.graph();
+  const Shape& in_shape = graph.shape(node.inputs[0]);
+  const Shape& out_shape = graph.shape(node.output);
+  const auto& attrs = std::get<SliceAttrs>(node.attrs);
+  const int axis = normalize_axis(attrs.axis, static_cast<int>(in_shape.size()));
+  int64_t start = attrs.start < 0 ? attrs.start + in_shape[static_cast<size_t>(axis)] : attrs.start;
+  start = std::clamp<int64_t>(start, 0, in_shape[static_cast<size_t>(axis)]);
+  memory src = plan.memory_of(node.inputs[0]);
+  const auto type = src.get_desc().data_type();
+  // A blocked source can be viewed only at block-aligned channel offsets; else go plain first.
+  const bool blocked_view = !is_plain(src.get_desc(), in_shape) && axis == 1 && start % 16 == 0 &&
+                            src.get_desc() == blocked_desc(in_shape, type);
+  if (!blocked_view && !is_plain(src.get_desc(), in_shape)) src = plan.input_as(node.inputs[0], plain_desc(in_shape, type));
+  memory::dims offsets(in_shape.size(), 0);
+  offsets[static_cast<size_t>(axis)] = start;
+  const memory::desc sub = src.get_desc().submemory_desc(memory::dims(out_shape.begin(), out_shape.end()), offsets);
+  plan.set_desc(node.output, blocked_view ? blocked_desc(out_shape, type) : plain_desc(out_shape, type));
+  plan.add_reorder(plan.view_of(src, sub), plan.memory_of(node.output));
+  return Status::ok();
+}
+
+}  // namespace upres::engine::cpu

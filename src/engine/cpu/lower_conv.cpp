@@ -1,0 +1,114 @@
+// Lowering of conv2d and conv_transpose2d onto ConvPrimitive, with PostOps as oneDNN post-ops:
+// act -> eltwise, residual_scale -> eltwise_linear, residual -> sum (dst pre-filled with it).
+#include <string>
+
+#include "engine/cpu/conv_primitive.h"
+#include "engine/cpu/lowering.h"
+
+namespace upres::engine::cpu {
+namespace {
+
+using dnnl::memory;
+
+// The oneDNN eltwise for an activation; false for kNone and kPrelu.
+bool eltwise_for(Activation activation, float alpha, ConvPostOp& op) {
+  op.kind = ConvPostOp::Kind::kEltwise;
+  op.alpha = 0.0f;
+  switch (activation) {
+    case Activation::kRelu: op.algorithm = dnnl::algorithm::eltwise_relu; return true;
+    case Activation::kLeakyRelu: op.algorithm = dnnl::algorithm::eltwise_relu; op.alpha = alpha; return true;
+    case Activation::kSigmoid: op.algorithm = dnnl::algorithm::eltwise_logistic; return true;
+    case Activation::kTanh: op.algorithm = dnnl::algorithm::eltwise_tanh; return true;
+    case Activation::kGelu: op.algorithm = dnnl::algorithm::eltwise_gelu_erf; return true;
+    case Activation::kSilu: op.algorithm = dnnl::algorithm::eltwise_swish; op.alpha = 1.0f; return true;
+    case Activation::kNone: case Activation::kPrelu: return false;
+  }
+  return false;
+}
+
+std::vector<ConvPostOp> post_ops_for(const PostOps& post) {
+  std::vector<ConvPostOp> ops;
+  ConvPostOp act;
+  const bool has_act = eltwise_for(post.activation, post.activation_alpha, act);
+  ConvPostOp linear{ConvPostOp::Kind::kEltwise, dnnl::algorithm::eltwise_linear, post.residual_scale, 0.0f};
+  const bool has_scale = post.residual_scale != 1.0f;
+  if (post.has_residual && post.activation_after_residual) {
+    if (has_scale) ops.push_back(linear);
+    ops.push_back({ConvPostOp::Kind::kSum});
+    if (has_act) ops.push_back(act);
+  } else {
+    if (has_act) ops.push_back(act);
+    if (has_scale) ops.push_back(linear);
+    if (post.has_residual) ops.push_back({ConvPostOp::Kind::kSum});
+  }
+  return ops;
+}
+
+ConvSpec spec_for(const ExecutionPlan& plan, const Node& node) {
+  const Shape& in = plan.graph().shape(node.inputs[0]);
+  const Shape& out = plan.graph().shape(node.output);
+  ConvSpec spec;
+  spec.batch = in[0];
+  spec.in_channels = in[1];
+  spec.in_height = in[2];
+  spec.in_width = in[3];
+  spec.out_channels = out[1];
+  const Shape& w = node.constants[0].shape();
+  spec.kernel_h = w[2];
+  spec.kernel_w = w[3];
+  spec.has_bias = node.constants.size() > 1 && node.constants[1].is_defined();
+  spec.compute_type = plan.compute_type();
+  if (const auto* a = std::get_if<Conv2dAttrs>(&node.attrs)) {
+    spec.stride_h = a->stride.h, spec.stride_w = a->stride.w;
+    spec.pad_top = spec.pad_bottom = a->padding.h;
+    spec.pad_left = spec.pad_right = a->padding.w;
+    spec.dilation_h = a->dilation.h, spec.dilation_w = a->dilation.w;
+    spec.groups = a->groups;
+    spec.post_ops = post_ops_for(a->post);
+  } else if (const auto* t = std::get_if<ConvTranspose2dAttrs>(&node.attrs)) {
+    spec.transposed = true;
+    spec.stride_h = t->stride.h, spec.stride_w = t->stride.w;
+    spec.pad_top = spec.pad_bottom = t->padding.h;
+    spec.pad_left = spec.pad_right = t->padding.w;
+    spec.dilation_h = t->dilation.h, spec.dilation_w = t->dilation.w;
+    spec.output_padding_h = t->output_padding.h, spec.output_padding_w = t->output_padding.w;
+    spec.groups = t->groups;
+  }
+  return spec;
+}
+
+bool is_blocked(const memory::desc& desc) {
+  return desc.data.ndims == 4 && desc.data.format_kind == dnnl_blocked && desc.data.format_desc.blocking.inner_nblks == 1 &&
+         desc.data.format_desc.blocking.inner_blks[0] == 16 && desc.data.format_desc.blocking.inner_idxs[0] == 1;
+}
+
+}  // namespace
+
+bool conv_runs_on_onednn(const Node& node) {
+  const auto* a = std::get_if<Conv2dAttrs>(&node.attrs);
+  return a == nullptr || a->post.activation != Activation::kPrelu;
+}
+
+Status lower_conv(ExecutionPlan& plan, const Node& node) {
+  const ConvSpec spec = spec_for(plan, node);
+  const std::vector<float> weights = node.constants[0].to_f32();
+  const std::vector<float> bias = spec.has_bias ? node.constants[1].to_f32() : std::vector<float>{};
+  const memory::desc& in_desc = plan.storage(node.inputs[0]).desc;
+  // Activations stay nChw16c end to end, so no reorders sit between convolutions; an input in
+  // another layout (the network's plain RGB input) is reordered by input_as().
+  ConvLayout layout;
+  const Shape& out_shape = plan.graph().shape(node.output);
+  layout.dst = blocked_desc(out_shape, plan.compute_type());
+  if (is_blocked(in_desc) && in_desc.data.data_type == static_cast<dnnl_data_type_t>(plan.compute_type()))
+    layout.src = in_desc;
+  auto conv = ConvPrimitive::create(plan.engine(), spec, weights, bias, layout);
+  if (!conv.is_ok()) return conv.status();
+  plan.set_desc(node.output, conv->dst_desc());
+  memory src = plan.input_as(node.inputs[0], conv->src_desc());
+  memory dst = plan.memory_of(node.output);
+  if (node.inputs.size() > 1) plan.add_reorder(plan.memory_of(node.inputs[1]), dst);  // sum post-op reads dst
+  plan.add_primitive(conv->primitive(), conv->arguments(src, dst));
+  return Status::ok();
+}
+
+}  // namespace upres::engine::cpu

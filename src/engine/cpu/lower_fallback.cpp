@@ -1,0 +1,34 @@
+// The explicit fallback: ops oneDNN 2.6 has no primitive for run the reference backend's kernel
+// on plain fp32 copies of their inputs, writing a plain fp32 output. Correct and single-threaded;
+// these ops are rare and cheap next to the convolutions (resize, pixel shuffle, pad, permute, ...).
+#include <memory>
+
+#include "engine/cpu/lowering.h"
+#include "engine/reference/kernel.h"
+
+namespace upres::engine::cpu {
+
+Status lower_fallback(ExecutionPlan& plan, const Node& node) {
+  const Graph& graph = plan.graph();
+  const reference::Kernel kernel = reference::find_kernel(node.kind);
+  if (kernel == nullptr) return unsupported("cpu: no kernel for " + std::string(op_kind_name(node.kind)));
+  std::vector<dnnl::memory> inputs;
+  std::vector<Shape> shapes;
+  for (Value input : node.inputs) {
+    shapes.push_back(graph.shape(input));
+    inputs.push_back(plan.input_as(input, plain_desc(shapes.back(), dnnl::memory::data_type::f32)));
+  }
+  auto constants = std::make_shared<std::vector<std::vector<float>>>();
+  for (const Tensor& tensor : node.constants) constants->push_back(tensor.is_defined() ? tensor.to_f32() : std::vector<float>{});
+  const Shape out_shape = graph.shape(node.output);
+  plan.set_desc(node.output, plain_desc(out_shape, dnnl::memory::data_type::f32));
+  dnnl::memory output = plan.memory_of(node.output);
+  plan.add_host([&node, kernel, inputs, shapes, constants, output, out_shape]() {
+    reference::KernelArgs args{node, {}, shapes, *constants, static_cast<float*>(output.get_data_handle()), out_shape};
+    for (const dnnl::memory& m : inputs) args.inputs.push_back(static_cast<const float*>(m.get_data_handle()));
+    return kernel(args);
+  });
+  return Status::ok();
+}
+
+}  // namespace upres::engine::cpu

@@ -1,0 +1,34 @@
+// Lowering: turns one graph node into ExecutionPlan steps. Each op family has its own .cpp; ops
+// oneDNN 2.6 lacks run the reference kernels on plain fp32 copies (lower_fallback.cpp, the list is
+// kFallbackOps there). Functions over a caller-owned plan; thread-compatible.
+#pragma once
+
+#include "base/status.h"
+#include "engine/cpu/execution_plan.h"
+
+namespace upres::engine::cpu {
+
+// Dispatches on node.kind. Requires: every input of the node already has a layout.
+Status lower_node(ExecutionPlan& plan, const Node& node);
+
+// Channel concats marked in_place whose inputs can share one nChw16c buffer (batch 1, every
+// channel count a multiple of 16): aliases them in `plan` and gives the root its layout.
+// Requires: no value has a layout yet. (concat_aliases.cpp)
+void plan_concat_aliases(ExecutionPlan& plan);
+
+// Whether lower_node runs `node` on a oneDNN primitive (false: reference fallback).
+bool runs_on_onednn(const Node& node);
+
+// Family-level capability checks: false sends the node to the fallback.
+bool conv_runs_on_onednn(const Node& node);                       // lower_conv.cpp (prelu post-op: no)
+bool binary_runs_on_onednn(const Graph& graph, const Node& node);  // lower_elementwise.cpp
+
+// Per family (lower_*.cpp).
+Status lower_conv(ExecutionPlan& plan, const Node& node);
+Status lower_eltwise(ExecutionPlan& plan, const Node& node);
+Status lower_binary(ExecutionPlan& plan, const Node& node);
+Status lower_concat(ExecutionPlan& plan, const Node& node);
+Status lower_slice(ExecutionPlan& plan, const Node& node);
+Status lower_fallback(ExecutionPlan& plan, const Node& node);
+
+}  // namespace upres::engine::cpu
