@@ -1,6 +1,7 @@
 // CpuExecutable: prepare (passes, aliases, lowering, arena) and run (copy in, replay, copy out).
 #include "engine/cpu/cpu_executable.h"
 
+#include <oneapi/dnnl/dnnl_debug.h>
 #include <omp.h>
 
 #include <cstring>
@@ -94,7 +95,9 @@ Status CpuExecutable::store_outputs(std::span<Tensor> outputs) {
     const bool direct = out.dtype() == DType::kF32 || out.dtype() == DType::kBF16;
     const memory::data_type type = out.dtype() == DType::kBF16 ? memory::data_type::bf16 : memory::data_type::f32;
     Tensor staging;
-    if (!direct) UPRES_ASSIGN_OR_RETURN(staging, Tensor::zeros(shape, DType::kF32));
+    if (!direct) {
+      UPRES_ASSIGN_OR_RETURN(staging, Tensor::zeros(shape, DType::kF32));
+    }
     memory user(plain_desc(shape, type), engine_, direct ? out.raw() : staging.raw());
     dnnl::reorder(value, user).execute(stream_, const_cast<memory&>(value), user);
     stream_.wait();
@@ -125,15 +128,16 @@ Status CpuExecutable::run(std::span<const Tensor> inputs, std::span<Tensor> outp
 std::vector<std::string> CpuExecutable::step_descriptions() const {
   std::vector<std::string> out;
   for (const Step& step : plan_->steps()) {
-    std::string impl = "host";
+    std::string what = "host";
     if (step.primitive) {
       const_dnnl_primitive_desc_t pd = nullptr;
+      const char* impl = nullptr;
       dnnl_primitive_get_primitive_desc(step.primitive.get(), &pd);
-      const char* name = nullptr;
-      dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &name);
-      impl = name != nullptr ? name : "?";
+      dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl);
+      what = std::string(dnnl_prim_kind2str(static_cast<dnnl_primitive_kind_t>(step.primitive.get_kind()))) + " " +
+             (impl != nullptr ? impl : "?");
     }
-    out.push_back(step.label + ": " + impl);
+    out.push_back(step.label + ": " + what);
   }
   return out;
 }

@@ -24,8 +24,9 @@ class CpuExecutable final : public Executable {
   const std::vector<Shape>& output_shapes() const override { return output_shapes_; }
   size_t arena_bytes() const override { return plan_->arena_bytes(); }
 
-  // For tests and benchmarks: the graph as executed, and its steps with their oneDNN
-  // implementation names (ref* would be a slow fallback) or "host" for reference kernels.
+  // For tests and benchmarks: the graph as executed, and its steps as "label: kind impl", e.g.
+  // "conv2d 'conv1': convolution jit:avx512_core" (impl ref* is oneDNN's slow fallback), or
+  // "label: host" for a reference-kernel fallback.
   const Graph& graph() const { return graph_; }
   std::vector<std::string> step_descriptions() const;
 
