@@ -184,10 +184,19 @@ TEST(ImageCodec, JpegAndWebpCarryTheInfotextInUserComment) {
   Image image = make_pattern(8, 8, 3, 255);
   image.metadata.text = {{"parameters", "source params"},
                          {"postprocessing", "Postprocess upscale by: 4, Postprocess upscaler: Caf\xC3\xA9 \xE2\x9C\x93"}};
+  const auto dir = scratch_dir();
   for (ImageFormat format : {ImageFormat::kJpeg, ImageFormat::kWebp}) {
     const Image back = round_trip(image, {.format = format});
     ASSERT_NE(back.metadata.find_text("parameters"), nullptr) << format_extension(format);
     EXPECT_EQ(*back.metadata.find_text("parameters"), image.metadata.text[1].second);
+    // The reference UI (PIL + piexif's UserComment.load) reads the same text.
+    auto encoded = encode_image(image, {.format = format});
+    ASSERT_TRUE(encoded.is_ok());
+    const auto path = dir / (std::string("ours.") + std::string(format_extension(format)));
+    write_bytes(path, *encoded);
+    ASSERT_TRUE(make_fixture("read_user_comment", dir, testing::shell_quote(path)));
+    const std::vector<uint8_t> pil = read_bytes(dir / "pil_comment.txt");
+    EXPECT_EQ(std::string(pil.begin(), pil.end()), image.metadata.text[1].second) << format_extension(format);
   }
   image.metadata.text = {{"parameters", "only params"}};
   const Image back = round_trip(image, {.format = ImageFormat::kJpeg});

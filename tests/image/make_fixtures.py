@@ -11,6 +11,8 @@ usage: make_fixtures.py KIND OUT_DIR [ARGS...]
   png_text OUT              text.png: tEXt, zTXt and iTXt chunks, read back by PIL later
   icc OUT                   profile.icc: an sRGB profile built by littlecms (PIL ImageCms)
   read_png_text OUT FILE    FILE's text chunks as PIL reads them, to OUT/pil_text.bin as key\0value\0...
+  read_user_comment OUT FILE  FILE's EXIF UserComment decoded as the reference UI's piexif does,
+                            to OUT/pil_comment.txt (UTF-8)
   resize OUT SOURCE W H...  PIL Image.resize of SOURCE (RGB) to each WxH with LANCZOS, BICUBIC and
                             NEAREST, saved as {filter}_{w}x{h}.png
 """
@@ -101,6 +103,15 @@ def read_png_text(out, path):
             f.write(key.encode("utf-8") + b"\0" + str(value).encode("utf-8") + b"\0")
 
 
+def read_user_comment(out, path):
+    raw = Image.open(path).getexif().get_ifd(0x8769)[0x9286]
+    prefix, body = raw[:8], raw[8:]
+    # piexif.helper.UserComment.load
+    text = body.decode("utf_16_be") if prefix == b"UNICODE\x00" else body.decode("ascii")
+    with open(f"{out}/pil_comment.txt", "wb") as f:
+        f.write(text.encode("utf-8"))
+
+
 def resize(out, source, sizes):
     im = Image.open(source).convert("RGB")
     filters = {"lanczos": Image.LANCZOS, "bicubic": Image.BICUBIC, "nearest": Image.NEAREST}
@@ -113,6 +124,8 @@ if __name__ == "__main__":
     kind, out = sys.argv[1], sys.argv[2]
     if kind == "resize":
         resize(out, sys.argv[3], sys.argv[4:])
+    elif kind == "read_user_comment":
+        read_user_comment(out, sys.argv[3])
     elif kind == "read_png_text":
         read_png_text(out, sys.argv[3])
     else:
