@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <random>
 #include <string>
 
 #include "fixtures.h"
@@ -294,6 +295,31 @@ TEST(ImageCodec, CmykJpegBecomesRgb) {
   EXPECT_GT(image->at(4, 4, 1), 0.6f);
   EXPECT_GT(image->at(4, 4, 2), 0.6f);
   EXPECT_TRUE(image->metadata.icc_profile.empty());
+}
+
+// Damaged files are untrusted input: every mutation must give an image or a Status, never a crash.
+TEST(ImageCodec, MutatedFilesNeverCrash) {
+  Image image = make_pattern(24, 16, 4, 255);
+  image.metadata.text = {{"parameters", "a: 1, b"}, {"wide", "\xE2\x9C\x93"}};
+  image.metadata.exif = set_exif_user_comment({}, "comment").value();
+  std::mt19937 rng(1234);
+  for (ImageFormat format : {ImageFormat::kPng, ImageFormat::kJpeg, ImageFormat::kWebp, ImageFormat::kTiff}) {
+    auto encoded = encode_image(image, {.format = format});
+    ASSERT_TRUE(encoded.is_ok());
+    int failures = 0;
+    for (int round = 0; round < 150; ++round) {
+      std::vector<uint8_t> bytes = *encoded;
+      const int flips = 1 + static_cast<int>(rng() % 8);
+      for (int i = 0; i < flips; ++i) bytes[rng() % bytes.size()] = static_cast<uint8_t>(rng());
+      if (round % 5 == 0) bytes.resize(rng() % bytes.size());
+      auto result = decode_image(bytes, "mutated");
+      if (!result.is_ok()) {
+        ++failures;
+        EXPECT_NE(result.status().message().find("mutated"), std::string::npos) << result.status().to_string();
+      }
+    }
+    EXPECT_GT(failures, 0) << format_extension(format);
+  }
 }
 
 TEST(ImageCodec, FormatNames) {
