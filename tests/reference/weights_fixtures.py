@@ -3,7 +3,8 @@
 protocol 4, wrapped, prefixed, deflated), a safetensors file written here, hostile files, and the
 expected fp32 values of every tensor as raw little-endian .f32 files plus manifest.json.
 
-Usage: /usr/bin/python3 weights_fixtures.py OUT_DIR   (OUT_DIR is replaced atomically)
+Usage: /usr/bin/python3 weights_fixtures.py OUT_DIR
+OUT_DIR is replaced by rename; nothing is done when its manifest is newer than this script.
 """
 import json
 import os
@@ -13,7 +14,12 @@ import sys
 import tempfile
 import zipfile
 
-import torch
+if __name__ == "__main__" and len(sys.argv) == 2:
+    _manifest = os.path.join(sys.argv[1], "manifest.json")
+    if os.path.exists(_manifest) and os.path.getmtime(_manifest) >= os.path.getmtime(__file__):
+        sys.exit(0)  # fixtures are newer than this script
+
+import torch  # noqa: E402
 
 
 def state_dict():
@@ -233,10 +239,14 @@ def main(out):
     write_hostile(tmp, manifest["marker"])
     with open(os.path.join(tmp, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)
+    stale = out + ".stale.%d" % os.getpid()
+    if os.path.exists(out):
+        os.rename(out, stale)
     try:
         os.rename(tmp, out)
     except OSError:  # another process finished first
         shutil.rmtree(tmp)
+    shutil.rmtree(stale, ignore_errors=True)
 
 
 if __name__ == "__main__":
