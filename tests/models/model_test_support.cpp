@@ -1,0 +1,60 @@
+// Test support for model tests: fixtures, running graphs, comparisons.
+#include "model_test_support.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <limits>
+
+#include "engine/backend_registry.h"
+
+namespace upres::models::testing {
+
+Result<engine::Tensor> read_f32_tensor(const std::filesystem::path& path, const engine::Shape& shape) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return not_found(path.string() + ": cannot open");
+  std::vector<float> values(static_cast<size_t>(engine::shape_numel(shape)));
+  in.read(reinterpret_cast<char*>(values.data()), static_cast<std::streamsize>(values.size() * sizeof(float)));
+  if (in.gcount() != static_cast<std::streamsize>(values.size() * sizeof(float)) || in.peek() != EOF) {
+    return corrupt(path.string() + ": size does not match shape " + engine::shape_to_string(shape));
+  }
+  return engine::Tensor::from_f32(values, shape);
+}
+
+Result<ModelRun> run_model(const UpscaleModel& model, const std::string& backend_name, const engine::Tensor& input) {
+  UPRES_ASSIGN_OR_RETURN(engine::Graph graph, model.build_graph(static_cast<int>(input.dim(2)),
+                                                                static_cast<int>(input.dim(3))));
+  UPRES_ASSIGN_OR_RETURN(auto backend, engine::create_backend(backend_name));
+  UPRES_ASSIGN_OR_RETURN(auto executable, backend->prepare(graph, engine::PrepareOptions{}));
+  std::vector<engine::Tensor> outputs(1);
+  UPRES_RETURN_IF_ERROR(executable->run({&input, 1}, outputs));
+  return ModelRun{outputs[0], executable->arena_bytes()};
+}
+
+double max_abs_diff(const engine::Tensor& a, const engine::Tensor& b) {
+  if (a.shape() != b.shape()) return std::numeric_limits<double>::infinity();
+  const std::vector<float> x = a.to_f32();
+  const std::vector<float> y = b.to_f32();
+  double worst = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double d = std::fabs(static_cast<double>(x[i]) - y[i]);
+    if (!(d <= worst)) worst = d;  // NaN propagates
+  }
+  return worst;
+}
+
+bool run_reference_script(const std::string& script, const std::string& args, std::string* message) {
+  if (std::system("/usr/bin/python3 -c 'import torch' >/dev/null 2>&1") != 0) {
+    *message = "/usr/bin/python3 with torch is not available";
+    return false;
+  }
+  const std::string command =
+      "/usr/bin/python3 " + std::string(UPRES_SOURCE_DIR) + "/tests/reference/" + script + " " + args;
+  if (std::system(command.c_str()) != 0) {
+    *message = "failed: " + command;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace upres::models::testing

