@@ -134,7 +134,9 @@ Status PickleReader::build_container(uint8_t op) {
   if (op == 't' || op == 'l' || op == 'd' || op == 0x91) {
     UPRES_ASSIGN_OR_RETURN(items, pop_to_mark());
   } else {
-    if (stack_.size() < fixed) return corrupt("stack underflow");
+    if (stack_.size() < fixed || (!marks_.empty() && stack_.size() - fixed < marks_.back())) {
+      return corrupt("stack underflow");
+    }
     items.assign(stack_.end() - fixed, stack_.end());
     stack_.resize(stack_.size() - fixed);
   }
@@ -239,6 +241,7 @@ Result<std::vector<PickleValue*>> PickleReader::pop_to_mark() {
   if (marks_.empty()) return corrupt("no MARK on the stack");
   size_t mark = marks_.back();
   marks_.pop_back();
+  if (mark > stack_.size()) return corrupt("MARK above the top of the stack");
   std::vector<PickleValue*> items(stack_.begin() + static_cast<ptrdiff_t>(mark), stack_.end());
   stack_.resize(mark);
   return items;

@@ -99,6 +99,7 @@ TEST(PickleReader, MalformedStreamsAreCorrupt) {
       "\x80\x02" "t.",           // TUPLE without MARK
       "\x80\x02" "X\xff\xff\xff\x7f" "abc.",  // string longer than the file
       "\x80\x02" "}K\x01s.",     // SETITEM with one operand
+      "\x80\x02" "K\x01(\x86(e.",  // TUPLE2 reaching below a MARK, then APPENDS
   };
   for (const std::string& bytes : cases) {
     PickleReader reader;

@@ -57,7 +57,7 @@ for t in $targets; do
   mkdir -p "$corpus"
   echo "== ${t}_fuzzer: ${seconds}s"
   if ! "$build/fuzz/${t}_fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
-      -print_final_stats=1 "$corpus" "$seeds/$t" > "$work/fuzz-$t.log" 2>&1; then
+      -print_final_stats=1 -artifact_prefix="$work/fuzz-$t-" "$corpus" "$seeds/$t" > "$work/fuzz-$t.log" 2>&1; then
     echo "FAILED: ${t}_fuzzer found a crash; see $work/fuzz-$t.log"
     grep -A20 "ERROR: " "$work/fuzz-$t.log" | head -40 || true
     status=1
