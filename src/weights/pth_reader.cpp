@@ -3,6 +3,7 @@
 #include "weights/pth_reader.h"
 
 #include <array>
+#include <charconv>
 #include <map>
 
 #include "weights/pickle_reader.h"
@@ -55,8 +56,25 @@ Result<WeightEntry> tensor_entry(const std::string& name, const TorchTensor& t, 
   return entry;
 }
 
+// Top-level plain values of a checkpoint ("iter", "best_psnr", ...) become metadata text.
+void keep_scalar_metadata(const PickleValue& root, WeightMap& map) {
+  if (!root.is(Kind::kDict)) return;
+  for (const auto& [key, value] : root.pairs) {
+    if (!key->is(Kind::kString)) continue;
+    if (value->is(Kind::kString)) map.set_metadata(key->text, value->text);
+    if (value->is(Kind::kInt)) map.set_metadata(key->text, std::to_string(value->integer));
+    if (value->is(Kind::kBool)) map.set_metadata(key->text, value->boolean ? "true" : "false");
+    if (value->is(Kind::kFloat)) {
+      char text[32];
+      auto end = std::to_chars(text, text + sizeof text, value->real).ptr;
+      map.set_metadata(key->text, std::string(text, end));
+    }
+  }
+}
+
 // Unwraps the pickled object, flattens it and adds one entry per tensor.
 Result<WeightMap> index_tensors(const PickleValue& root, const StorageRanges& ranges, WeightMap map) {
+  keep_scalar_metadata(root, map);
   UnwrappedStateDict unwrapped = unwrap_state_dict(root);
   if (!unwrapped.wrapper.empty()) map.set_metadata("wrapper", unwrapped.wrapper);
   UPRES_ASSIGN_OR_RETURN(auto tensors, flatten_tensors(*unwrapped.root));

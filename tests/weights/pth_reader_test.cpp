@@ -65,6 +65,10 @@ TEST(PthReader, FormatsAndPrefixes) {
   auto oldarch = read_weight_file(*dir / "oldarch.pth");
   ASSERT_TRUE(oldarch.is_ok());
   EXPECT_TRUE(oldarch->weights.contains("model.0.weight"));
+  auto wrapped = read_weight_file(*dir / "wrapped.ckpt");
+  ASSERT_TRUE(wrapped.is_ok());
+  EXPECT_EQ(wrapped->weights.metadata().at("iter"), "5");
+  EXPECT_EQ(wrapped->weights.metadata().at("best_psnr"), "31.5");
   auto st = read_weight_file(*dir / "model.safetensors");
   ASSERT_TRUE(st.is_ok());
   EXPECT_EQ(st->weights.metadata().at("source"), "upres");
