@@ -5,6 +5,7 @@
 #include "image/resample.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <functional>
 #include <numbers>
@@ -168,6 +169,7 @@ Image resize_nearest(const Image& in, int width, int height) {
 }  // namespace
 
 Image resize(const Image& input, int width, int height, ResampleFilter filter) {
+  assert(width >= 1 && height >= 1 && !input.empty());
   Image out;
   if (filter == ResampleFilter::kNearest) {
     out = resize_nearest(input, width, height);
