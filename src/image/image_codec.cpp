@@ -63,6 +63,15 @@ Result<vips::VImage> normalize_bands(vips::VImage image, std::string_view name) 
   }
 }
 
+// GIF frames always come out of libvips as RGBA; an alpha that is opaque everywhere is not the
+// file's, so it is dropped rather than carried through every later step.
+vips::VImage drop_synthetic_alpha(const vips::VImage& decoded, const vips::VImage& header) {
+  const bool is_gif = header.get_typeof("vips-loader") != 0 &&
+                      std::string_view(header.get_string("vips-loader")).starts_with("gifload");
+  if (!is_gif || decoded.bands() != 4 || decoded.extract_band(3).min() < 255.0) return decoded;
+  return decoded.extract_band(0, vips::VImage::option()->set("n", 3));
+}
+
 Image to_float_image(const vips::VImage& decoded) {
   Image image(decoded.width(), decoded.height(), decoded.bands());
   size_t size = 0;
@@ -120,7 +129,7 @@ Result<Image> decode_with_vips(std::span<const uint8_t> bytes, std::string_view 
     const bool rotated = header.get_typeof(VIPS_META_ORIENTATION) != 0 &&
                          header.get_int(VIPS_META_ORIENTATION) != 1;
     if (rotated) decoded = decoded.autorot();
-    image = to_float_image(decoded);
+    image = to_float_image(drop_synthetic_alpha(decoded, header));
   } catch (const vips::VError& error) {
     return status_from_vips_error(StatusCode::kCorrupt, name, "cannot decode the pixels", error);
   }

@@ -268,8 +268,15 @@ TEST(ImageCodec, GifGivesTheFirstFrame) {
   ASSERT_TRUE(image.is_ok()) << image.status().to_string();
   EXPECT_EQ(image->width(), 16);
   EXPECT_EQ(image->height(), 8);
+  EXPECT_EQ(image->channels(), 3);  // no transparency in the file, so no alpha
   EXPECT_GT(image->at(3, 3, 0), 0.99f);
   EXPECT_LT(image->at(3, 3, 2), 0.01f);
+  auto holes = read_image(dir / "transparent.gif");
+  ASSERT_TRUE(holes.is_ok()) << holes.status().to_string();
+  ASSERT_EQ(holes->channels(), 4);
+  EXPECT_EQ(holes->at(2, 2, 3), 0.0f);
+  EXPECT_EQ(holes->at(12, 2, 3), 1.0f);
+  EXPECT_EQ(holes->at(12, 2, 1), 1.0f);
 }
 
 TEST(ImageCodec, BmpDecodesExactly) {

@@ -4,7 +4,8 @@
 usage: make_fixtures.py KIND OUT_DIR [ARGS...]
   exif_jpeg OUT             rotated.jpg: 40x20 left half red, EXIF Orientation=6, Make "upres-test"
   bomb_png OUT              bomb.png: 20000x20000 1-bit PNG (small on disk)
-  gif OUT                   frames.gif: two frames, first red, second blue
+  gif OUT                   frames.gif: two frames, first red, second blue;
+                            transparent.gif: left half transparent
   bmp OUT                   image.bmp: 7x5 RGB gradient, and image_rgb.bin with its raw bytes
   cmyk_jpeg OUT             cmyk.jpg: 8x8 CMYK JPEG of pure cyan
   user_comment_jpeg OUT     piexif_style.jpg: UserComment "UNICODE\\0" + UTF-16BE, as the reference UI writes
@@ -52,6 +53,10 @@ def gif(out):
     first = Image.new("RGB", (16, 8), (255, 0, 0))
     second = Image.new("RGB", (16, 8), (0, 0, 255))
     first.save(f"{out}/frames.gif", save_all=True, append_images=[second], duration=100)
+    holes = Image.new("P", (16, 8), 1)
+    holes.putpalette([0, 0, 0, 0, 255, 0] + [0] * 762)
+    holes.paste(0, (0, 0, 8, 8))
+    holes.save(f"{out}/transparent.gif", transparency=0)
 
 
 def bmp(out):
