@@ -64,6 +64,8 @@ class ExecutionPlan {
   void add_primitive(dnnl::primitive primitive, std::unordered_map<int, dnnl::memory> args);
   void add_reorder(const dnnl::memory& src, const dnnl::memory& dst);
   void add_host(std::function<Status()> action);
+  // Keeps host data that a step's memory wraps (e.g. weights) alive as long as the plan.
+  void keep_alive(std::shared_ptr<const void> owner) { owned_.push_back(std::move(owner)); }
 
   // --- after lowering -----------------------------------------------------------------------
   // Places every value and temporary in one arena (reused across runs) and binds the handles.
@@ -88,6 +90,7 @@ class ExecutionPlan {
   std::string label_;
   size_t node_temp_bytes_ = 0;   // temporaries of the node being lowered
   size_t temp_region_bytes_ = 0;  // max over nodes
+  std::vector<std::shared_ptr<const void>> owned_;
   std::shared_ptr<std::byte> arena_;
   size_t arena_bytes_ = 0;
 };

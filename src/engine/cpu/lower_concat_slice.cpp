@@ -31,8 +31,10 @@ Status lower_concat(ExecutionPlan& plan, const Node& node) {
   const Shape& out_shape = graph.shape(node.output);
   const int axis = normalize_axis(std::get<ConcatAttrs>(node.attrs).axis, static_cast<int>(out_shape.size()));
   if (!plan.storage(node.output).desc.is_zero() && all_in_place(plan, node)) return Status::ok();
-  // Inputs in one layout family and dtype: blocked for 4-D channel concats, plain otherwise.
-  const bool blocked = out_shape.size() == 4 && axis == 1;
+  // Inputs in one layout family and dtype: blocked for 4-D channel concats on 16-channel
+  // boundaries (oneDNN's fast concat), plain otherwise.
+  bool blocked = out_shape.size() == 4 && axis == 1;
+  for (Value input : node.inputs) blocked = blocked && graph.shape(input)[1] % 16 == 0;
   const auto type = plan.compute_type();
   std::vector<memory::desc> src_descs;
   std::unordered_map<int, memory> args;

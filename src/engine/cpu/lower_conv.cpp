@@ -26,12 +26,24 @@ bool eltwise_for(Activation activation, float alpha, ConvPostOp& op) {
   return false;
 }
 
+// Whether residual_scale can be folded into the weights and bias: s * act(c) = act(s * c) for
+// s > 0 when act is positively homogeneous, and always when it applies before the activation.
+// oneDNN 2.6's jit convolutions take a sum post-op only when no eltwise precedes it, so an
+// eltwise_linear before the sum would send the convolution to the naive `ref` kernel.
+bool folds_scale(const PostOps& post) {
+  if (post.residual_scale == 1.0f) return false;
+  if (post.activation_after_residual && post.has_residual) return true;
+  const bool homogeneous = post.activation == Activation::kNone || post.activation == Activation::kRelu ||
+                           post.activation == Activation::kLeakyRelu;
+  return homogeneous && post.residual_scale > 0.0f;
+}
+
 std::vector<ConvPostOp> post_ops_for(const PostOps& post) {
   std::vector<ConvPostOp> ops;
   ConvPostOp act;
   const bool has_act = eltwise_for(post.activation, post.activation_alpha, act);
   ConvPostOp linear{ConvPostOp::Kind::kEltwise, dnnl::algorithm::eltwise_linear, post.residual_scale, 0.0f};
-  const bool has_scale = post.residual_scale != 1.0f;
+  const bool has_scale = post.residual_scale != 1.0f && !folds_scale(post);
   if (post.has_residual && post.activation_after_residual) {
     if (has_scale) ops.push_back(linear);
     ops.push_back({ConvPostOp::Kind::kSum});
@@ -91,8 +103,12 @@ bool conv_runs_on_onednn(const Node& node) {
 
 Status lower_conv(ExecutionPlan& plan, const Node& node) {
   const ConvSpec spec = spec_for(plan, node);
-  const std::vector<float> weights = node.constants[0].to_f32();
-  const std::vector<float> bias = spec.has_bias ? node.constants[1].to_f32() : std::vector<float>{};
+  std::vector<float> weights = node.constants[0].to_f32();
+  std::vector<float> bias = spec.has_bias ? node.constants[1].to_f32() : std::vector<float>{};
+  if (const auto* a = std::get_if<Conv2dAttrs>(&node.attrs); a != nullptr && folds_scale(a->post)) {
+    for (float& w : weights) w *= a->post.residual_scale;
+    for (float& b : bias) b *= a->post.residual_scale;
+  }
   const memory::desc& in_desc = plan.storage(node.inputs[0]).desc;
   // Activations stay nChw16c end to end, so no reorders sit between convolutions; an input in
   // another layout (the network's plain RGB input) is reordered by input_as().
@@ -103,6 +119,13 @@ Status lower_conv(ExecutionPlan& plan, const Node& node) {
     layout.src = in_desc;
   auto conv = ConvPrimitive::create(plan.engine(), spec, weights, bias, layout);
   if (!conv.is_ok()) return conv.status();
+  // Shapes the blocked jit kernels do not cover (e.g. groups of a few channels) would run on
+  // oneDNN's naive `ref` kernel; let oneDNN choose both layouts instead, unless the output must
+  // sit in a concat buffer.
+  if (std::string(conv->implementation()).rfind("ref", 0) == 0 && !plan.is_aliased(node.output)) {
+    auto free_layout = ConvPrimitive::create(plan.engine(), spec, weights, bias, ConvLayout{});
+    if (free_layout.is_ok()) conv = std::move(free_layout);
+  }
   plan.set_desc(node.output, conv->dst_desc());
   memory src = plan.input_as(node.inputs[0], conv->src_desc());
   memory dst = plan.memory_of(node.output);

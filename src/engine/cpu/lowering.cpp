@@ -14,6 +14,8 @@ bool runs_on_onednn(const Node& node) {
     case OpKind::kTanh: case OpKind::kGelu: case OpKind::kSilu: case OpKind::kScale:
     case OpKind::kAdd: case OpKind::kMul:
     case OpKind::kConcat: case OpKind::kSlice:
+    case OpKind::kAvgPool2d: case OpKind::kMaxPool2d: case OpKind::kGlobalAvgPool:
+    case OpKind::kLinear: case OpKind::kMatmul: case OpKind::kSoftmax:
       return true;
     default:
       return false;
@@ -22,8 +24,12 @@ bool runs_on_onednn(const Node& node) {
 
 Status lower_node(ExecutionPlan& plan, const Node& node) {
   plan.begin_node(std::string(op_kind_name(node.kind)) + " '" + node.name + "'");
-  if (!runs_on_onednn(node) ||
-      ((node.kind == OpKind::kAdd || node.kind == OpKind::kMul) && !binary_runs_on_onednn(plan.graph(), node))) {
+  const bool binary = node.kind == OpKind::kAdd || node.kind == OpKind::kMul;
+  const bool pool_dense = node.kind == OpKind::kAvgPool2d || node.kind == OpKind::kMaxPool2d ||
+                          node.kind == OpKind::kGlobalAvgPool || node.kind == OpKind::kLinear ||
+                          node.kind == OpKind::kMatmul || node.kind == OpKind::kSoftmax;
+  if (!runs_on_onednn(node) || (binary && !binary_runs_on_onednn(plan.graph(), node)) ||
+      (pool_dense && !pool_dense_runs_on_onednn(plan.graph(), node))) {
     return lower_fallback(plan, node);
   }
   try {
@@ -32,6 +38,9 @@ Status lower_node(ExecutionPlan& plan, const Node& node) {
       case OpKind::kAdd: case OpKind::kMul: return lower_binary(plan, node);
       case OpKind::kConcat: return lower_concat(plan, node);
       case OpKind::kSlice: return lower_slice(plan, node);
+      case OpKind::kAvgPool2d: case OpKind::kMaxPool2d: case OpKind::kGlobalAvgPool:
+      case OpKind::kLinear: case OpKind::kMatmul: case OpKind::kSoftmax:
+        return lower_pool_dense(plan, node);
       default: return lower_eltwise(plan, node);
     }
   } catch (const dnnl::error& e) {

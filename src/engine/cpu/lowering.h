@@ -22,6 +22,7 @@ bool runs_on_onednn(const Node& node);
 // Family-level capability checks: false sends the node to the fallback.
 bool conv_runs_on_onednn(const Node& node);                       // lower_conv.cpp (prelu post-op: no)
 bool binary_runs_on_onednn(const Graph& graph, const Node& node);  // lower_elementwise.cpp
+bool pool_dense_runs_on_onednn(const Graph& graph, const Node& node);  // lower_pool_dense.cpp
 
 // Per family (lower_*.cpp).
 Status lower_conv(ExecutionPlan& plan, const Node& node);
@@ -29,6 +30,7 @@ Status lower_eltwise(ExecutionPlan& plan, const Node& node);
 Status lower_binary(ExecutionPlan& plan, const Node& node);
 Status lower_concat(ExecutionPlan& plan, const Node& node);
 Status lower_slice(ExecutionPlan& plan, const Node& node);
+Status lower_pool_dense(ExecutionPlan& plan, const Node& node);  // pooling, linear, matmul, softmax
 Status lower_fallback(ExecutionPlan& plan, const Node& node);
 
 }  // namespace upres::engine::cpu
