@@ -15,7 +15,8 @@ namespace upres::weights {
 
 class ByteSource {
  public:
-  // Maps `path` read-only (falls back to reading it for empty files). `name()` is the path.
+  // Maps `path` read-only (falls back to reading it when mmap fails). `name()` is the path.
+  // Requires: nobody truncates the file while it is mapped (that would fault on access).
   static Result<std::shared_ptr<const ByteSource>> map_file(const std::filesystem::path& path);
   // Takes ownership of `bytes`; `name` appears in error messages.
   static std::shared_ptr<const ByteSource> from_bytes(std::vector<uint8_t> bytes, std::string name);

@@ -9,7 +9,7 @@ namespace {
 constexpr uint64_t kMaxBytes = uint64_t{1} << 62;
 
 template <typename T>
-void widen(std::span<const uint8_t> raw, std::vector<float>& out) {
+void widen(std::span<const uint8_t> raw, std::span<float> out) {
   for (size_t i = 0; i < out.size(); ++i) {
     T value;
     std::memcpy(&value, raw.data() + i * sizeof(T), sizeof(T));
@@ -17,7 +17,7 @@ void widen(std::span<const uint8_t> raw, std::vector<float>& out) {
   }
 }
 
-void widen_half(std::span<const uint8_t> raw, std::vector<float>& out, bool is_bf16) {
+void widen_half(std::span<const uint8_t> raw, std::span<float> out, bool is_bf16) {
   for (size_t i = 0; i < out.size(); ++i) {
     uint16_t bits;
     std::memcpy(&bits, raw.data() + i * 2, 2);
@@ -106,16 +106,25 @@ Result<std::vector<float>> WeightMap::read_f32(std::string_view name) const {
 }
 
 Result<std::vector<float>> WeightMap::read_f32(const WeightEntry& entry) const {
-  UPRES_ASSIGN_OR_RETURN(auto raw, read_raw(entry));
   std::vector<float> out(static_cast<size_t>(entry.numel()));
+  UPRES_RETURN_IF_ERROR(read_f32_into(entry, out));
+  return out;
+}
+
+Status WeightMap::read_f32_into(const WeightEntry& entry, std::span<float> out) const {
+  if (out.size() != static_cast<size_t>(entry.numel())) {
+    return invalid_argument("tensor '" + entry.name + "' has " + std::to_string(entry.numel()) + " values, not " +
+                            std::to_string(out.size()));
+  }
+  UPRES_ASSIGN_OR_RETURN(auto raw, read_raw(entry));
   if (entry.ncnn_storage == NcnnStorage::kInt8) {
     return unsupported("tensor '" + entry.name + "' holds int8-quantized ncnn weights (needs the layer's scales)");
   }
   if (entry.ncnn_storage == NcnnStorage::kCodebook) {
-    std::vector<float> table(256);
-    std::memcpy(table.data(), raw.data(), 1024);
+    float table[256];
+    std::memcpy(table, raw.data(), sizeof table);
     for (size_t i = 0; i < out.size(); ++i) out[i] = table[raw[1024 + i]];
-    return out;
+    return Status::ok();
   }
   switch (entry.dtype) {
     case DType::kF32: if (!out.empty()) std::memcpy(out.data(), raw.data(), out.size() * 4); break;
@@ -129,7 +138,7 @@ Result<std::vector<float>> WeightMap::read_f32(const WeightEntry& entry) const {
     case DType::kU8: widen<uint8_t>(raw, out); break;
     case DType::kBool: for (size_t i = 0; i < out.size(); ++i) out[i] = raw[i] != 0 ? 1.0f : 0.0f; break;
   }
-  return out;
+  return Status::ok();
 }
 
 }  // namespace upres::weights

@@ -74,6 +74,8 @@ class WeightMap {
   // Unsupported for ncnn int8 blobs, whose meaning needs the layer's scales.
   Result<std::vector<float>> read_f32(const WeightEntry& entry) const;
   Result<std::vector<float>> read_f32(std::string_view name) const;
+  // As read_f32, into caller memory. InvalidArgument unless out.size() == entry.numel().
+  Status read_f32_into(const WeightEntry& entry, std::span<float> out) const;
 
  private:
   void rebuild_index();

@@ -22,6 +22,10 @@ TEST(WeightMap, ConvertsHalfBfloatAndIntegersToFloat) {
   EXPECT_EQ(*map.read_f32("h"), (std::vector<float>{1.5f, -0.25f}));
   EXPECT_EQ(*map.read_f32("b"), (std::vector<float>{3.0f}));
   EXPECT_EQ(map.read_f32("missing").status().code(), StatusCode::kNotFound);
+  float into[2] = {0, 0};
+  ASSERT_TRUE(map.read_f32_into(*map.find("h"), into).is_ok());
+  EXPECT_EQ(into[1], -0.25f);
+  EXPECT_EQ(map.read_f32_into(*map.find("b"), into).code(), StatusCode::kInvalidArgument);
 }
 
 TEST(WeightMap, RefusesEntriesOutsideTheSourceOrWithWrongLengths) {
