@@ -1,6 +1,11 @@
 // The explicit fallback: ops oneDNN 2.6 has no primitive for run the reference backend's kernel
-// on plain fp32 copies of their inputs, writing a plain fp32 output. Correct and single-threaded;
-// these ops are rare and cheap next to the convolutions (resize, pixel shuffle, pad, permute, ...).
+// on plain fp32 copies of their inputs, writing a plain fp32 output. Correct, single-threaded;
+// these ops are rare and cheap next to the convolutions. Taken by (see runs_on_onednn and the
+// *_runs_on_onednn checks): constant, resize (nearest/bilinear/bicubic: PyTorch's sampling
+// grids differ from oneDNN's resampling), pixel shuffle/unshuffle, pad, permute, reshape,
+// layer norm, group norm, an unfolded batch norm; conv2d with a prelu post-op; add/mul whose
+// operands both broadcast or differ in rank; matmul with unequal ranks; avg pool with ceil_mode
+// padding counted by count_include_pad.
 #include <memory>
 
 #include "engine/cpu/lowering.h"
