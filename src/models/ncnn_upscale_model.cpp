@@ -26,8 +26,16 @@ Value pad_border(Graph& graph, Value v, engine::PadAttrs want) {
     const Shape& s = graph.shape(v);
     int max_w = static_cast<int>(std::min<int64_t>(s[3] - 1, 1 << 20));
     int max_h = static_cast<int>(std::min<int64_t>(s[2] - 1, 1 << 20));
-    if (max_w < 1 && (want.left > 0 || want.right > 0)) return graph.pad(v, want);  // reports the error
-    if (max_h < 1 && (want.top > 0 || want.bottom > 0)) return graph.pad(v, want);
+    if (max_w < 1 && (want.left > 0 || want.right > 0)) {  // one column: reflect-101 repeats it
+      v = graph.pad(v, {.left = want.left, .right = want.right, .mode = engine::PadMode::kReplicate});
+      want.left = want.right = 0;
+      continue;
+    }
+    if (max_h < 1 && (want.top > 0 || want.bottom > 0)) {
+      v = graph.pad(v, {.top = want.top, .bottom = want.bottom, .mode = engine::PadMode::kReplicate});
+      want.top = want.bottom = 0;
+      continue;
+    }
     engine::PadAttrs step{.left = std::min(want.left, max_w), .right = std::min(want.right, max_w),
                           .top = std::min(want.top, max_h), .bottom = std::min(want.bottom, max_h),
                           .mode = engine::PadMode::kReflect};

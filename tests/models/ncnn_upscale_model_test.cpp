@@ -1,7 +1,9 @@
 // Fidelity of the ncnn graph model: every ncnn model of the npm packages run by upres (each built
 // backend) against tests/reference/ncnn_torch_reference.py, an independent PyTorch runner of the
 // same .param/.bin with the ncnn-vulkan host programs' conventions, on a real picture crop.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,9 +12,11 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "base/result.h"
 #include "engine/backend_registry.h"
 #include "models/ncnn_upscale_model.h"
 
@@ -86,6 +90,47 @@ double psnr(const std::vector<float>& a, const std::vector<float>& b) {
   return mse <= 1e-20 ? 200.0 : 10.0 * std::log10(1.0 / mse);
 }
 
+constexpr int kCropX = 100, kCropY = 120;
+
+// Generates the PyTorch references of every case whose model is installed, once per build: one
+// Python run (torch starts once) into UPRES_TEST_OUTPUT_DIR/ncnn_reference/<case>/, guarded by a
+// file lock so parallel test processes wait for the first, and redone when the script or the case
+// list changes. Returns the folder, or the reason it could not be made.
+Result<fs::path> reference_root() {
+  fs::path root = fs::path(UPRES_TEST_OUTPUT_DIR) / "ncnn_reference";
+  fs::path script = source_dir() / "tests/reference/ncnn_torch_reference.py";
+  std::ostringstream key;
+  key << fs::file_size(script) << " " << fs::last_write_time(script).time_since_epoch().count();
+  std::string items;
+  for (const NcnnCase& c : all_cases()) {
+    fs::path param = npm_dir() / c.param;
+    if (!fs::exists(param)) continue;
+    items += " " + c.name + ":" + std::to_string(c.size_px) + ":" + param.string();
+  }
+  key << items;
+  int lock = ::open((root.string() + ".lock").c_str(), O_CREAT | O_RDWR, 0644);
+  if (lock < 0 || ::flock(lock, LOCK_EX) != 0) return io_error("cannot lock " + root.string() + ".lock");
+  std::string stamp;
+  std::getline(std::ifstream(root / "stamp.txt"), stamp);
+  Status status;
+  if (stamp != key.str()) {
+    fs::remove_all(root);
+    fs::create_directories(root);
+    std::string command = "/usr/bin/python3 " + script.string() + " --batch " + root.string() + " " +
+                          kPicture.string() + " " + std::to_string(kCropX) + " " + std::to_string(kCropY) + items +
+                          " > " + (root / "log.txt").string() + " 2>&1";
+    if (std::system(command.c_str()) == 0) {
+      std::ofstream(root / "stamp.txt") << key.str() << "\n";
+    } else {
+      status = internal_error("reference script failed, see " + (root / "log.txt").string());
+    }
+  }
+  ::flock(lock, LOCK_UN);
+  ::close(lock);
+  if (!status.is_ok()) return status;
+  return root;
+}
+
 class NcnnModelFidelityTest : public testing::TestWithParam<NcnnCase> {};
 
 TEST_P(NcnnModelFidelityTest, MatchesPyTorchOnEveryBackend) {
@@ -93,12 +138,9 @@ TEST_P(NcnnModelFidelityTest, MatchesPyTorchOnEveryBackend) {
   fs::path param = npm_dir() / c.param;
   if (!fs::exists(param)) GTEST_SKIP() << param << " absent (run scripts/setup.d/models.sh)";
   if (!fs::exists(kPicture)) GTEST_SKIP() << kPicture << " absent";
-  fs::path out = fs::temp_directory_path() / ("upres_ncnn_" + c.name + "_" + std::to_string(::getpid()));
-  fs::create_directories(out);
-  std::string command = "/usr/bin/python3 " + (source_dir() / "tests/reference/ncnn_torch_reference.py").string() +
-                        " " + param.string() + " " + kPicture.string() + " 100 120 " + std::to_string(c.size_px) +
-                        " " + out.string() + " > " + (out / "log.txt").string() + " 2>&1";
-  ASSERT_EQ(std::system(command.c_str()), 0) << command;
+  auto root = reference_root();
+  ASSERT_TRUE(root.is_ok()) << root.status().to_string();
+  fs::path out = *root / c.name;
   int out_h = 0, out_w = 0;
   double reference_vs_bicubic = 0;
   std::ifstream meta(out / "meta.txt");
@@ -132,7 +174,6 @@ TEST_P(NcnnModelFidelityTest, MatchesPyTorchOnEveryBackend) {
     EXPECT_GE(db, 50.0) << name << " backend, " << c.name;
     std::printf("[ %s ] %s backend: %.2f dB vs PyTorch\n", c.name.c_str(), name.c_str(), db);
   }
-  fs::remove_all(out);
 }
 
 INSTANTIATE_TEST_SUITE_P(NpmModels, NcnnModelFidelityTest, testing::ValuesIn(all_cases()),

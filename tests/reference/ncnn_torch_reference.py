@@ -6,6 +6,7 @@ applies the host program's conventions (realcugan-ncnn-vulkan, waifu2x-ncnn-vulk
 the file path, and writes the input crop and the expected output as raw float32 CHW.
 
 usage: ncnn_torch_reference.py PARAM IMAGE X Y SIZE OUT_DIR
+       ncnn_torch_reference.py --batch OUT_ROOT IMAGE X Y NAME:SIZE:PARAM ...  (into OUT_ROOT/NAME)
 writes OUT_DIR/input.f32 [3, SIZE, SIZE], OUT_DIR/expected.f32 [3, H, W] and OUT_DIR/meta.txt
 ("height width psnr_vs_bicubic").
 """
@@ -339,16 +340,12 @@ def run_model(param_path, x):
     return y
 
 
-def main():
-    param_path, image_path, x0, y0, size, out_dir = sys.argv[1:7]
-    x0, y0, size = int(x0), int(y0), int(size)
-    image = np.asarray(Image.open(image_path).convert("RGB"), dtype=np.float32) / 255.0
+def write_case(param_path, image, x0, y0, size, out_dir):
     crop_hwc = image[y0:y0 + size, x0:x0 + size]
     if crop_hwc.shape[:2] != (size, size):
         raise ValueError("crop outside the image")
     x = torch.from_numpy(crop_hwc.copy()).permute(2, 0, 1).unsqueeze(0).contiguous()
     y = run_model(param_path, x)
-    scale_h, scale_w = y.shape[2] / size, y.shape[3] / size
     bicubic = F.interpolate(x, size=y.shape[2:], mode="bicubic", align_corners=False)
     mse = float(((y.clamp(0, 1) - bicubic.clamp(0, 1)) ** 2).mean())
     psnr = 10 * np.log10(1.0 / max(mse, 1e-12))
@@ -357,7 +354,21 @@ def main():
     y[0].numpy().astype("<f4").tofile(os.path.join(out_dir, "expected.f32"))
     with open(os.path.join(out_dir, "meta.txt"), "w") as f:
         f.write("%d %d %.3f\n" % (y.shape[2], y.shape[3], psnr))
-    print("output %dx%d (x%.2f, x%.2f), psnr vs bicubic %.2f dB" % (y.shape[2], y.shape[3], scale_h, scale_w, psnr))
+    print("%s: output %dx%d, psnr vs bicubic %.2f dB" % (out_dir, y.shape[2], y.shape[3], psnr))
+
+
+def main():
+    if sys.argv[1] == "--batch":
+        # --batch OUT_ROOT IMAGE X Y NAME:SIZE:PARAM ...: one torch start-up for many models.
+        out_root, image_path, x0, y0 = sys.argv[2:6]
+        image = np.asarray(Image.open(image_path).convert("RGB"), dtype=np.float32) / 255.0
+        for item in sys.argv[6:]:
+            name, size, param_path = item.split(":", 2)
+            write_case(param_path, image, int(x0), int(y0), int(size), os.path.join(out_root, name))
+        return
+    param_path, image_path, x0, y0, size, out_dir = sys.argv[1:7]
+    image = np.asarray(Image.open(image_path).convert("RGB"), dtype=np.float32) / 255.0
+    write_case(param_path, image, int(x0), int(y0), int(size), out_dir)
 
 
 if __name__ == "__main__":
