@@ -3,7 +3,7 @@
 // these ops are rare and cheap next to the convolutions. Taken by (see runs_on_onednn and the
 // *_runs_on_onednn checks): constant, resize (nearest/bilinear/bicubic: PyTorch's sampling
 // grids differ from oneDNN's resampling), pixel shuffle/unshuffle, pad, permute, reshape,
-// layer norm, group norm, an unfolded batch norm; conv2d with a prelu post-op; add/mul whose
+// group norm, an unfolded batch norm; conv2d with a prelu post-op; add/mul whose
 // operands both broadcast or differ in rank; matmul with unequal ranks; avg pool with ceil_mode
 // padding counted by count_include_pad.
 #include <memory>

@@ -16,6 +16,7 @@ bool runs_on_onednn(const Node& node) {
     case OpKind::kConcat: case OpKind::kSlice:
     case OpKind::kAvgPool2d: case OpKind::kMaxPool2d: case OpKind::kGlobalAvgPool:
     case OpKind::kLinear: case OpKind::kMatmul: case OpKind::kSoftmax:
+    case OpKind::kLayerNorm:
       return true;
     default:
       return false;
@@ -41,6 +42,7 @@ Status lower_node(ExecutionPlan& plan, const Node& node) {
       case OpKind::kAvgPool2d: case OpKind::kMaxPool2d: case OpKind::kGlobalAvgPool:
       case OpKind::kLinear: case OpKind::kMatmul: case OpKind::kSoftmax:
         return lower_pool_dense(plan, node);
+      case OpKind::kLayerNorm: return lower_layer_norm(plan, node);
       default: return lower_eltwise(plan, node);
     }
   } catch (const dnnl::error& e) {

@@ -31,6 +31,7 @@ Status lower_binary(ExecutionPlan& plan, const Node& node);
 Status lower_concat(ExecutionPlan& plan, const Node& node);
 Status lower_slice(ExecutionPlan& plan, const Node& node);
 Status lower_pool_dense(ExecutionPlan& plan, const Node& node);  // pooling, linear, matmul, softmax
+Status lower_layer_norm(ExecutionPlan& plan, const Node& node);
 Status lower_fallback(ExecutionPlan& plan, const Node& node);
 
 }  // namespace upres::engine::cpu
