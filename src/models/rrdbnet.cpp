@@ -178,15 +178,17 @@ Result<engine::Graph> RRDBNet::build_graph(int height, int width) const {
 }
 
 // Peak of the fp32 values alive at once: in the body, the block input and the RRDB/RDB inputs plus
-// the dense concat and a conv output; at each 2x stage (and conv_hr), a conv input and output at
-// that resolution. Per input pixel, plus the graph input and output.
+// the dense concat and a conv output; at the last 2x stage and conv_hr, three num_feat buffers at
+// output resolution (a conv's input and output, and the one more the cpu backend was measured to
+// hold there). Per input pixel, plus the graph input and output. Measured against arena_bytes()
+// in tests/models/memory_estimate_test.cpp.
 double RRDBNet::bytes_per_input_pixel() const {
   const double nf = static_cast<double>(config_.num_feat);
   const double gc = static_cast<double>(config_.num_grow_ch);
   const double lr_pixels = 1.0 / (config_.unshuffle * config_.unshuffle);
   const double hr_area = static_cast<double>(1 << (2 * config_.num_upsample));
   const double body = 4 * nf + 5 * gc;
-  const double upsampled = 2 * nf * hr_area;
+  const double upsampled = 3 * nf * hr_area;
   const double scale = config_.scale();
   return 4.0 * (std::max(body, upsampled) * lr_pixels + 3.0 + 3.0 * scale * scale);
 }

@@ -140,15 +140,16 @@ Result<engine::Graph> SRVGGNetCompact::build_graph(int height, int width) const 
   return g;
 }
 
-// Peak of the fp32 values alive at once: a conv input and output at input resolution (num_feat
-// each) or, at the end, the last conv's 3*s^2 channels, the shuffled copy and the upsampled input.
+// Peak of the fp32 values alive at once: three num_feat buffers at input resolution (a conv's
+// input and output, and the one more the cpu backend was measured to hold), or at the end the
+// last conv input plus three 3*s^2-channel values (conv output, shuffled, upsampled input), plus
+// the graph input. Measured against arena_bytes() in tests/models/memory_estimate_test.cpp.
 double SRVGGNetCompact::bytes_per_input_pixel() const {
   const double nf = static_cast<double>(config_.num_feat);
   const double s2 = static_cast<double>(config_.upscale * config_.upscale);
-  const double body = 2 * nf;
-  const double tail = nf + 3 * s2;
-  const double output = 3 * s2 * 3;  // shuffled, upsampled input, sum
-  return 4.0 * (3.0 + std::max(body, std::max(tail, output)));
+  const double body = 3 * nf;
+  const double tail = nf + 3 * (3 * s2);
+  return 4.0 * (3.0 + std::max(body, tail));
 }
 
 }  // namespace upres::models

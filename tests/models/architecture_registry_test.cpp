@@ -11,61 +11,16 @@
 #include "models/rrdbnet.h"
 #include "models/srvgg_net_compact.h"
 #include "nn/state_dict.h"
+#include "synthetic_weights.h"
 
 namespace upres::models {
 namespace {
 
-using Shapes = std::vector<std::pair<std::string, std::vector<int64_t>>>;
-
-// A WeightMap of zero-filled fp32 tensors with these names and shapes.
-weights::WeightMap make_weights(const Shapes& shapes) {
-  uint64_t total = 0;
-  for (const auto& [name, shape] : shapes) total += 4 * static_cast<uint64_t>(engine::shape_numel(shape));
-  weights::WeightMap map;
-  const uint32_t source = map.add_source(weights::ByteSource::from_bytes(std::vector<uint8_t>(total), "test"));
-  uint64_t offset = 0;
-  for (const auto& [name, shape] : shapes) {
-    const uint64_t length = 4 * static_cast<uint64_t>(engine::shape_numel(shape));
-    EXPECT_TRUE(map.add_entry({.name = name, .shape = shape, .source = source, .offset = offset, .length = length})
-                    .is_ok());
-    offset += length;
-  }
-  return map;
-}
-
-void add_conv(Shapes& shapes, const std::string& key, int64_t in, int64_t out) {
-  shapes.push_back({key + ".weight", {out, in, 3, 3}});
-  shapes.push_back({key + ".bias", {out}});
-}
-
-// basicsr-layout RRDBNet keys: nb blocks, `ups` conv_up stages, `in` input channels.
-Shapes basicsr_rrdbnet(int64_t nf, int64_t gc, int nb, int ups, int64_t in = 3) {
-  Shapes s;
-  add_conv(s, "conv_first", in, nf);
-  for (int b = 0; b < nb; ++b) {
-    for (int r = 1; r <= 3; ++r) {
-      for (int c = 1; c <= 5; ++c) {
-        add_conv(s, "body." + std::to_string(b) + ".rdb" + std::to_string(r) + ".conv" + std::to_string(c),
-                 nf + (c - 1) * gc, c < 5 ? gc : nf);
-      }
-    }
-  }
-  add_conv(s, "conv_body", nf, nf);
-  for (int k = 1; k <= ups; ++k) add_conv(s, "conv_up" + std::to_string(k), nf, nf);
-  add_conv(s, "conv_hr", nf, nf);
-  add_conv(s, "conv_last", nf, 3);
-  return s;
-}
-
-Shapes compact(int64_t nf, int num_conv, int scale, bool prelu) {
-  Shapes s;
-  const int last = 2 * num_conv + 2;
-  for (int i = 0; i <= last; i += 2) {
-    add_conv(s, "body." + std::to_string(i), i == 0 ? 3 : nf, i == last ? 3 * scale * scale : nf);
-    if (prelu && i < last) s.push_back({"body." + std::to_string(i + 1) + ".weight", {nf}});
-  }
-  return s;
-}
+using testing::add_conv;
+using testing::basicsr_rrdbnet;
+using testing::compact;
+using testing::make_weights;
+using testing::Shapes;
 
 TEST(ArchitectureRegistry, DetectsRRDBNetAndReadsItsConfig) {
   const weights::WeightMap map = make_weights(basicsr_rrdbnet(20, 10, 3, 3));

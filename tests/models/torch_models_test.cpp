@@ -118,6 +118,28 @@ INSTANTIATE_TEST_SUITE_P(RandomWeights, TorchModelsTest,
                                            "rrdb_old_x2", "rrdb_old_x1", "rrdb_old_x8", "compact_prelu_x4",
                                            "compact_prelu_x2", "compact_relu_x2", "compact_leakyrelu_x4"));
 
+// The comparison can fail: ReLU weights read with the default LeakyReLU (no hint, no metadata in
+// a .pth) differ from PyTorch wherever a pre-activation is negative.
+class WeightlessActivationTest : public TorchModelsTest {};
+
+TEST_P(WeightlessActivationTest, DefaultLeakyReluDiffersFromRelu) {
+  if (skip_reason_ != nullptr) GTEST_SKIP() << *skip_reason_;
+  const json* c = find_case("cases", GetParam());
+  ASSERT_NE(c, nullptr);
+  auto model = load_upscale_model(fixture_dir() / c->at("files")[0].get<std::string>());
+  ASSERT_TRUE(model.is_ok()) << model.status().to_string();
+  const json& run = c->at("runs")[0];
+  auto input = testing::read_f32_tensor(fixture_dir() / run["input"]["file"].get<std::string>(), shape_of(run["input"]));
+  auto expected =
+      testing::read_f32_tensor(fixture_dir() / run["expected"]["file"].get<std::string>(), shape_of(run["expected"]));
+  ASSERT_TRUE(input.is_ok() && expected.is_ok());
+  auto result = testing::run_model(**model, "reference", *input);
+  ASSERT_TRUE(result.is_ok()) << result.status().to_string();
+  EXPECT_GT(testing::max_abs_diff(result->output, *expected), 1e-3);
+}
+
+INSTANTIATE_TEST_SUITE_P(Relu, WeightlessActivationTest, ::testing::Values("compact_relu_x2"));
+
 class CommunityModelsTest : public TorchModelsTest {};
 
 TEST_P(CommunityModelsTest, MatchesPyTorch) {
