@@ -44,7 +44,7 @@ ApiServer::ApiServer(ServerOptions options)
 
 ApiServer::~ApiServer() {
   stop();
-  queue_.reset();  // before the routes' context goes away
+  queue_.reset();
 }
 
 void ApiServer::add_guards() {
@@ -116,6 +116,9 @@ Status ApiServer::serve() {
   return Status::ok();
 }
 
-void ApiServer::stop() { http_.stop(); }
+void ApiServer::stop() {
+  queue_->shutdown();  // releases handlers waiting on jobs, so the HTTP threads can finish
+  http_.stop();
+}
 
 }  // namespace upres::server

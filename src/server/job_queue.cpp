@@ -52,6 +52,12 @@ std::string make_job_id(uint64_t serial) {
   return text;
 }
 
+// `status` with its message starting "<name>: ", so answers can name the input at fault.
+Status naming_input(const Status& status, const std::string& name) {
+  if (status.message().rfind(name + ": ", 0) == 0) return status;
+  return status.with_context(name);
+}
+
 Result<std::vector<uint8_t>> read_input_file(const JobInput& input, int64_t max_bytes) {
   std::error_code error;
   const auto size = std::filesystem::file_size(input.path, error);
@@ -93,6 +99,12 @@ JobQueue::JobQueue(std::shared_ptr<pipeline::UpscalerRegistry> registry, JobQueu
 }
 
 JobQueue::~JobQueue() {
+  shutdown();
+  worker_.join();
+  watchdog_.join();
+}
+
+void JobQueue::shutdown() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
@@ -100,12 +112,11 @@ JobQueue::~JobQueue() {
     if (current_progress_) current_progress_->cancel();
   }
   changed_.notify_all();
-  worker_.join();
-  watchdog_.join();
 }
 
 Result<std::string> JobQueue::submit(JobSpec spec) {
   std::lock_guard lock(mutex_);
+  if (stopping_) return resource_exhausted("job queue: the server is shutting down");
   if (pending_.size() >= options_.max_pending_jobs) {
     return resource_exhausted("job queue: " + std::to_string(pending_.size()) +
                               " jobs are waiting already; try again later");
@@ -168,6 +179,7 @@ std::optional<JobSnapshot> JobQueue::wait_for_change(const std::string& id, uint
   changed_.wait_for(lock, timeout, [&] {
     return stopping_ || job->version != seen_version || job->state >= JobState::kDone;
   });
+  if (stopping_ && job->state < JobState::kDone) return std::nullopt;
   return make_snapshot(*job);
 }
 
@@ -266,9 +278,9 @@ void JobQueue::run_job(Job& job) {
 
 void JobQueue::run_image(Job& job, size_t index) {
   JobInput& input = job.spec.inputs[index];
-  auto fail = [&](Status status) {
+  auto fail = [&](const Status& status) {
     std::lock_guard lock(mutex_);
-    job.failures.push_back({index, input.name, std::move(status)});
+    job.failures.push_back({index, input.name, naming_input(status, input.name)});
   };
   std::vector<uint8_t> bytes = std::move(input.bytes);  // released when this image is done
   if (!input.path.empty()) {
@@ -280,8 +292,11 @@ void JobQueue::run_image(Job& job, size_t index) {
   if (!decoded.is_ok()) return fail(decoded.status());
   bytes = {};
   if (Status size = check_output_size(*decoded, job.spec.request, options_.max_output_pixels);
-      !size.is_ok())
-    return fail(size);
+      !size.is_ok()) {
+    std::lock_guard lock(mutex_);  // the message names the option at fault, not the input
+    job.failures.push_back({index, input.name, size});
+    return;
+  }
 
   pipeline::Progress progress([this, &job](const pipeline::ProgressEvent& event) {
     std::lock_guard lock(mutex_);
@@ -304,7 +319,7 @@ void JobQueue::run_image(Job& job, size_t index) {
       return;
     }
   }
-  if (!extras.is_ok()) return fail(extras.status().with_context(input.name));
+  if (!extras.is_ok()) return fail(extras.status());
 
   auto result = std::make_shared<JobResult>();
   result->input_index = index;
@@ -315,7 +330,7 @@ void JobQueue::run_image(Job& job, size_t index) {
   result->format = job.spec.encode.format;
   if (job.spec.keep_results) {
     auto encoded = image::encode_image(extras->image, job.spec.encode);
-    if (!encoded.is_ok()) return fail(encoded.status().with_context(input.name));
+    if (!encoded.is_ok()) return fail(encoded.status());
     result->encoded = std::move(encoded).value();
   }
   if (!job.spec.output_dir.empty()) {

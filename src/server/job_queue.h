@@ -33,9 +33,13 @@ struct JobQueueOptions {
 class JobQueue {
  public:
   JobQueue(std::shared_ptr<pipeline::UpscalerRegistry> registry, JobQueueOptions options);
-  ~JobQueue();  // cancels the running job and joins the threads; queued jobs are dropped
+  ~JobQueue();  // shutdown(), then joins the threads
   JobQueue(const JobQueue&) = delete;
   JobQueue& operator=(const JobQueue&) = delete;
+
+  // Cancels the running job, drops queued ones and wakes every waiter; later waits return at
+  // once (wait_for_change with nullopt). For a clean server stop.
+  void shutdown();
 
   // Queues a job and returns its id. ResourceExhausted when max_pending_jobs are waiting.
   // Requires: spec.request.validate() is OK and spec.inputs is not empty.
@@ -44,7 +48,7 @@ class JobQueue {
   std::optional<JobSnapshot> snapshot(const std::string& id) const;
 
   // Blocks until the job's version differs from `seen_version`, it is finished, or `timeout`
-  // passes. nullopt when the id is unknown.
+  // passes. nullopt when the id is unknown or the queue is shutting down.
   std::optional<JobSnapshot> wait_for_change(const std::string& id, uint64_t seen_version,
                                              std::chrono::milliseconds timeout) const;
 

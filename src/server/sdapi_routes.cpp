@@ -54,6 +54,10 @@ Result<JobSnapshot> run_and_wait(const RouteContext& context, JobSpec spec, int*
   }
   auto done = context.queue->wait_until_finished(*id);
   if (!done) return internal_error("job " + *id + " vanished");
+  if (!done->is_finished()) {
+    *http_status = 503;
+    return resource_exhausted("server: shutting down");
+  }
   if (done->state != JobState::kDone) return done->error;
   for (const JobFailure& failure : done->failures) {
     if (failure.status.code() != StatusCode::kCancelled) return failure.status;  // skips are fine
