@@ -5,6 +5,8 @@
 #include <cstdio>
 
 #include "cli/info_command.h"
+#include "cli/models_command.h"
+#include "cli/serve_command.h"
 #include "cli/upscale_command.h"
 
 int main(int argc, char** argv) {
@@ -12,6 +14,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   upres::cli::UpscaleCommand upscale(app);
   upres::cli::InfoCommand info(app);
+  upres::cli::ModelsCommand models(app);
+  upres::cli::ServeCommand serve(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -20,5 +24,7 @@ int main(int argc, char** argv) {
   }
   if (upscale.is_chosen()) return upscale.run();
   if (info.is_chosen()) return info.run();
+  if (models.is_chosen()) return models.run();
+  if (serve.is_chosen()) return serve.run();
   return 2;
 }

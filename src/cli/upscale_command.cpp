@@ -2,10 +2,12 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 
 #include "cli/progress_display.h"
 #include "pipeline/batch_run.h"
 #include "pipeline/extras_options.h"
+#include "pipeline/model_upscalers.h"
 #include "pipeline/upscaler_registry.h"
 
 namespace upres::cli {
@@ -27,6 +29,34 @@ Status parse_box(const std::string& text, pipeline::ExtrasRequest& request) {
   request.resize_mode = pipeline::ResizeMode::kScaleTo;
   UPRES_RETURN_IF_ERROR(set_extras_option(request, *find_extras_option("upscaling_resize_w"), double(width)));
   return set_extras_option(request, *find_extras_option("upscaling_resize_h"), double(height));
+}
+
+// "512M", "4G", "1500000000" -> bytes.
+Result<int64_t> parse_bytes(const std::string& text) {
+  char* end = nullptr;
+  double value = std::strtod(text.c_str(), &end);
+  std::string unit = end ? std::string(end) : "";
+  double multiplier = unit.empty() ? 1 : unit == "K" ? 1e3 : unit == "M" ? 1 << 20 : unit == "G" ? 1 << 30 : -1;
+  if (end == text.c_str() || multiplier < 0 || value <= 0)
+    return invalid_argument("--max-memory: expected a size such as 512M or 4G, got \"" + text + "\"");
+  return static_cast<int64_t>(value * multiplier);
+}
+
+Result<pipeline::InferenceOptions> inference_options(int tile_px, int overlap_px, const std::string& max_memory,
+                                                     const std::string& precision, const std::string& backend) {
+  pipeline::InferenceOptions options;
+  if (tile_px != 0 && (tile_px < 32 || tile_px > 4096))
+    return invalid_argument("--tile: " + std::to_string(tile_px) + " is out of range [32, 4096] (0 = automatic)");
+  if (overlap_px < 0 || overlap_px > 256)
+    return invalid_argument("--tile-overlap: " + std::to_string(overlap_px) + " is out of range [0, 256]");
+  options.tile_px = tile_px;
+  options.overlap_px = overlap_px;
+  UPRES_ASSIGN_OR_RETURN(options.max_memory_bytes, parse_bytes(max_memory));
+  if (precision == "fp32" || precision == "auto") options.precision = DType::kF32;
+  else if (precision == "bf16") options.precision = DType::kBF16;
+  else return invalid_argument("--precision: expected fp32, bf16 or auto, got \"" + precision + "\"");
+  options.backend = backend;
+  return options;
 }
 
 }  // namespace
@@ -57,6 +87,12 @@ UpscaleCommand::UpscaleCommand(CLI::App& app) {
   command_->add_flag("-r,--recursive", recursive_, "include sub-folders of folder inputs");
   command_->add_flag("--skip-existing", skip_existing_, "skip batch items whose result exists (resume)");
   command_->add_option("--max-pixels", max_pixels_, "refuse inputs with more decoded pixels than this");
+  command_->add_option("--models", models_dir_, "models folder")->capture_default_str();
+  command_->add_option("--tile", tile_px_, "tile side in input pixels (0 = from --max-memory)")->capture_default_str();
+  command_->add_option("--tile-overlap", overlap_px_, "context each tile gets past its core, in pixels")->capture_default_str();
+  command_->add_option("--max-memory", max_memory_, "memory budget for a tile's activations (e.g. 512M, 4G)")->capture_default_str();
+  command_->add_option("--precision", precision_, "fp32, bf16 (CPUs with avx512_bf16) or auto (= fp32 for now)")->capture_default_str();
+  command_->add_option("--backend", backend_, "inference backend: cpu or reference (default: the fastest built)");
 }
 
 int UpscaleCommand::run() {
@@ -83,9 +119,21 @@ int UpscaleCommand::run() {
   if (status.is_ok() && (quality_ < 1 || quality_ > 100))
     status = invalid_argument("--quality: " + std::to_string(quality_) + " is out of range [1, 100]");
   if (status.is_ok()) status = request.validate();
-  auto registry = pipeline::UpscalerRegistry::with_classical_upscalers();
-  for (const std::string& name : {request.upscaler_1, request.upscaler_2})
+  pipeline::ModelUpscalerOptions model_options;
+  model_options.models_dir = models_dir_;
+  auto inference = inference_options(tile_px_, overlap_px_, max_memory_, precision_, backend_);
+  if (inference.is_ok()) model_options.inference = inference.value();
+  else if (status.is_ok()) status = inference.status();
+  model_options.download_progress = [](uint64_t done_bytes, uint64_t total_bytes) {
+    std::fprintf(stderr, "\rdownloading model: %.1f / %.1f MB", done_bytes / 1e6, total_bytes / 1e6);
+    return true;
+  };
+  auto registry = pipeline::make_upscaler_registry(model_options);
+  // Loading here (not per item) turns a broken or missing model into one usage error up front.
+  for (const std::string& name : {request.upscaler_1, request.upscaler_2}) {
+    if (status.is_ok()) status = pipeline::register_model_path(*registry, name, model_options);
     if (status.is_ok()) status = registry->find(name).status();
+  }
   if (!status.is_ok()) {
     std::fprintf(stderr, "upres: %s\n", status.to_string().c_str());
     return 2;

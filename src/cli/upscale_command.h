@@ -33,6 +33,12 @@ class UpscaleCommand {
   bool recursive_ = false;
   bool skip_existing_ = false;
   long long max_pixels_ = 0;
+  std::string models_dir_ = "models";
+  int tile_px_ = 0;
+  int overlap_px_ = 32;
+  std::string max_memory_ = "4G";
+  std::string precision_ = "fp32";
+  std::string backend_;
 };
 
 }  // namespace upres::cli

@@ -17,14 +17,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Run {
+struct CommandRun {
   int exit_code;
   std::string output;  // stdout and stderr together
 };
 
-Run run_upres(const std::string& arguments) {
+CommandRun run_upres(const std::string& arguments) {
   std::string command = std::string(UPRES_BINARY) + " " + arguments + " 2>&1";
-  Run run{-1, ""};
+  CommandRun run{-1, ""};
   FILE* pipe = ::popen(command.c_str(), "r");
   char buffer[4096];
   size_t n;
@@ -54,7 +54,7 @@ TEST_F(UpscaleCommandTest, SingleImagesAreNumberedWithInfotext) {
   std::string args = "upscale " + quoted(dir_.path() / "in.png") + " --scale 3 --upscaler Lanczos "
                      "--upscaler2 Nearest --visibility2 0.5 -o " + quoted(out_);
   ASSERT_EQ(run_upres(args).exit_code, 0);
-  Run second = run_upres(args);
+  CommandRun second = run_upres(args);
   ASSERT_EQ(second.exit_code, 0) << second.output;
   EXPECT_NE(second.output.find("00001.png"), std::string::npos);
   auto result = image::read_image(out_ / "00000.png");
@@ -63,7 +63,7 @@ TEST_F(UpscaleCommandTest, SingleImagesAreNumberedWithInfotext) {
   const std::string* infotext = result->metadata.find_text("postprocessing");
   ASSERT_NE(infotext, nullptr);
   EXPECT_EQ(*infotext, "Postprocess upscale by: 3, Postprocess upscaler: Lanczos, Postprocess upscaler 2: Nearest");
-  Run info = run_upres("info " + quoted(out_ / "00000.png"));
+  CommandRun info = run_upres("info " + quoted(out_ / "00000.png"));
   EXPECT_EQ(info.exit_code, 0);
   EXPECT_NE(info.output.find("extras: Postprocess upscale by: 3"), std::string::npos) << info.output;
 }
@@ -73,7 +73,7 @@ TEST_F(UpscaleCommandTest, BatchGoesOnPastBrokenFilesAndFailsAtTheEnd) {
   write_png(dir_.path() / "in" / "good1.png", 8, 8);
   write_png(dir_.path() / "in" / "good2.png", 9, 7);
   std::ofstream(dir_.path() / "in" / "broken.png") << "not an image";
-  Run run = run_upres("upscale " + quoted(dir_.path() / "in") + " --to 32x32 --crop -o " + quoted(out_));
+  CommandRun run = run_upres("upscale " + quoted(dir_.path() / "in") + " --to 32x32 --crop -o " + quoted(out_));
   EXPECT_EQ(run.exit_code, 1) << run.output;
   EXPECT_NE(run.output.find("2 succeeded, 1 failed"), std::string::npos) << run.output;
   EXPECT_NE(run.output.find("broken.png"), std::string::npos);
@@ -83,7 +83,7 @@ TEST_F(UpscaleCommandTest, BatchGoesOnPastBrokenFilesAndFailsAtTheEnd) {
   EXPECT_EQ(good->height(), 32);
   EXPECT_EQ(*good->metadata.find_text("postprocessing"),
             "Postprocess upscale to: 32x32, Postprocess crop to: 32x32, Postprocess upscaler: Lanczos");
-  Run resume = run_upres("upscale " + quoted(dir_.path() / "in") + " --to 32x32 --crop --skip-existing -o " + quoted(out_));
+  CommandRun resume = run_upres("upscale " + quoted(dir_.path() / "in") + " --to 32x32 --crop --skip-existing -o " + quoted(out_));
   EXPECT_NE(resume.output.find("0 succeeded, 1 failed, 2 skipped"), std::string::npos) << resume.output;
 }
 
@@ -99,7 +99,7 @@ TEST_F(UpscaleCommandTest, BadOptionsAreUsageErrorsNamingTheProblem) {
       {"--visibility2 2", "extras_upscaler_2_visibility"},
   };
   for (const Case& c : cases) {
-    Run run = run_upres("upscale " + in + " " + c.args + " -o " + quoted(out_));
+    CommandRun run = run_upres("upscale " + in + " " + c.args + " -o " + quoted(out_));
     EXPECT_EQ(run.exit_code, 2) << c.args << "\n" << run.output;
     EXPECT_NE(run.output.find(c.expected), std::string::npos) << c.args << "\n" << run.output;
   }
