@@ -15,7 +15,11 @@ Status check_rank4(const std::vector<Shape>& inputs, size_t count) {
   return Status::ok();
 }
 
-std::string int2_text(Int2 v) { return "(" + std::to_string(v.h) + ", " + std::to_string(v.w) + ")"; }
+std::string int2_text(Int2 v) {
+  std::string text = std::to_string(v.h);  // appended piecewise: GCC 12 -Wrestrict false positive
+  text.append(", ").append(std::to_string(v.w));
+  return "(" + text + ")";
+}
 
 // Weight [A, B, kh, kw] and optional bias [bias_size]; window arguments positive.
 Status check_conv_args(const Node& node, Int2 stride, Int2 padding, Int2 dilation, int groups) {

@@ -41,7 +41,7 @@ Result<Tensor> run_once(Backend& backend, const testing::BuiltCase& built, const
   return outputs[0];
 }
 
-TEST_F(AllBackendsTest, ReferenceIsRegisteredFirst) {
+TEST(BackendRegistryTest, ReferenceIsRegisteredFirst) {
   std::vector<std::string> names = backend_names();
   ASSERT_FALSE(names.empty());
   EXPECT_EQ(names[0], "reference");
@@ -71,7 +71,7 @@ TEST_F(AllBackendsTest, EveryOpMatchesReference) {
   }
 }
 
-TEST_F(AllBackendsTest, UploadDownloadRoundTripAndBoundsChecks) {
+TEST(BackendRegistryTest, UploadDownloadRoundTripAndBoundsChecks) {
   for (const std::string& name : backend_names()) {
     SCOPED_TRACE(name);
     auto backend = create_backend(name);

@@ -156,6 +156,25 @@ TEST_F(NetworksTest, RrdbPassesFuseAndPlannerReusesMemory) {
   EXPECT_LE(plan->peak_bytes, plan->largest_live_bytes * 5 / 4);
 }
 
+// Reduced-precision storage on the reference (the oracle for backends' bf16 modes): each value
+// and weight is rounded to bf16/fp16 after its op, so the error grows but stays bounded.
+TEST_F(NetworksTest, ReferenceEmulatesReducedPrecisionStorage) {
+  Graph g = build_compact(weights_, {1, 3, 12, 10}, 4, 4);
+  Tensor input = read(manifest_["input"]);
+  Tensor expected = read(manifest_["outputs"]["compact"]);
+  auto backend = create_backend("reference");
+  ASSERT_TRUE(backend.is_ok());
+  for (DType dtype : {DType::kBF16, DType::kF16}) {
+    auto exe = (*backend)->prepare(g, PrepareOptions{.compute_dtype = dtype});
+    ASSERT_TRUE(exe.is_ok());
+    std::vector<Tensor> outputs(1);
+    ASSERT_TRUE((*exe)->run({&input, 1}, outputs).is_ok());
+    double error = testing::relative_error(outputs[0], expected);
+    EXPECT_GT(error, 1e-5);
+    EXPECT_LT(error, dtype == DType::kBF16 ? 3e-2 : 3e-3);
+  }
+}
+
 TEST_F(NetworksTest, MissingWeightIsReportedByName) {
   Weights partial = weights_;
   partial.erase("rrdbnet.body.1.rdb2.conv3.weight");

@@ -72,8 +72,9 @@ Status ReferenceExecutable::load_inputs(std::span<const Tensor> inputs) {
       return invalid_argument("run: input '" + graph_.input_names()[i] + "' must be a kNchw tensor of shape " +
                               shape_to_string(input_shapes_[i]));
     }
-    staged_inputs_[i] = input.to_f32();
-    round_to_storage(staged_inputs_[i].data(), input.numel(), options_.compute_dtype);
+    std::vector<float>& staged = staged_inputs_[i];  // sized at prepare, reused every run
+    for (int64_t k = 0; k < input.numel(); ++k) staged[static_cast<size_t>(k)] = input.get(k);
+    round_to_storage(staged.data(), input.numel(), options_.compute_dtype);
   }
   return Status::ok();
 }
