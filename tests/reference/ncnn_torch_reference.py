@@ -237,8 +237,33 @@ def pixel_shuffle(x, p):
 
 def pooling(x, p):
     if not p.get(4, 0):
-        raise NotImplementedError("non-global pooling")
+        kw, sw, pl = p.get(1, 0), p.get(2, 1), p.get(3, 0)
+        kh, sh, pt = p.get(11, kw), p.get(12, sw), p.get(13, pl)
+        if p.get(5, 0) != 1 or p.get(14, pl) != pl or p.get(15, pt) != pt:
+            raise NotImplementedError("pooling other than valid with symmetric pads")
+        if p.get(0, 0) == 1:
+            return F.avg_pool2d(x, (kh, kw), (sh, sw), (pt, pl), count_include_pad=bool(p.get(6, 0)))
+        return F.max_pool2d(x, (kh, kw), (sh, sw), (pt, pl))
     return x.mean(dim=(0, 2, 3)) if p.get(0, 0) == 1 else x.amax(dim=(0, 2, 3))
+
+
+def padding(x, p):
+    top, bottom, left, right = p.get(0, 0), p.get(1, 0), p.get(2, 0), p.get(3, 0)
+    mode = {0: "constant", 1: "replicate", 2: "reflect"}[p.get(4, 0)]
+    kwargs = {"value": float(p.get(5, 0.0))} if mode == "constant" else {}
+    return F.pad(x, (left, right, top, bottom), mode=mode, **kwargs)
+
+
+def slice_layer(x, p, count):
+    axis = p.get(1, 0)
+    dim = (axis if axis >= 0 else axis + 3) + 1
+    outs, start = [], 0
+    for i, length in enumerate(p[0]):
+        if length == -233:
+            length = (x.shape[dim] - start) // (count - i)
+        outs.append(x.narrow(dim, start, length))
+        start += length
+    return outs
 
 
 def run_layer(layer, xs, b):
@@ -260,6 +285,8 @@ def run_layer(layer, xs, b):
         return [torch.where(xs[0] < 0, xs[0] * slope.reshape(1, -1, 1, 1), xs[0])]
     if kind == "Sigmoid":
         return [torch.sigmoid(xs[0])]
+    if kind == "TanH":
+        return [torch.tanh(xs[0])]
     if kind == "BinaryOp":
         return [binary_op(xs, p)]
     if kind == "Eltwise":
@@ -272,6 +299,10 @@ def run_layer(layer, xs, b):
         return [interp(xs[0], p)]
     if kind == "PixelShuffle":
         return [pixel_shuffle(xs[0], p)]
+    if kind == "Padding":
+        return [padding(xs[0], p)]
+    if kind == "Slice":
+        return slice_layer(xs[0], p, len(layer["outs"]))
     if kind == "Pooling":
         return [pooling(xs[0], p)]
     if kind == "Scale":
