@@ -17,9 +17,9 @@ Result<std::filesystem::path> resolve_under_root(const std::filesystem::path& ro
   std::error_code error;
   const std::filesystem::path canonical_root = std::filesystem::weakly_canonical(root, error);
   if (error) return invalid_argument(name + ": configured folder: " + error.message());
-  const std::filesystem::path resolved =
-      std::filesystem::weakly_canonical(canonical_root / requested, error);
+  std::filesystem::path resolved = std::filesystem::weakly_canonical(canonical_root / requested, error);
   if (error) return invalid_argument(name + ": " + error.message());
+  if (!resolved.has_filename() && resolved.has_parent_path()) resolved = resolved.parent_path();
   // Compare component-wise: "/data/root2" must not pass as inside "/data/root".
   auto r = canonical_root.begin();
   auto p = resolved.begin();

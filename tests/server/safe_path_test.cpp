@@ -29,7 +29,7 @@ TEST_F(SafePathTest, AcceptsFoldersInsideTheRoot) {
   auto root = fs::canonical(base_ / "root");
   EXPECT_EQ(*resolve_under_root(base_ / "root", "inside", "input_dir"), root / "inside");
   EXPECT_EQ(*resolve_under_root(base_ / "root", "", "input_dir"), root);
-  EXPECT_TRUE(fs::equivalent(*resolve_under_root(base_ / "root", "./inside/", "input_dir"), root / "inside"));
+  EXPECT_EQ(*resolve_under_root(base_ / "root", "./inside/", "input_dir"), root / "inside");
   EXPECT_EQ(*resolve_under_root(base_ / "root", "alias", "input_dir"), root / "inside");
   EXPECT_TRUE(resolve_under_root(base_ / "root", "new/folder", "output_dir").is_ok());
 }
