@@ -39,11 +39,11 @@ const std::string kWaifu2x = "waifu2x-1.6.5/package/";
 std::vector<NcnnCase> all_cases() {
   std::vector<NcnnCase> cases = {
       {"realesrgan_x4plus", kUpscayl + "realesrgan-x4plus.param", 24},
-      {"realesrgan_x4fast", kUpscayl + "realesrgan-x4fast.param", 48},
-      {"realesrgan_x4plus_anime", kWaifu2x + "real-esrgan/models/realesrgan-x4plus-anime.param", 32},
-      {"animevideov3_x2", kWaifu2x + "real-esrgan/models/realesr-animevideov3-x2.param", 48},
-      {"animevideov3_x3", kWaifu2x + "real-esrgan/models/realesr-animevideov3-x3.param", 40},
-      {"animevideov3_x4", kWaifu2x + "real-esrgan/models/realesr-animevideov3-x4.param", 48},
+      {"realesrgan_x4fast", kUpscayl + "realesrgan-x4fast.param", 32},
+      {"realesrgan_x4plus_anime", kWaifu2x + "real-esrgan/models/realesrgan-x4plus-anime.param", 24},
+      {"animevideov3_x2", kWaifu2x + "real-esrgan/models/realesr-animevideov3-x2.param", 32},
+      {"animevideov3_x3", kWaifu2x + "real-esrgan/models/realesr-animevideov3-x3.param", 30},
+      {"animevideov3_x4", kWaifu2x + "real-esrgan/models/realesr-animevideov3-x4.param", 32},
   };
   for (const char* variant : {"conservative", "denoise1x", "denoise2x", "denoise3x", "no-denoise"}) {
     std::string v = variant;
@@ -145,8 +145,8 @@ TEST_P(NcnnModelFidelityTest, MatchesPyTorchOnEveryBackend) {
   double reference_vs_bicubic = 0;
   std::ifstream meta(out / "meta.txt");
   ASSERT_TRUE(meta >> out_h >> out_w >> reference_vs_bicubic);
-  // The reference is a real upscaler, not noise: close to bicubic, not equal to it.
-  EXPECT_GT(reference_vs_bicubic, 20.0);
+  // The reference is a real upscaler, not noise: near bicubic (a broken graph lands under 10 dB).
+  EXPECT_GT(reference_vs_bicubic, 15.0);
   std::vector<float> input = read_f32(out / "input.f32");
   std::vector<float> expected = read_f32(out / "expected.f32");
   ASSERT_EQ(expected.size(), static_cast<size_t>(3 * out_h * out_w));
