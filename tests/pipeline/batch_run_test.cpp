@@ -39,7 +39,7 @@ class BatchRunTest : public ::testing::Test {
     InputList inputs = expand_inputs({in_.path().string()}, false);
     return run_batch(inputs, request_, *registry_, output.value(), options, progress_);
   }
-  upres::testing::TestFolder in_, out_;
+  upres::testing::TestFolder in_{"_in"}, out_{"_out"};
   ExtrasRequest request_ = default_cli_request();
   std::shared_ptr<UpscalerRegistry> registry_ = UpscalerRegistry::with_classical_upscalers();
   Progress progress_;

@@ -12,11 +12,11 @@ namespace upres::testing {
 
 class TestFolder {
  public:
-  TestFolder() {
+  explicit TestFolder(const std::string& suffix = "") {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     path_ = std::filesystem::temp_directory_path() /
             ("upres_" + std::string(info->test_suite_name()) + "_" + info->name() + "_" +
-             std::to_string(::getpid()));
+             std::to_string(::getpid()) + suffix);
     std::filesystem::remove_all(path_);
     std::filesystem::create_directories(path_);
   }
