@@ -152,6 +152,9 @@ TEST_F(NetworksTest, RrdbPassesFuseAndPlannerReusesMemory) {
   EXPECT_EQ(g.nodes().size(), convs + concats + resizes + outer_residuals) << "before: " << before;
   auto plan = plan_buffers(g, 4);
   ASSERT_TRUE(plan.is_ok());
+  RecordProperty("peak_bytes", std::to_string(plan->peak_bytes));
+  RecordProperty("total_bytes", std::to_string(plan->total_bytes));
+  RecordProperty("largest_live_bytes", std::to_string(plan->largest_live_bytes));
   EXPECT_LE(plan->peak_bytes, plan->total_bytes / 4);
   EXPECT_LE(plan->peak_bytes, plan->largest_live_bytes * 5 / 4);
 }
