@@ -35,7 +35,8 @@ class RRDBNet final : public UpscaleModel {
 
     int scale() const { return (1 << num_upsample) / unshuffle; }
     // Reads every field from tensor shapes (spandrel's rules, growth from conv1's output).
-    // Unsupported for ESRGAN+ files, non-RGB models or a scale below 1.
+    // Unsupported for ESRGAN+ files, non-RGB models or a scale below 1. A 3x old-arch file (one
+    // 3x nearest stage) has the keys and shapes of a 2x one and is read as 2x, as spandrel does.
     static Result<Config> from_weights(const nn::StateDict& weights);
   };
 
