@@ -3,6 +3,7 @@
 // to check that reusing its buffers across runs (tiles) gives the same answer.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "engine/backend_registry.h"
@@ -90,6 +91,35 @@ TEST(BackendRegistryTest, UploadDownloadRoundTripAndBoundsChecks) {
     EXPECT_EQ(dst->to_f32(), values);
     EXPECT_FALSE((*backend)->upload(*src, **buffer, 48).is_ok()) << "24 bytes at 48 overrun 64";
     EXPECT_FALSE((*backend)->download(**buffer, 65, *dst).is_ok());
+  }
+}
+
+// The run() contract of backend.h: inputs of any storage dtype, caller-given outputs written in
+// place in their dtype, wrong shapes and counts rejected.
+TEST(BackendRegistryTest, RunChecksArgumentsAndWritesGivenOutputs) {
+  Graph g;
+  g.mark_output(g.scale(g.relu(g.input("x", {1, 2, 2, 2})), 2.0f));
+  std::vector<float> values = {-1.0f, 0.5f, 1.5f, -3.0f, 2.0f, 0.25f, -0.5f, 4.0f};
+  auto input = Tensor::from_f32(values, {1, 2, 2, 2}, DType::kF16);
+  ASSERT_TRUE(input.is_ok());
+  for (const std::string& name : backend_names()) {
+    SCOPED_TRACE(name);
+    auto backend = create_backend(name);
+    ASSERT_TRUE(backend.is_ok());
+    auto exe = (*backend)->prepare(g, {});
+    ASSERT_TRUE(exe.is_ok()) << exe.status().to_string();
+    EXPECT_EQ((*exe)->output_shapes(), (std::vector<Shape>{{1, 2, 2, 2}}));
+    std::vector<Tensor> outputs = {*Tensor::zeros({1, 2, 2, 2}, DType::kBF16)};
+    Tensor given = outputs[0];
+    ASSERT_TRUE((*exe)->run({&*input, 1}, outputs).is_ok());
+    EXPECT_EQ(given.raw(), outputs[0].raw()) << "written in place";
+    for (size_t i = 0; i < values.size(); ++i) EXPECT_EQ(given.get(static_cast<int64_t>(i)), std::max(values[i], 0.0f) * 2);
+    auto wrong = Tensor::zeros({1, 2, 2, 3});
+    EXPECT_FALSE((*exe)->run({&*wrong, 1}, outputs).is_ok());
+    std::vector<Tensor> two(2);
+    EXPECT_FALSE((*exe)->run({&*input, 1}, two).is_ok());
+    std::vector<Tensor> bad_output = {*Tensor::zeros({2, 2, 2, 2})};
+    EXPECT_FALSE((*exe)->run({&*input, 1}, bad_output).is_ok());
   }
 }
 
