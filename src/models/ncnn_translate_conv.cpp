@@ -48,9 +48,13 @@ std::pair<int, int> same_padding(int64_t size, int kernel, int stride, int dilat
   return upper ? std::pair{small, large} : std::pair{large, small};
 }
 
+// Param 8 is int8_scale_term everywhere; `dynamic_weight_id` is the layer's dynamic-weight flag
+// (weights from a second input), or -1 when the layer has none.
 Status check_float_model(const NcnnLayer& layer, int dynamic_weight_id) {
   if (layer.params.get_int(8, 0) != 0) return unsupported("int8-quantized layers are not supported");
-  if (layer.params.get_int(dynamic_weight_id, 0) != 0) return unsupported("dynamic weights (from a second input) are not supported");
+  if (dynamic_weight_id >= 0 && layer.params.get_int(dynamic_weight_id, 0) != 0) {
+    return unsupported("dynamic weights (from a second input) are not supported");
+  }
   return Status::ok();
 }
 
@@ -127,7 +131,7 @@ Result<NcnnBlob> NcnnGraphTranslator::deconvolution(const NcnnLayer& layer, cons
 }
 
 Result<NcnnBlob> NcnnGraphTranslator::inner_product(const NcnnLayer& layer, const NcnnBlob& x) {
-  UPRES_RETURN_IF_ERROR(check_float_model(layer, 100));
+  UPRES_RETURN_IF_ERROR(check_float_model(layer, -1));
   UPRES_ASSIGN_OR_RETURN(engine::Tensor weight, tensor(layer, "weight"));
   if (weight.rank() != 2) return corrupt("weight shape " + engine::shape_to_string(weight.shape()) + " is not [out, in]");
   // ncnn flattens the input blob to one row.
