@@ -48,14 +48,15 @@ ApiServer::~ApiServer() {
 }
 
 void ApiServer::add_guards() {
-  http_.set_pre_routing_handler([this](const httplib::Request& request, httplib::Response& response) {
-    request_started = std::chrono::steady_clock::now();
-    if (auth_.accepts(request.get_header_value("Authorization")))
-      return httplib::Server::HandlerResponse::Unhandled;
-    response.set_header("WWW-Authenticate", "Basic realm=\"upres\"");
-    send_error(response, invalid_argument("Authorization: credentials required"), 401);
-    return httplib::Server::HandlerResponse::Handled;
-  });
+  http_.set_pre_routing_handler(
+      [this](const httplib::Request& request, httplib::Response& response) {
+        request_started = std::chrono::steady_clock::now();
+        if (auth_.accepts(request.get_header_value("Authorization")))
+          return httplib::Server::HandlerResponse::Unhandled;
+        response.set_header("WWW-Authenticate", "Basic realm=\"upres\"");
+        send_error(response, invalid_argument("Authorization: credentials required"), 401);
+        return httplib::Server::HandlerResponse::Handled;
+      });
   http_.set_post_routing_handler([](const httplib::Request&, httplib::Response& response) {
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - request_started).count();
@@ -64,29 +65,32 @@ void ApiServer::add_guards() {
   });
   http_.set_error_handler(httplib::Server::HandlerWithResponse(
       [this](const httplib::Request& request, httplib::Response& response) {
-    if (!response.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    const int code = response.status;
-    if (code == 413) {
-      send_error(response, resource_exhausted("body: larger than this server's limit of " +
-                                              std::to_string(options_.max_upload_bytes) + " bytes"), 413);
-    } else if (code == 404) {
-      send_error(response, not_found("path: nothing at " + request.path), 404);
-    } else {
-      send_error(response, invalid_argument("request: HTTP " + std::to_string(code)), code);
-    }
-    return httplib::Server::HandlerResponse::Handled;
-  }));
-  http_.set_exception_handler([](const httplib::Request&, httplib::Response& response, std::exception_ptr error) {
-    std::string what = "unexpected exception";
-    try {
-      std::rethrow_exception(error);
-    } catch (const std::exception& e) {
-      what = e.what();
-    } catch (...) {
-      what = "unknown exception";  // reported below, not swallowed
-    }
-    send_error(response, internal_error("server: " + what), 500);
-  });
+        if (!response.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        const int code = response.status;
+        if (code == 413) {
+          send_error(response,
+                     resource_exhausted("body: larger than this server's limit of " +
+                                        std::to_string(options_.max_upload_bytes) + " bytes"),
+                     413);
+        } else if (code == 404) {
+          send_error(response, not_found("path: nothing at " + request.path), 404);
+        } else {
+          send_error(response, invalid_argument("request: HTTP " + std::to_string(code)), code);
+        }
+        return httplib::Server::HandlerResponse::Handled;
+      }));
+  http_.set_exception_handler(
+      [](const httplib::Request&, httplib::Response& response, std::exception_ptr error) {
+        std::string what = "unexpected exception";
+        try {
+          std::rethrow_exception(error);
+        } catch (const std::exception& e) {
+          what = e.what();
+        } catch (...) {
+          what = "unknown exception";  // reported below, not swallowed
+        }
+        send_error(response, internal_error("server: " + what), 500);
+      });
 }
 
 void ApiServer::add_static_routes() {

@@ -11,20 +11,27 @@ using pipeline::OptionKind;
 
 std::string_view kind_name(OptionKind kind) {
   switch (kind) {
-    case OptionKind::kNumber: return "number";
-    case OptionKind::kInteger: return "integer";
-    case OptionKind::kBool: return "bool";
-    case OptionKind::kUpscalerName: return "upscaler";
-    case OptionKind::kResizeMode: return "resize_mode";
+    case OptionKind::kNumber:
+      return "number";
+    case OptionKind::kInteger:
+      return "integer";
+    case OptionKind::kBool:
+      return "bool";
+    case OptionKind::kUpscalerName:
+      return "upscaler";
+    case OptionKind::kResizeMode:
+      return "resize_mode";
   }
   return "unknown";
 }
 
-Result<pipeline::OptionValue> to_option_value(const ExtrasOption& option, const nlohmann::json& value) {
+Result<pipeline::OptionValue> to_option_value(const ExtrasOption& option,
+                                              const nlohmann::json& value) {
   const std::string field(option.json_name);
   switch (option.kind) {
     case OptionKind::kUpscalerName:
-      if (!value.is_string()) return invalid_argument(field + ": expected an upscaler name (string)");
+      if (!value.is_string())
+        return invalid_argument(field + ": expected an upscaler name (string)");
       return pipeline::OptionValue(value.get<std::string>());
     case OptionKind::kBool:
       if (value.is_boolean()) return pipeline::OptionValue(value.get<bool>());
@@ -70,7 +77,7 @@ nlohmann::json extras_options_json() {
   nlohmann::json list = nlohmann::json::array();
   for (const ExtrasOption& option : pipeline::extras_options()) {
     nlohmann::json item = {
-        {"name", option.json_name}, {"label", option.label}, {"help", option.help},
+        {"name", option.json_name},       {"label", option.label},       {"help", option.help},
         {"kind", kind_name(option.kind)}, {"cli_flag", option.cli_flag},
     };
     if (option.kind == OptionKind::kUpscalerName) {

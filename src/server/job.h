@@ -17,9 +17,9 @@ namespace upres::server {
 
 // One picture to process: either bytes already received, or a file the job reads when it runs.
 struct JobInput {
-  std::string name;                // file name as uploaded (or relative path); for messages and stems
-  std::vector<uint8_t> bytes;      // used when `path` is empty
-  std::filesystem::path path;      // a file under the configured batch root, read lazily
+  std::string name;            // file name as uploaded (or relative path); for messages and stems
+  std::vector<uint8_t> bytes;  // used when `path` is empty
+  std::filesystem::path path;  // a file under the configured batch root, read lazily
 };
 
 struct JobSpec {
@@ -36,12 +36,12 @@ std::string_view job_state_name(JobState state);  // "queued", "running", "done"
 
 struct JobResult {
   size_t input_index = 0;
-  std::string name;                // the input's name
+  std::string name;  // the input's name
   int width = 0, height = 0;
   std::string infotext;
-  std::vector<uint8_t> encoded;    // empty when keep_results is false
+  std::vector<uint8_t> encoded;                          // empty when keep_results is false
   image::ImageFormat format = image::ImageFormat::kPng;  // of `encoded`
-  std::string saved_path;          // empty when not saved
+  std::string saved_path;                                // empty when not saved
 };
 
 struct JobFailure {
@@ -53,16 +53,16 @@ struct JobFailure {
 struct JobSnapshot {
   std::string id;
   JobState state = JobState::kQueued;
-  uint64_t version = 0;           // grows on every change; for change waits (SSE)
-  size_t queue_position = 0;      // jobs ahead of this one while queued
+  uint64_t version = 0;       // grows on every change; for change waits (SSE)
+  size_t queue_position = 0;  // jobs ahead of this one while queued
   size_t image_count = 0;
-  size_t images_done = 0;         // finished, failed or skipped
-  double progress = 0;            // 0..1 over the whole job
-  double eta_s = -1;              // seconds left, -1 while unknown
+  size_t images_done = 0;  // finished, failed or skipped
+  double progress = 0;     // 0..1 over the whole job
+  double eta_s = -1;       // seconds left, -1 while unknown
   double elapsed_s = 0;
-  std::string stage;              // e.g. "Lanczos", "R-ESRGAN 4x+ tile"
+  std::string stage;  // e.g. "Lanczos", "R-ESRGAN 4x+ tile"
   std::chrono::system_clock::time_point started_at;
-  Status error;                   // why the job failed or was cancelled
+  Status error;  // why the job failed or was cancelled
   std::vector<std::shared_ptr<const JobResult>> results;
   std::vector<JobFailure> failures;
   bool is_finished() const {

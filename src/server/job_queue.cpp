@@ -32,11 +32,16 @@ struct JobQueue::Job {
 
 std::string_view job_state_name(JobState state) {
   switch (state) {
-    case JobState::kQueued: return "queued";
-    case JobState::kRunning: return "running";
-    case JobState::kDone: return "done";
-    case JobState::kFailed: return "failed";
-    case JobState::kCancelled: return "cancelled";
+    case JobState::kQueued:
+      return "queued";
+    case JobState::kRunning:
+      return "running";
+    case JobState::kDone:
+      return "done";
+    case JobState::kFailed:
+      return "failed";
+    case JobState::kCancelled:
+      return "cancelled";
   }
   return "unknown";
 }
@@ -63,13 +68,14 @@ Result<std::vector<uint8_t>> read_input_file(const JobInput& input, int64_t max_
   const auto size = std::filesystem::file_size(input.path, error);
   if (error) return io_error(input.name + ": " + error.message());
   if (static_cast<int64_t>(size) > max_bytes) {
-    return resource_exhausted(input.name + ": " + std::to_string(size) + " bytes exceeds the limit of " +
-                              std::to_string(max_bytes));
+    return resource_exhausted(input.name + ": " + std::to_string(size) +
+                              " bytes exceeds the limit of " + std::to_string(max_bytes));
   }
   return read_file_bytes(input.path);
 }
 
-Result<std::string> save_result(const JobSpec& spec, const image::Image& image, const std::string& name) {
+Result<std::string> save_result(const JobSpec& spec, const image::Image& image,
+                                const std::string& name) {
   UPRES_ASSIGN_OR_RETURN(auto folder, pipeline::OutputFolder::open(spec.output_dir, spec.encode));
   Result<std::filesystem::path> saved =
       spec.keep_stems ? folder.save_named(image, std::filesystem::path(name).stem().string())
@@ -80,14 +86,16 @@ Result<std::string> save_result(const JobSpec& spec, const image::Image& image, 
 
 Status check_output_size(const image::Image& input, const pipeline::ExtrasRequest& request,
                          int64_t max_pixels) {
-  const pipeline::OutputSize size = pipeline::compute_output_size(input.width(), input.height(), request);
+  const pipeline::OutputSize size =
+      pipeline::compute_output_size(input.width(), input.height(), request);
   const int64_t pixels = std::max(int64_t{size.upscaled_width} * size.upscaled_height,
                                   int64_t{size.final_width} * size.final_height);
   if (pixels <= max_pixels) return Status::ok();
   const char* field = request.resize_mode == pipeline::ResizeMode::kScaleBy ? "upscaling_resize"
                                                                             : "upscaling_resize_w";
-  return resource_exhausted(std::string(field) + ": the result would have " + std::to_string(pixels) +
-                            " pixels, more than this server's limit of " + std::to_string(max_pixels));
+  return resource_exhausted(std::string(field) + ": the result would have " +
+                            std::to_string(pixels) + " pixels, more than this server's limit of " +
+                            std::to_string(max_pixels));
 }
 
 }  // namespace
@@ -314,7 +322,8 @@ void JobQueue::run_image(Job& job, size_t index) {
   {
     std::lock_guard lock(mutex_);
     current_progress_ = nullptr;
-    if (!extras.is_ok() && extras.status().code() == StatusCode::kCancelled && !job.cancel_requested) {
+    if (!extras.is_ok() && extras.status().code() == StatusCode::kCancelled &&
+        !job.cancel_requested) {
       job.failures.push_back({index, input.name, cancelled(input.name + ": skipped")});
       return;
     }

@@ -22,11 +22,11 @@
 namespace upres::server {
 
 struct JobQueueOptions {
-  size_t max_pending_jobs = 64;        // submit() answers ResourceExhausted beyond this
-  size_t max_finished_jobs = 32;       // older finished jobs (and their results) are forgotten
+  size_t max_pending_jobs = 64;         // submit() answers ResourceExhausted beyond this
+  size_t max_finished_jobs = 32;        // older finished jobs (and their results) are forgotten
   std::chrono::seconds job_timeout{0};  // 0 = no limit; a job running longer is cancelled
   image::DecodeLimits decode_limits;
-  int64_t max_output_pixels = 268'402'689;  // an image whose result is larger fails (413)
+  int64_t max_output_pixels = 268'402'689;   // an image whose result is larger fails (413)
   int64_t max_input_file_bytes = 256 << 20;  // for inputs read from disk
 };
 
@@ -73,7 +73,7 @@ class JobQueue {
   void finish_job(Job& job);
   void touch(Job& job);  // requires mutex_: bumps the version and wakes waiters
   JobSnapshot make_snapshot(const Job& job) const;  // requires mutex_
-  void forget_old_jobs();                          // requires mutex_
+  void forget_old_jobs();                           // requires mutex_
 
   std::shared_ptr<pipeline::UpscalerRegistry> registry_;
   JobQueueOptions options_;

@@ -27,11 +27,15 @@ json snapshot_json(const JobSnapshot& s) {
   json results = json::array();
   for (size_t i = 0; i < s.results.size(); ++i) {
     const JobResult& r = *s.results[i];
-    results.push_back({{"index", i}, {"input_index", r.input_index}, {"name", r.name},
-                       {"width", r.width}, {"height", r.height}, {"infotext", r.infotext},
+    results.push_back({{"index", i},
+                       {"input_index", r.input_index},
+                       {"name", r.name},
+                       {"width", r.width},
+                       {"height", r.height},
+                       {"infotext", r.infotext},
                        {"url", r.encoded.empty() ? json(nullptr)
-                                                 : json("/api/v1/jobs/" + s.id + "/result?index=" +
-                                                        std::to_string(i))},
+                                                 : json("/api/v1/jobs/" + s.id +
+                                                        "/result?index=" + std::to_string(i))},
                        {"saved_path", r.saved_path}});
   }
   json failures = json::array();
@@ -41,10 +45,17 @@ json snapshot_json(const JobSnapshot& s) {
     item["name"] = f.name;
     failures.push_back(std::move(item));
   }
-  return {{"id", s.id}, {"state", job_state_name(s.state)}, {"queue_position", s.queue_position},
-          {"image_count", s.image_count}, {"images_done", s.images_done}, {"progress", s.progress},
-          {"eta_s", s.eta_s < 0 ? json(nullptr) : json(s.eta_s)}, {"elapsed_s", s.elapsed_s},
-          {"stage", s.stage}, {"error", status_json(s.error)}, {"results", results},
+  return {{"id", s.id},
+          {"state", job_state_name(s.state)},
+          {"queue_position", s.queue_position},
+          {"image_count", s.image_count},
+          {"images_done", s.images_done},
+          {"progress", s.progress},
+          {"eta_s", s.eta_s < 0 ? json(nullptr) : json(s.eta_s)},
+          {"elapsed_s", s.elapsed_s},
+          {"stage", s.stage},
+          {"error", status_json(s.error)},
+          {"results", results},
           {"failures", failures}};
 }
 
@@ -66,15 +77,19 @@ Result<JobSpec> read_upload_job(const RouteContext& context, const httplib::Requ
   JobSpec spec;
   std::string options_text, format_text;
   for (const auto& [name, part] : request.files) {
-    if (name == "options") options_text = part.content;
-    else if (name == "format") format_text = part.content;
+    if (name == "options")
+      options_text = part.content;
+    else if (name == "format")
+      format_text = part.content;
     else if (name == "images" || name == "image")
       spec.inputs.push_back({part.filename.empty() ? "image" : part.filename,
-                             std::vector<uint8_t>(part.content.begin(), part.content.end()), {}});
+                             std::vector<uint8_t>(part.content.begin(), part.content.end()),
+                             {}});
   }
   if (spec.inputs.empty()) return invalid_argument("images: no image files in the upload");
   if (spec.inputs.size() > context.options->max_batch_images)
-    return resource_exhausted("images: more than " + std::to_string(context.options->max_batch_images));
+    return resource_exhausted("images: more than " +
+                              std::to_string(context.options->max_batch_images));
   UPRES_ASSIGN_OR_RETURN(spec.request, read_options(context, options_text));
   UPRES_ASSIGN_OR_RETURN(spec.encode.format, read_format(format_text));
   spec.output_dir = context.options->output_dir;
@@ -112,9 +127,12 @@ Result<JobSpec> read_directory_job(const RouteContext& context, const httplib::R
     return it != body.end() && it->is_string() ? it->get<std::string>() : "";
   };
   JobSpec spec;
-  UPRES_ASSIGN_OR_RETURN(auto input_dir, resolve_under_root(options.batch_root, text("input_dir"), "input_dir"));
-  if (options.output_dir.empty()) return invalid_argument("output_dir: this server saves no results");
-  UPRES_ASSIGN_OR_RETURN(spec.output_dir, resolve_under_root(options.output_dir, text("output_dir"), "output_dir"));
+  UPRES_ASSIGN_OR_RETURN(auto input_dir,
+                         resolve_under_root(options.batch_root, text("input_dir"), "input_dir"));
+  if (options.output_dir.empty())
+    return invalid_argument("output_dir: this server saves no results");
+  UPRES_ASSIGN_OR_RETURN(spec.output_dir,
+                         resolve_under_root(options.output_dir, text("output_dir"), "output_dir"));
   UPRES_RETURN_IF_ERROR(add_directory_inputs(context, input_dir, spec));
   auto options_it = body.find("options");
   json extras = options_it != body.end() ? *options_it : json::object();
@@ -140,7 +158,10 @@ void create_job(const RouteContext& context, const httplib::Request& request,
 std::string download_name(const JobResult& result, image::ImageFormat format) {
   std::string stem = std::filesystem::path(result.name).stem().string();
   stem.erase(std::remove_if(stem.begin(), stem.end(),
-                            [](char c) { return !(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_'); }),
+                            [](char c) {
+                              return !(std::isalnum(static_cast<unsigned char>(c)) || c == '-' ||
+                                       c == '_');
+                            }),
              stem.end());
   if (stem.empty()) stem = "image";
   return stem + "-upres." + std::string(image::format_extension(format));
@@ -159,12 +180,14 @@ void job_result(const RouteContext& context, const httplib::Request& request,
     index = std::stoul(text);
   }
   if (index >= snapshot->results.size() || snapshot->results[index]->encoded.empty())
-    return send_error(response, not_found("index: job " + id + " has no result " + std::to_string(index)));
+    return send_error(response,
+                      not_found("index: job " + id + " has no result " + std::to_string(index)));
   const JobResult& result = *snapshot->results[index];
   const image::ImageFormat format = result.format;
   const std::string ext(image::format_extension(format));
   const std::string type = ext == "jpg" ? "image/jpeg" : "image/" + ext;
-  response.set_header("Content-Disposition", "attachment; filename=\"" + download_name(result, format) + "\"");
+  response.set_header("Content-Disposition",
+                      "attachment; filename=\"" + download_name(result, format) + "\"");
   response.set_content(std::string(result.encoded.begin(), result.encoded.end()), type);
 }
 
@@ -172,7 +195,8 @@ void cancel_job(const RouteContext& context, const httplib::Request& request,
                 httplib::Response& response) {
   const std::string id = request.matches[1];
   if (!context.queue->snapshot(id)) return send_error(response, not_found("id: no job " + id));
-  if (!context.queue->cancel(id)) return send_error(response, invalid_argument("id: job " + id + " has finished"), 409);
+  if (!context.queue->cancel(id))
+    return send_error(response, invalid_argument("id: job " + id + " has finished"), 409);
   send_json(response, snapshot_json(*context.queue->snapshot(id)));
 }
 
@@ -187,8 +211,9 @@ void job_events(const RouteContext& context, const httplib::Request& request,
   JobQueue* queue = context.queue;
   response.set_chunked_content_provider(
       "text/event-stream", [queue, id, last_version](size_t, httplib::DataSink& sink) {
-        auto snapshot = *last_version == 0 ? queue->snapshot(id)
-                                           : queue->wait_for_change(id, *last_version, std::chrono::seconds(5));
+        auto snapshot = *last_version == 0
+                            ? queue->snapshot(id)
+                            : queue->wait_for_change(id, *last_version, std::chrono::seconds(5));
         if (!snapshot) {
           sink.done();
           return true;
@@ -198,10 +223,13 @@ void job_events(const RouteContext& context, const httplib::Request& request,
         }
         *last_version = snapshot->version;
         const std::string kind = snapshot->is_finished() ? "done" : "progress";
-        const std::string event = "event: " + kind + "\ndata: " + snapshot_json(*snapshot).dump() + "\n\n";
+        const std::string event =
+            "event: " + kind + "\ndata: " + snapshot_json(*snapshot).dump() + "\n\n";
         if (!sink.write(event.data(), event.size())) return false;
-        if (snapshot->is_finished()) sink.done();
-        else std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        if (snapshot->is_finished())
+          sink.done();
+        else
+          std::this_thread::sleep_for(std::chrono::milliseconds(100));
         return true;
       });
 }
@@ -209,9 +237,11 @@ void job_events(const RouteContext& context, const httplib::Request& request,
 json options_json(const RouteContext& context) {
   const ServerOptions& o = *context.options;
   return {{"options", extras_options_json()},
-          {"limits", {{"max_upload_bytes", o.max_upload_bytes}, {"max_pixels", o.max_pixels},
-                      {"max_output_pixels", o.max_output_pixels},
-                      {"max_batch_images", o.max_batch_images}}},
+          {"limits",
+           {{"max_upload_bytes", o.max_upload_bytes},
+            {"max_pixels", o.max_pixels},
+            {"max_output_pixels", o.max_output_pixels},
+            {"max_batch_images", o.max_batch_images}}},
           {"batch_from_directory", !o.batch_root.empty() && !o.output_dir.empty()},
           {"saves_results", !o.output_dir.empty()}};
 }
@@ -228,8 +258,10 @@ void add_jobs_routes(httplib::Server& server, const RouteContext& context) {
     send_json(res, snapshot_json(*snapshot));
   });
   server.Delete(kJobPath, [c](const auto& req, auto& res) { cancel_job(*c, req, res); });
-  server.Get(std::string(kJobPath) + "/result", [c](const auto& req, auto& res) { job_result(*c, req, res); });
-  server.Get(std::string(kJobPath) + "/events", [c](const auto& req, auto& res) { job_events(*c, req, res); });
+  server.Get(std::string(kJobPath) + "/result",
+             [c](const auto& req, auto& res) { job_result(*c, req, res); });
+  server.Get(std::string(kJobPath) + "/events",
+             [c](const auto& req, auto& res) { job_events(*c, req, res); });
 }
 
 }  // namespace upres::server

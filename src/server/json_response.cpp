@@ -5,15 +5,23 @@ namespace upres::server {
 
 int http_status_for(const Status& status) {
   switch (status.code()) {
-    case StatusCode::kOk: return 200;
-    case StatusCode::kInvalidArgument: return 422;
-    case StatusCode::kCorrupt: return 400;
-    case StatusCode::kUnsupported: return 415;
-    case StatusCode::kNotFound: return 404;
-    case StatusCode::kResourceExhausted: return 413;
-    case StatusCode::kCancelled: return 409;
+    case StatusCode::kOk:
+      return 200;
+    case StatusCode::kInvalidArgument:
+      return 422;
+    case StatusCode::kCorrupt:
+      return 400;
+    case StatusCode::kUnsupported:
+      return 415;
+    case StatusCode::kNotFound:
+      return 404;
+    case StatusCode::kResourceExhausted:
+      return 413;
+    case StatusCode::kCancelled:
+      return 409;
     case StatusCode::kIoError:
-    case StatusCode::kInternal: return 500;
+    case StatusCode::kInternal:
+      return 500;
   }
   return 500;
 }
@@ -24,7 +32,8 @@ std::string field_of(const Status& status) {
   if (colon == std::string::npos || colon == 0) return "";
   for (size_t i = 0; i < colon; ++i) {
     const char c = message[i];
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '[' || c == ']' || c == '.'))
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '[' || c == ']' ||
+          c == '.'))
       return "";
   }
   return message.substr(0, colon);

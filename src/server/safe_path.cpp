@@ -4,10 +4,12 @@
 namespace upres::server {
 
 Result<std::filesystem::path> resolve_under_root(const std::filesystem::path& root,
-                                                 std::string_view relative, std::string_view field) {
+                                                 std::string_view relative,
+                                                 std::string_view field) {
   const std::string name(field);
   if (root.empty()) return invalid_argument(name + ": no root folder is configured on this server");
-  if (relative.find('\0') != std::string_view::npos) return invalid_argument(name + ": NUL in path");
+  if (relative.find('\0') != std::string_view::npos)
+    return invalid_argument(name + ": NUL in path");
   const std::filesystem::path requested(relative);
   if (requested.is_absolute() || requested.has_root_name() || requested.has_root_directory())
     return invalid_argument(name + ": must be a path relative to the configured folder");
@@ -17,7 +19,8 @@ Result<std::filesystem::path> resolve_under_root(const std::filesystem::path& ro
   std::error_code error;
   const std::filesystem::path canonical_root = std::filesystem::weakly_canonical(root, error);
   if (error) return invalid_argument(name + ": configured folder: " + error.message());
-  std::filesystem::path resolved = std::filesystem::weakly_canonical(canonical_root / requested, error);
+  std::filesystem::path resolved =
+      std::filesystem::weakly_canonical(canonical_root / requested, error);
   if (error) return invalid_argument(name + ": " + error.message());
   if (!resolved.has_filename() && resolved.has_parent_path()) resolved = resolved.parent_path();
   // Compare component-wise: "/data/root2" must not pass as inside "/data/root".

@@ -27,12 +27,23 @@ std::string html_escape(std::string_view text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      case '\n': out += "<br>\n"; break;
-      default: out += c;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\n':
+        out += "<br>\n";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -40,7 +51,8 @@ std::string html_escape(std::string_view text) {
 
 Result<JobInput> read_base64_input(const json& value, const std::string& field) {
   if (!value.is_string()) return invalid_argument(field + ": expected a base64 string");
-  UPRES_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, decode_base64(value.get<std::string>(), field));
+  UPRES_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes,
+                         decode_base64(value.get<std::string>(), field));
   if (bytes.empty()) return invalid_argument(field + ": empty image");
   return JobInput{field, std::move(bytes), {}};
 }
@@ -67,8 +79,8 @@ Result<JobSnapshot> run_and_wait(const RouteContext& context, JobSpec spec, int*
 
 Result<JobSpec> parse_extras_job(const RouteContext& context, const json& body) {
   JobSpec spec;
-  UPRES_ASSIGN_OR_RETURN(spec.request, parse_extras_options(body, pipeline::default_api_request(),
-                                                            *context.registry));
+  UPRES_ASSIGN_OR_RETURN(
+      spec.request, parse_extras_options(body, pipeline::default_api_request(), *context.registry));
   spec.encode.format = image::ImageFormat::kPng;
   return spec;
 }
@@ -87,7 +99,9 @@ void extra_single_image(const RouteContext& context, const httplib::Request& req
 
   int http_status = 0;
   auto done = run_and_wait(context, std::move(spec).value(), &http_status);
-  if (!done.is_ok()) return send_error(response, done.status(), http_status ? http_status : http_status_for(done.status()));
+  if (!done.is_ok())
+    return send_error(response, done.status(),
+                      http_status ? http_status : http_status_for(done.status()));
   if (done->results.empty()) return send_error(response, cancelled("image: skipped"));
   const JobResult& result = *done->results.front();
   send_json(response, {{"html_info", "<p>" + html_escape(result.infotext) + "</p>"},
@@ -105,9 +119,9 @@ void extra_batch_images(const RouteContext& context, const httplib::Request& req
     return send_error(response, invalid_argument("imageList: expected an array of {data, name}"));
   if (list->empty()) return send_error(response, invalid_argument("imageList: no images"));
   if (list->size() > context.options->max_batch_images) {
-    return send_error(response, resource_exhausted("imageList: more than " +
-                                                   std::to_string(context.options->max_batch_images) +
-                                                   " images"));
+    return send_error(response, resource_exhausted(
+                                    "imageList: more than " +
+                                    std::to_string(context.options->max_batch_images) + " images"));
   }
   for (size_t i = 0; i < list->size(); ++i) {
     const std::string field = "imageList[" + std::to_string(i) + "]";
@@ -120,7 +134,9 @@ void extra_batch_images(const RouteContext& context, const httplib::Request& req
   }
   int http_status = 0;
   auto done = run_and_wait(context, std::move(spec).value(), &http_status);
-  if (!done.is_ok()) return send_error(response, done.status(), http_status ? http_status : http_status_for(done.status()));
+  if (!done.is_ok())
+    return send_error(response, done.status(),
+                      http_status ? http_status : http_status_for(done.status()));
   auto results = done->results;
   std::sort(results.begin(), results.end(),
             [](const auto& a, const auto& b) { return a->input_index < b->input_index; });
@@ -133,11 +149,12 @@ void extra_batch_images(const RouteContext& context, const httplib::Request& req
 void upscalers(const RouteContext& context, httplib::Response& response) {
   json list = json::array();
   for (const pipeline::UpscalerEntry& entry : context.registry->entries()) {
-    list.push_back({{"name", entry.name},
-                    {"model_name", entry.model_path.empty() ? json(nullptr) : json(entry.name)},
-                    {"model_path", entry.model_path.empty() ? json(nullptr) : json(entry.model_path)},
-                    {"model_url", nullptr},
-                    {"scale", entry.scale > 0 ? json(entry.scale) : json(nullptr)}});
+    list.push_back(
+        {{"name", entry.name},
+         {"model_name", entry.model_path.empty() ? json(nullptr) : json(entry.name)},
+         {"model_path", entry.model_path.empty() ? json(nullptr) : json(entry.model_path)},
+         {"model_url", nullptr},
+         {"scale", entry.scale > 0 ? json(entry.scale) : json(nullptr)}});
   }
   send_json(response, list);
 }
@@ -161,12 +178,22 @@ std::string format_timestamp(std::chrono::system_clock::time_point time) {
 void progress(const RouteContext& context, httplib::Response& response) {
   size_t queued = 0;
   auto running = context.queue->running(&queued);
-  json state = {{"skipped", false}, {"interrupted", false}, {"stopping_generation", false},
-                {"job", ""}, {"job_count", 0}, {"job_timestamp", "0"}, {"job_no", 0},
-                {"sampling_step", 0}, {"sampling_steps", 0}, {"queued_jobs", queued}};
+  json state = {{"skipped", false},
+                {"interrupted", false},
+                {"stopping_generation", false},
+                {"job", ""},
+                {"job_count", 0},
+                {"job_timestamp", "0"},
+                {"job_no", 0},
+                {"sampling_step", 0},
+                {"sampling_steps", 0},
+                {"queued_jobs", queued}};
   if (!running) {
-    send_json(response, {{"progress", 0}, {"eta_relative", 0}, {"state", state},
-                         {"current_image", nullptr}, {"textinfo", nullptr}});
+    send_json(response, {{"progress", 0},
+                         {"eta_relative", 0},
+                         {"state", state},
+                         {"current_image", nullptr},
+                         {"textinfo", nullptr}});
     return;
   }
   state["job"] = running->id;
@@ -175,7 +202,8 @@ void progress(const RouteContext& context, httplib::Response& response) {
   state["job_timestamp"] = format_timestamp(running->started_at);
   send_json(response, {{"progress", running->progress},
                        {"eta_relative", std::max(0.0, running->eta_s)},
-                       {"state", state}, {"current_image", nullptr},
+                       {"state", state},
+                       {"current_image", nullptr},
                        {"textinfo", running->stage}});
 }
 
@@ -185,21 +213,28 @@ void png_info(const RouteContext& context, const httplib::Request& request,
   if (!body.is_ok()) return send_error(response, body.status(), 400);
   auto it = body->find("image");
   if (it == body->end() || (it->is_string() && it->get<std::string>().empty()))
-    return send_json(response, {{"info", ""}, {"items", json::object()}, {"parameters", json::object()}});
+    return send_json(response,
+                     {{"info", ""}, {"items", json::object()}, {"parameters", json::object()}});
   auto input = read_base64_input(*it, "image");
   if (!input.is_ok()) return send_error(response, input.status(), 400);
   image::DecodeLimits limits;
   limits.max_pixels = context.options->max_pixels;
   auto decoded = image::decode_image(input->bytes, "image", limits);
-  if (!decoded.is_ok()) return send_error(response, decoded.status(), http_status_for(decoded.status()) == 500 ? 400 : http_status_for(decoded.status()));
+  if (!decoded.is_ok())
+    return send_error(
+        response, decoded.status(),
+        http_status_for(decoded.status()) == 500 ? 400 : http_status_for(decoded.status()));
   std::string info;
   json items = json::object();
   for (const auto& [key, value] : decoded->metadata.text) {
-    if (key == "parameters") info = value;
-    else items[key] = value;
+    if (key == "parameters")
+      info = value;
+    else
+      items[key] = value;
   }
   json parameters = json::object();
-  const std::string last_line = info.substr(info.rfind('\n') == std::string::npos ? 0 : info.rfind('\n') + 1);
+  const std::string last_line =
+      info.substr(info.rfind('\n') == std::string::npos ? 0 : info.rfind('\n') + 1);
   for (const auto& [key, value] : image::parse_infotext(last_line)) parameters[key] = value;
   send_json(response, {{"info", info}, {"items", items}, {"parameters", parameters}});
 }

@@ -41,7 +41,8 @@ Status run_server(const ServerOptions& options_in) {
   auto previous_term = std::signal(SIGTERM, on_stop_signal);
   std::atomic<bool> served{false};
   std::thread watcher([&] {
-    while (!served.load() && stop_signal == 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    while (!served.load() && stop_signal == 0)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
     server.stop();
   });
   Status status = server.serve();

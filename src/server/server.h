@@ -16,17 +16,17 @@ namespace upres::server {
 
 struct ServerOptions {
   std::string listen_address = "127.0.0.1";  // loopback only unless asked
-  int port = 7860;                            // 0: any free port (reported through on_listening)
-  std::string api_auth;                       // "user:pass" puts HTTP Basic on everything; "" = off
+  int port = 7860;                           // 0: any free port (reported through on_listening)
+  std::string api_auth;                      // "user:pass" puts HTTP Basic on everything; "" = off
   int64_t max_upload_bytes = int64_t{200} << 20;  // whole request body; larger answers 413
-  int64_t max_pixels = 268'402'689;           // decoded input pixels (16383 x 16383)
-  int64_t max_output_pixels = 268'402'689;    // result pixels; larger requests answer 413
-  size_t max_batch_images = 1000;             // images in one job
-  std::chrono::seconds job_timeout{3600};     // one job's run time; 0 = no limit
-  std::filesystem::path output_dir;           // native jobs save results here; "" = keep in memory
-  std::filesystem::path models_dir;           // shown in /sdapi/v1/face-restorers; never written
-  std::filesystem::path batch_root;           // "Batch from directory" inputs; "" = disabled
-  int http_threads = 32;                      // concurrent connections (SSE streams hold one each)
+  int64_t max_pixels = 268'402'689;               // decoded input pixels (16383 x 16383)
+  int64_t max_output_pixels = 268'402'689;        // result pixels; larger requests answer 413
+  size_t max_batch_images = 1000;                 // images in one job
+  std::chrono::seconds job_timeout{3600};         // one job's run time; 0 = no limit
+  std::filesystem::path output_dir;  // native jobs save results here; "" = keep in memory
+  std::filesystem::path models_dir;  // shown in /sdapi/v1/face-restorers; never written
+  std::filesystem::path batch_root;  // "Batch from directory" inputs; "" = disabled
+  int http_threads = 32;             // concurrent connections (SSE streams hold one each)
   // Upscalers offered; null: the classical ones (UpscalerRegistry::with_classical_upscalers()).
   std::shared_ptr<pipeline::UpscalerRegistry> registry;
   // Called once the socket is bound with e.g. "http://127.0.0.1:7860"; default: prints

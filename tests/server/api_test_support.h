@@ -17,11 +17,14 @@ inline std::vector<uint8_t> make_png(int width, int height) {
   image::Image picture(width, height, 3);
   for (int y = 0; y < height; ++y)
     for (int x = 0; x < width; ++x)
-      for (int c = 0; c < 3; ++c) picture.at(x, y, c) = static_cast<float>((x * 7 + y * 3 + c * 50) % 256) / 255.0f;
+      for (int c = 0; c < 3; ++c)
+        picture.at(x, y, c) = static_cast<float>((x * 7 + y * 3 + c * 50) % 256) / 255.0f;
   return image::encode_image(picture, {}).value();
 }
 
-inline std::string make_png_base64(int width, int height) { return encode_base64(make_png(width, height)); }
+inline std::string make_png_base64(int width, int height) {
+  return encode_base64(make_png(width, height));
+}
 
 // Width and height of an encoded picture, or {-1, -1}.
 inline std::pair<int, int> decoded_size(std::span<const uint8_t> bytes) {
@@ -36,7 +39,8 @@ inline std::pair<int, int> decoded_base64_size(const std::string& text) {
   return decoded_size(*bytes);
 }
 
-inline httplib::Result post_json(httplib::Client& client, const std::string& path, const nlohmann::json& body) {
+inline httplib::Result post_json(httplib::Client& client, const std::string& path,
+                                 const nlohmann::json& body) {
   return client.Post(path.c_str(), body.dump(), "application/json");
 }
 

@@ -42,8 +42,8 @@ TEST(Base64Test, RejectsInvalidCharactersNamingFieldAndOffset) {
   EXPECT_EQ(bad.status().code(), StatusCode::kCorrupt);
   EXPECT_NE(bad.status().message().find("imageList[2]"), std::string::npos);
   EXPECT_NE(bad.status().message().find("offset 4"), std::string::npos);
-  EXPECT_FALSE(decode_base64("Zm9vY", "image").is_ok());      // a lone trailing character
-  EXPECT_FALSE(decode_base64("Zm==9v", "image").is_ok());     // data after padding
+  EXPECT_FALSE(decode_base64("Zm9vY", "image").is_ok());   // a lone trailing character
+  EXPECT_FALSE(decode_base64("Zm==9v", "image").is_ok());  // data after padding
 }
 
 }  // namespace

@@ -12,7 +12,8 @@ using nlohmann::json;
 
 class ExtrasJsonTest : public ::testing::Test {
  protected:
-  std::shared_ptr<pipeline::UpscalerRegistry> registry_ = pipeline::UpscalerRegistry::with_classical_upscalers();
+  std::shared_ptr<pipeline::UpscalerRegistry> registry_ =
+      pipeline::UpscalerRegistry::with_classical_upscalers();
   Result<pipeline::ExtrasRequest> parse(const json& body) {
     return parse_extras_options(body, pipeline::default_api_request(), *registry_);
   }
@@ -27,9 +28,14 @@ TEST_F(ExtrasJsonTest, AbsentAndNullFieldsKeepTheApiDefaults) {
 }
 
 TEST_F(ExtrasJsonTest, ReadsEveryKindOfField) {
-  auto request = parse({{"resize_mode", 1}, {"upscaling_resize_w", 640}, {"upscaling_resize_h", 360},
-                        {"upscaling_crop", false}, {"upscaler_1", "Lanczos"}, {"upscaler_2", "Nearest"},
-                        {"extras_upscaler_2_visibility", 0.25}, {"upscaling_resize", 3.5}});
+  auto request = parse({{"resize_mode", 1},
+                        {"upscaling_resize_w", 640},
+                        {"upscaling_resize_h", 360},
+                        {"upscaling_crop", false},
+                        {"upscaler_1", "Lanczos"},
+                        {"upscaler_2", "Nearest"},
+                        {"extras_upscaler_2_visibility", 0.25},
+                        {"upscaling_resize", 3.5}});
   ASSERT_TRUE(request.is_ok()) << request.status().to_string();
   EXPECT_EQ(request->resize_mode, pipeline::ResizeMode::kScaleTo);
   EXPECT_EQ(request->target_width, 640);
@@ -42,7 +48,10 @@ TEST_F(ExtrasJsonTest, ReadsEveryKindOfField) {
 }
 
 TEST_F(ExtrasJsonTest, ErrorsNameTheField) {
-  struct Case { json body; const char* field; };
+  struct Case {
+    json body;
+    const char* field;
+  };
   const Case cases[] = {
       {{{"upscaler_1", "ESRGAN_9x"}}, "upscaler_1: unknown upscaler \"ESRGAN_9x\""},
       {{{"upscaler_2", 7}}, "upscaler_2: "},

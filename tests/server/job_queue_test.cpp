@@ -14,7 +14,8 @@ namespace {
 class StepUpscaler : public pipeline::Upscaler {
  public:
   std::string name() const override { return "Steps"; }
-  Result<image::Image> upscale(const image::Image& input, int width, int height, pipeline::Progress& progress) override {
+  Result<image::Image> upscale(const image::Image& input, int width, int height,
+                               pipeline::Progress& progress) override {
     for (int step = 0; step < 25; ++step) {
       if (progress.is_cancelled()) return cancelled("Steps: cancelled");
       progress.report({"Steps", step, 25});
@@ -35,7 +36,8 @@ class JobQueueTest : public ::testing::Test {
     JobSpec s;
     s.request.upscaler_1 = upscaler;
     s.request.scale = 2;
-    for (int i = 0; i < images; ++i) s.inputs.push_back({"in" + std::to_string(i), testing::make_png(4 + i, 3), {}});
+    for (int i = 0; i < images; ++i)
+      s.inputs.push_back({"in" + std::to_string(i), testing::make_png(4 + i, 3), {}});
     return s;
   }
   std::shared_ptr<pipeline::UpscalerRegistry> registry_;
@@ -51,7 +53,8 @@ TEST_F(JobQueueTest, RunsJobsInOrderAndKeepsResults) {
   ASSERT_EQ(last->results.size(), 3u);
   for (size_t i = 0; i < 3; ++i) {
     EXPECT_EQ(last->results[i]->width, 2 * (4 + static_cast<int>(i)));
-    EXPECT_EQ(testing::decoded_size(last->results[i]->encoded), std::make_pair(2 * (4 + static_cast<int>(i)), 6));
+    EXPECT_EQ(testing::decoded_size(last->results[i]->encoded),
+              std::make_pair(2 * (4 + static_cast<int>(i)), 6));
   }
   for (const auto& id : ids) EXPECT_EQ(queue.snapshot(id)->state, JobState::kDone);
   EXPECT_FALSE(queue.snapshot("nope").has_value());

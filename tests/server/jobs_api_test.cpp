@@ -28,8 +28,9 @@ class JobsApiTest : public ::testing::Test {
     write(base_ / "secret" / "c.png", make_png(3, 3));
     fs::create_directory_symlink(base_ / "secret", base_ / "root" / "link");
     server_ = std::make_unique<ServerProcess>(
-        test_server_path(), std::vector<std::string>{"--batch-root", (base_ / "root").string(), "--output-dir",
-                                                     (base_ / "outputs").string(), "--slow-ms", "3000"});
+        test_server_path(),
+        std::vector<std::string>{"--batch-root", (base_ / "root").string(), "--output-dir",
+                                 (base_ / "outputs").string(), "--slow-ms", "3000"});
     ASSERT_GT(server_->port(), 0) << server_->startup_output();
   }
   void TearDown() override {
@@ -37,7 +38,8 @@ class JobsApiTest : public ::testing::Test {
     fs::remove_all(base_);
   }
   static void write(const fs::path& path, const std::vector<uint8_t>& bytes) {
-    std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    std::ofstream(path, std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
   }
   httplib::Client client() {
     httplib::Client c("127.0.0.1", server_->port());
@@ -57,7 +59,8 @@ class JobsApiTest : public ::testing::Test {
   std::string upload(const std::vector<std::vector<uint8_t>>& pictures, const json& options) {
     httplib::MultipartFormDataItems items = {{"options", options.dump(), "", "application/json"}};
     for (size_t i = 0; i < pictures.size(); ++i)
-      items.push_back({"images", std::string(pictures[i].begin(), pictures[i].end()), "pic" + std::to_string(i) + ".png", "image/png"});
+      items.push_back({"images", std::string(pictures[i].begin(), pictures[i].end()),
+                       "pic" + std::to_string(i) + ".png", "image/png"});
     auto c = client();
     auto result = c.Post("/api/v1/jobs", items);
     if (!result || result->status != 202) {
@@ -71,7 +74,8 @@ class JobsApiTest : public ::testing::Test {
 };
 
 TEST_F(JobsApiTest, UploadRunsAndResultsDownloadAndAreSaved) {
-  const std::string id = upload({make_png(7, 3), make_png(2, 9)}, {{"upscaler_1", "Lanczos"}, {"upscaling_resize", 2}});
+  const std::string id = upload({make_png(7, 3), make_png(2, 9)},
+                                {{"upscaler_1", "Lanczos"}, {"upscaling_resize", 2}});
   ASSERT_FALSE(id.empty());
   json job = wait_done(id);
   ASSERT_EQ(job["state"], "done") << job.dump();
@@ -84,8 +88,11 @@ TEST_F(JobsApiTest, UploadRunsAndResultsDownloadAndAreSaved) {
     ASSERT_TRUE(result);
     ASSERT_EQ(result->status, 200);
     EXPECT_EQ(result->get_header_value("Content-Type"), "image/png");
-    EXPECT_NE(result->get_header_value("Content-Disposition").find("attachment"), std::string::npos);
-    EXPECT_EQ(decoded_size(std::span(reinterpret_cast<const uint8_t*>(result->body.data()), result->body.size())), expected[i]);
+    EXPECT_NE(result->get_header_value("Content-Disposition").find("attachment"),
+              std::string::npos);
+    EXPECT_EQ(decoded_size(std::span(reinterpret_cast<const uint8_t*>(result->body.data()),
+                                     result->body.size())),
+              expected[i]);
     const fs::path saved = job["results"][i]["saved_path"].get<std::string>();
     EXPECT_TRUE(fs::exists(saved)) << saved;
     EXPECT_EQ(fs::canonical(saved).parent_path(), fs::canonical(base_ / "outputs"));
@@ -107,13 +114,15 @@ TEST_F(JobsApiTest, EventsStreamProgressUntilDoneAndDeleteCancels) {
     ASSERT_TRUE(result);
     EXPECT_EQ(result->status, 200) << result->body;
   });
-  auto result = c.Get(("/api/v1/jobs/" + id + "/events").c_str(), [&](const char* data, size_t size) {
-    stream.append(data, size);
-    return true;
-  });
+  auto result =
+      c.Get(("/api/v1/jobs/" + id + "/events").c_str(), [&](const char* data, size_t size) {
+        stream.append(data, size);
+        return true;
+      });
   canceller.join();
   ASSERT_TRUE(result);
-  for (size_t at = 0; (at = stream.find("event: progress", at)) != std::string::npos; ++at) ++progress_events;
+  for (size_t at = 0; (at = stream.find("event: progress", at)) != std::string::npos; ++at)
+    ++progress_events;
   EXPECT_GE(progress_events, 3) << stream;
   EXPECT_NE(stream.find("\"eta_s\":"), std::string::npos);
   const size_t done = stream.find("event: done\ndata: ");
@@ -140,8 +149,10 @@ TEST_F(JobsApiTest, BatchFromDirectoryStaysInsideTheRoots) {
     const std::string field = body_json(result).value("field", "");
     EXPECT_TRUE(field == "input_dir" || field == "output_dir") << result->body;
   }
-  auto ok = post_json(c, "/api/v1/jobs", {{"input_dir", "scans"}, {"output_dir", "big"},
-                                          {"options", {{"upscaler_1", "Nearest"}, {"upscaling_resize", 3}}}});
+  auto ok = post_json(c, "/api/v1/jobs",
+                      {{"input_dir", "scans"},
+                       {"output_dir", "big"},
+                       {"options", {{"upscaler_1", "Nearest"}, {"upscaling_resize", 3}}}});
   ASSERT_TRUE(ok);
   ASSERT_EQ(ok->status, 202) << ok->body;
   json job = wait_done(json::parse(ok->body)["id"]);
@@ -149,7 +160,8 @@ TEST_F(JobsApiTest, BatchFromDirectoryStaysInsideTheRoots) {
   EXPECT_TRUE(fs::exists(base_ / "outputs" / "big" / "a.png"));
   EXPECT_TRUE(fs::exists(base_ / "outputs" / "big" / "b.png"));
   EXPECT_EQ(std::distance(fs::directory_iterator(base_ / "secret"), fs::directory_iterator()), 1);
-  EXPECT_EQ(std::distance(fs::directory_iterator(base_ / "root" / "scans"), fs::directory_iterator()), 2);
+  EXPECT_EQ(
+      std::distance(fs::directory_iterator(base_ / "root" / "scans"), fs::directory_iterator()), 2);
 }
 
 TEST_F(JobsApiTest, PageAndOptionsAreServedAndStaticPathsCannotEscape) {
@@ -163,8 +175,9 @@ TEST_F(JobsApiTest, PageAndOptionsAreServedAndStaticPathsCannotEscape) {
   ASSERT_TRUE(options["options"].is_array()) << options.dump();
   EXPECT_EQ(options["options"][0]["name"], "resize_mode");
   EXPECT_EQ(options["batch_from_directory"], true);
-  for (const char* path : {"/../../../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/..%2f..%2fetc%2fpasswd",
-                           "/index.html/../../etc/passwd", "/etc/passwd", "//etc/passwd"}) {
+  for (const char* path :
+       {"/../../../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/..%2f..%2fetc%2fpasswd",
+        "/index.html/../../etc/passwd", "/etc/passwd", "//etc/passwd"}) {
     auto result = c.Get(path);
     if (!result) continue;  // the client may refuse to send it
     EXPECT_NE(result->status, 200) << path;

@@ -40,9 +40,11 @@ TEST_F(SafePathTest, RefusesTraversalAbsolutePathsSymlinksOutAndSiblingPrefixes)
     auto resolved = resolve_under_root(base_ / "root", path, "input_dir");
     ASSERT_FALSE(resolved.is_ok()) << path;
     EXPECT_EQ(resolved.status().code(), StatusCode::kInvalidArgument);
-    EXPECT_EQ(resolved.status().message().rfind("input_dir: ", 0), 0u) << resolved.status().message();
+    EXPECT_EQ(resolved.status().message().rfind("input_dir: ", 0), 0u)
+        << resolved.status().message();
   }
-  EXPECT_FALSE(resolve_under_root(base_ / "root", std::string_view("a\0b", 3), "input_dir").is_ok());
+  EXPECT_FALSE(
+      resolve_under_root(base_ / "root", std::string_view("a\0b", 3), "input_dir").is_ok());
   EXPECT_FALSE(resolve_under_root("", "inside", "input_dir").is_ok());
 }
 

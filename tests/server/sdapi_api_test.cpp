@@ -15,7 +15,8 @@ using nlohmann::json;
 class SdapiTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    server_ = new ServerProcess(test_server_path(), {"--max-upload-bytes", "2000000", "--slow-ms", "3000"});
+    server_ = new ServerProcess(test_server_path(),
+                                {"--max-upload-bytes", "2000000", "--slow-ms", "3000"});
   }
   static void TearDownTestSuite() { delete server_; }
   void SetUp() override { ASSERT_GT(server_->port(), 0) << server_->startup_output(); }
@@ -35,7 +36,8 @@ TEST_F(SdapiTest, ListsUpscalersAndFaceRestorers) {
   std::vector<std::string> names;
   for (const auto& u : upscalers) {
     names.push_back(u["name"]);
-    EXPECT_TRUE(u.contains("model_name") && u.contains("model_path") && u.contains("model_url") && u.contains("scale"));
+    EXPECT_TRUE(u.contains("model_name") && u.contains("model_path") && u.contains("model_url") &&
+                u.contains("scale"));
   }
   ASSERT_GE(names.size(), 3u);
   EXPECT_EQ(names[0], "None");
@@ -50,7 +52,8 @@ TEST_F(SdapiTest, SingleImageIsUpscaledWithInfotextAndPngInfoReadsItBack) {
   auto c = client();
   auto result = post_json(c, "/sdapi/v1/extra-single-image",
                           {{"image", "data:image/png;base64," + make_png_base64(20, 12)},
-                           {"upscaler_1", "Lanczos"}, {"upscaling_resize", 3}});
+                           {"upscaler_1", "Lanczos"},
+                           {"upscaling_resize", 3}});
   ASSERT_TRUE(result);
   ASSERT_EQ(result->status, 200) << result->body;
   EXPECT_TRUE(result->has_header("X-Process-Time"));
@@ -65,21 +68,25 @@ TEST_F(SdapiTest, SingleImageIsUpscaledWithInfotextAndPngInfoReadsItBack) {
   EXPECT_TRUE(png_info.contains("info") && png_info.contains("parameters"));
   bool found = false;
   for (const auto& [key, value] : png_info["items"].items())
-    found |= value.is_string() && value.get<std::string>().find("Postprocess upscaler: Lanczos") != std::string::npos;
+    found |= value.is_string() &&
+             value.get<std::string>().find("Postprocess upscaler: Lanczos") != std::string::npos;
   EXPECT_TRUE(found) << png_info.dump();
 }
 
 TEST_F(SdapiTest, BatchAnswersEveryImageInOrder) {
   auto c = client();
   json list = json::array();
-  for (int i = 0; i < 3; ++i) list.push_back({{"data", make_png_base64(8 + i, 5 + i)}, {"name", "p" + std::to_string(i)}});
-  auto result = post_json(c, "/sdapi/v1/extra-batch-images",
-                          {{"imageList", list}, {"upscaler_1", "Nearest"}, {"upscaling_resize", 2}});
+  for (int i = 0; i < 3; ++i)
+    list.push_back({{"data", make_png_base64(8 + i, 5 + i)}, {"name", "p" + std::to_string(i)}});
+  auto result =
+      post_json(c, "/sdapi/v1/extra-batch-images",
+                {{"imageList", list}, {"upscaler_1", "Nearest"}, {"upscaling_resize", 2}});
   ASSERT_TRUE(result);
   ASSERT_EQ(result->status, 200) << result->body;
   json images = json::parse(result->body)["images"];
   ASSERT_EQ(images.size(), 3u);
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(decoded_base64_size(images[i]), std::make_pair(16 + 2 * i, 10 + 2 * i));
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(decoded_base64_size(images[i]), std::make_pair(16 + 2 * i, 10 + 2 * i));
 }
 
 struct BadRequest {
@@ -96,10 +103,14 @@ TEST_F(SdapiTest, InvalidRequestsGet4xxJsonNamingTheField) {
       {"JSON array", "[1,2]", 400, "body"},
       {"no image", json{{"upscaler_1", "Lanczos"}}.dump(), 422, "image"},
       {"bad base64", json{{"image", "iVBOR***"}}.dump(), 400, "image"},
-      {"not a picture", json{{"image", encode_base64(std::vector<uint8_t>(100, 'x'))}}.dump(), 0, "image"},
-      {"unknown upscaler", json{{"image", png}, {"upscaler_1", "ESRGAN_9x"}}.dump(), 422, "upscaler_1"},
-      {"scale out of range", json{{"image", png}, {"upscaling_resize", 100}}.dump(), 422, "upscaling_resize"},
-      {"wrong type", json{{"image", png}, {"gfpgan_visibility", "high"}}.dump(), 422, "gfpgan_visibility"},
+      {"not a picture", json{{"image", encode_base64(std::vector<uint8_t>(100, 'x'))}}.dump(), 0,
+       "image"},
+      {"unknown upscaler", json{{"image", png}, {"upscaler_1", "ESRGAN_9x"}}.dump(), 422,
+       "upscaler_1"},
+      {"scale out of range", json{{"image", png}, {"upscaling_resize", 100}}.dump(), 422,
+       "upscaling_resize"},
+      {"wrong type", json{{"image", png}, {"gfpgan_visibility", "high"}}.dump(), 422,
+       "gfpgan_visibility"},
       {"image not a string", json{{"image", 5}}.dump(), 0, "image"},
   };
   auto c = client();
@@ -114,7 +125,8 @@ TEST_F(SdapiTest, InvalidRequestsGet4xxJsonNamingTheField) {
     EXPECT_TRUE(body.contains("error") && body.contains("detail")) << bad.name;
     EXPECT_EQ(body.value("field", ""), bad.field) << bad.name << ": " << result->body;
   }
-  auto batch = post_json(c, "/sdapi/v1/extra-batch-images", {{"imageList", {{{"data", png}}, {{"data", "@@"}}}}});
+  auto batch = post_json(c, "/sdapi/v1/extra-batch-images",
+                         {{"imageList", {{{"data", png}}, {{"data", "@@"}}}}});
   ASSERT_TRUE(batch);
   EXPECT_EQ(batch->status, 400);
   EXPECT_EQ(body_json(batch).value("field", ""), "imageList[1]");
@@ -168,10 +180,12 @@ TEST_F(SdapiTest, EightClientsAtOnceAreAllAnsweredWithTheirOwnImage) {
     threads.emplace_back([&, i] {
       auto c = client();
       auto result = post_json(c, "/sdapi/v1/extra-single-image",
-                              {{"image", make_png_base64(10 + i, 30 - i)}, {"upscaler_1", "Lanczos"},
+                              {{"image", make_png_base64(10 + i, 30 - i)},
+                               {"upscaler_1", "Lanczos"},
                                {"upscaling_resize", 2}});
       statuses[i] = result ? result->status : -1;
-      if (result && result->status == 200) sizes[i] = decoded_base64_size(json::parse(result->body)["image"]);
+      if (result && result->status == 200)
+        sizes[i] = decoded_base64_size(json::parse(result->body)["image"]);
     });
   }
   for (auto& t : threads) t.join();

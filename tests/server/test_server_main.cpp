@@ -41,25 +41,34 @@ int main(int argc, char** argv) {
   int slow_ms = 2000;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i], value = argv[i + 1];
-    if (flag == "--listen") options.listen_address = value;
-    else if (flag == "--port") options.port = std::stoi(value);
-    else if (flag == "--api-auth") options.api_auth = value;
-    else if (flag == "--max-upload-bytes") options.max_upload_bytes = std::stoll(value);
-    else if (flag == "--max-pixels") options.max_pixels = std::stoll(value);
-    else if (flag == "--output-dir") options.output_dir = value;
-    else if (flag == "--batch-root") options.batch_root = value;
-    else if (flag == "--timeout") options.job_timeout = std::chrono::seconds(std::stoi(value));
-    else if (flag == "--slow-ms") slow_ms = std::stoi(value);
+    if (flag == "--listen")
+      options.listen_address = value;
+    else if (flag == "--port")
+      options.port = std::stoi(value);
+    else if (flag == "--api-auth")
+      options.api_auth = value;
+    else if (flag == "--max-upload-bytes")
+      options.max_upload_bytes = std::stoll(value);
+    else if (flag == "--max-pixels")
+      options.max_pixels = std::stoll(value);
+    else if (flag == "--output-dir")
+      options.output_dir = value;
+    else if (flag == "--batch-root")
+      options.batch_root = value;
+    else if (flag == "--timeout")
+      options.job_timeout = std::chrono::seconds(std::stoi(value));
+    else if (flag == "--slow-ms")
+      slow_ms = std::stoi(value);
     else {
       std::fprintf(stderr, "upres_test_server: unknown flag %s\n", flag.c_str());
       return 2;
     }
   }
   options.registry = pipeline::UpscalerRegistry::with_classical_upscalers();
-  options.registry->add({"Slow test", "", 0, true},
-                        [slow_ms]() -> Result<std::shared_ptr<pipeline::Upscaler>> {
-                          return std::shared_ptr<pipeline::Upscaler>(std::make_shared<SlowUpscaler>(slow_ms));
-                        });
+  options.registry->add(
+      {"Slow test", "", 0, true}, [slow_ms]() -> Result<std::shared_ptr<pipeline::Upscaler>> {
+        return std::shared_ptr<pipeline::Upscaler>(std::make_shared<SlowUpscaler>(slow_ms));
+      });
   Status status = server::run_server(options);
   if (!status.is_ok()) {
     std::fprintf(stderr, "upres_test_server: %s\n", status.to_string().c_str());
