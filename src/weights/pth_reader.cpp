@@ -125,7 +125,7 @@ Result<std::string> read_small_record(const ZipReader& zip, const std::string& n
 }  // namespace
 
 bool looks_like_legacy_pth(std::span<const uint8_t> bytes) {
-  return bytes.size() >= 13 && bytes[0] == 0x80 && bytes[1] == 0x02 && bytes[2] == 0x8a && bytes[3] == 10 &&
+  return bytes.size() >= 4 + kLegacyMagic.size() && bytes[0] == 0x80 && bytes[1] == 0x02 && bytes[2] == 0x8a && bytes[3] == 10 &&
          std::equal(kLegacyMagic.begin(), kLegacyMagic.end(), bytes.begin() + 4);
 }
 

@@ -35,6 +35,17 @@ void expect_matches_set(const WeightMap& map, const nlohmann::json& set, const s
   }
 }
 
+// Found by pth_fuzzer: a buffer holding the legacy prefix but only part of the magic number
+// was compared past its end.
+TEST(PthReader, LegacyMagicCheckStaysInsideShortBuffers) {
+  std::vector<uint8_t> bytes = {0x80, 0x02, 0x8a, 10, 0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19};
+  EXPECT_TRUE(looks_like_legacy_pth(bytes));
+  for (size_t size = 0; size < bytes.size(); ++size) {
+    std::vector<uint8_t> prefix(bytes.begin(), bytes.begin() + size);
+    EXPECT_FALSE(looks_like_legacy_pth(prefix)) << size;
+  }
+}
+
 TEST(PthReader, ReadsWhatTorchSavedExactly) {
   REQUIRE_FIXTURES(dir);
   nlohmann::json manifest = testing::fixture_manifest(*dir);
