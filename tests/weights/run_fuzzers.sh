@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets of fuzz/ with clang in a cached sub-build (WORK/build-fuzz) and runs
-# each for UPRES_FUZZ_SECONDS (default 10) on a seed corpus made here. Exit 77 = skipped (no clang).
+# each for UPRES_FUZZ_RUNS inputs (default 40000) from a fixed seed on a seed corpus made here, so
+# the suite is repeatable; longer exploratory runs: UPRES_FUZZ_RUNS=-1 UPRES_FUZZ_SECONDS=600.
+# Exit 77 = skipped (no clang).
 # Usage: run_fuzzers.sh SOURCE_DIR WORK_DIR [FIXTURE_DIR]
 set -euo pipefail
 src=$1
 work=$2
 fixtures=${3:-}
-seconds=${UPRES_FUZZ_SECONDS:-10}
+runs=${UPRES_FUZZ_RUNS:-40000}
+seconds=${UPRES_FUZZ_SECONDS:-60}  # a safety cap; the run count ends a normal run first
 cxx=$(command -v clang++-14 || command -v clang++ || true)
 cc=$(command -v clang-14 || command -v clang || true)
 if [ -z "$cxx" ] || [ -z "$cc" ]; then
@@ -55,8 +58,8 @@ status=0
 for t in $targets; do
   corpus=$work/fuzz-corpus/$t
   mkdir -p "$corpus"
-  echo "== ${t}_fuzzer: ${seconds}s"
-  if ! "$build/fuzz/${t}_fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+  echo "== ${t}_fuzzer: $runs runs"
+  if ! "$build/fuzz/${t}_fuzzer" -seed=1 -runs="$runs" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
       -print_final_stats=1 -artifact_prefix="$work/fuzz-$t-" "$corpus" "$seeds/$t" > "$work/fuzz-$t.log" 2>&1; then
     echo "FAILED: ${t}_fuzzer found a crash; see $work/fuzz-$t.log"
     grep -A20 "ERROR: " "$work/fuzz-$t.log" | head -40 || true
