@@ -8,6 +8,7 @@
 #include "pipeline/batch_run.h"
 #include "pipeline/extras_options.h"
 #include "pipeline/model_upscalers.h"
+#include "pipeline/run_extras.h"
 #include "pipeline/upscaler_registry.h"
 
 namespace upres::cli {
@@ -119,6 +120,7 @@ int UpscaleCommand::run() {
   if (status.is_ok() && (quality_ < 1 || quality_ > 100))
     status = invalid_argument("--quality: " + std::to_string(quality_) + " is out of range [1, 100]");
   if (status.is_ok()) status = request.validate();
+  if (status.is_ok()) status = pipeline::check_capabilities(request);
   pipeline::ModelUpscalerOptions model_options;
   model_options.models_dir = models_dir_;
   auto inference = inference_options(tile_px_, overlap_px_, max_memory_, precision_, backend_);

@@ -60,11 +60,18 @@ OutputSize compute_output_size(int width, int height, const ExtrasRequest& reque
   return size;
 }
 
+Status check_capabilities(const ExtrasRequest& request) {
+  if (request.gfpgan_visibility > 0)
+    return invalid_argument("gfpgan_visibility: GFPGAN face restoration is not available in this build yet");
+  if (request.codeformer_visibility > 0)
+    return invalid_argument("codeformer_visibility: CodeFormer face restoration is not available in this build yet");
+  return Status::ok();
+}
+
 Result<ExtrasResult> run_extras(const image::Image& input, const ExtrasRequest& request,
                                 UpscalerRegistry& registry, Progress& progress) {
   UPRES_RETURN_IF_ERROR(request.validate());
-  if (request.gfpgan_visibility > 0 || request.codeformer_visibility > 0)
-    return unsupported("face restoration (GFPGAN, CodeFormer) is not available in this build yet");
+  UPRES_RETURN_IF_ERROR(check_capabilities(request));
   UPRES_ASSIGN_OR_RETURN(std::shared_ptr<Upscaler> upscaler_1, registry.find(request.upscaler_1));
   UPRES_ASSIGN_OR_RETURN(std::shared_ptr<Upscaler> upscaler_2, registry.find(request.upscaler_2));
 

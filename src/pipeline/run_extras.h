@@ -26,8 +26,12 @@ struct OutputSize {
 };
 OutputSize compute_output_size(int width, int height, const ExtrasRequest& request);
 
+// InvalidArgument naming the field when the request asks for something this build cannot do
+// (face restoration, until the restorers land).
+Status check_capabilities(const ExtrasRequest& request);
+
 // Requires: request.validate() is OK. NotFound for an unknown upscaler, Cancelled when
-// `progress` is cancelled, Unsupported for face restoration until restorers exist.
+// `progress` is cancelled, check_capabilities()'s error.
 Result<ExtrasResult> run_extras(const image::Image& input, const ExtrasRequest& request,
                                 UpscalerRegistry& registry, Progress& progress);
 

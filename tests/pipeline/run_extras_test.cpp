@@ -134,6 +134,14 @@ TEST_F(RunExtrasTest, UnknownUpscalerIsNotFoundWithTheChoices) {
   EXPECT_NE(result.status().message().find("Lanczos"), std::string::npos);
 }
 
+TEST_F(RunExtrasTest, FaceRestorationIsRefusedNamingTheField) {
+  ExtrasRequest request = scale_by(2);
+  request.codeformer_visibility = 0.5;
+  auto result = run(gradient(8, 8, 3), request);
+  ASSERT_EQ(result.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(result.status().message().rfind("codeformer_visibility: ", 0), 0u);
+}
+
 TEST_F(RunExtrasTest, CancelledProgressStopsTheRun) {
   progress_.cancel();
   EXPECT_EQ(run(gradient(8, 8, 3), scale_by(2)).status().code(), StatusCode::kCancelled);
