@@ -1,5 +1,7 @@
 #include "image/image.h"
 
+#include "image/infotext.h"
+
 #include <cassert>
 
 namespace upres::image {
@@ -11,13 +13,7 @@ const std::string* ImageMetadata::find_text(const std::string& key) const {
 }
 
 void ImageMetadata::set_text(const std::string& key, std::string value) {
-  for (auto& [k, v] : text) {
-    if (k == key) {
-      v = std::move(value);
-      return;
-    }
-  }
-  text.emplace_back(key, std::move(value));
+  set_infotext_item(text, key, std::move(value));
 }
 
 Image::Image(int width, int height, int channels)

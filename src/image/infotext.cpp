@@ -3,6 +3,8 @@
 // Pure functions; thread-safe.
 #include "image/infotext.h"
 
+#include "image/text_encoding.h"
+
 #include <cmath>
 #include <cstdio>
 #include <optional>
@@ -41,23 +43,6 @@ std::string json_quote(std::string_view value) {
   return out;
 }
 
-void append_utf8(std::string& out, unsigned cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 
 std::optional<unsigned> read_hex4(std::string_view text, size_t at) {
   if (at + 4 > text.size()) return std::nullopt;
@@ -119,6 +104,16 @@ void skip_spaces(std::string_view text, size_t& pos) {
 }
 
 }  // namespace
+
+void set_infotext_item(InfotextItems& items, const std::string& key, std::string value) {
+  for (auto& [k, v] : items) {
+    if (k == key) {
+      v = std::move(value);
+      return;
+    }
+  }
+  items.emplace_back(key, std::move(value));
+}
 
 std::string quote_infotext_value(std::string_view value) {
   return needs_quotes(value) ? json_quote(value) : std::string(value);

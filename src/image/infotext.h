@@ -11,6 +11,9 @@ namespace upres::image {
 
 using InfotextItems = std::vector<std::pair<std::string, std::string>>;
 
+// Sets item `key` to `value`, replacing an existing one in place (order kept) or appending.
+void set_infotext_item(InfotextItems& items, const std::string& key, std::string value);
+
 // Quotes a value as the reference UI does: JSON-quoted when it holds ',', ':' or a newline.
 std::string quote_infotext_value(std::string_view value);
 

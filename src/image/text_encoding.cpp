@@ -30,6 +30,15 @@ std::optional<char32_t> next_code_point(std::string_view text, size_t& i) {
   return cp;
 }
 
+
+void append_unit(std::string& out, char16_t unit, bool big_endian) {
+  const char hi = static_cast<char>(unit >> 8), lo = static_cast<char>(unit & 0xFF);
+  out += big_endian ? hi : lo;
+  out += big_endian ? lo : hi;
+}
+
+}  // namespace
+
 void append_utf8(std::string& out, char32_t cp) {
   if (cp < 0x80) {
     out += static_cast<char>(cp);
@@ -47,14 +56,6 @@ void append_utf8(std::string& out, char32_t cp) {
     out += static_cast<char>(0x80 | (cp & 0x3F));
   }
 }
-
-void append_unit(std::string& out, char16_t unit, bool big_endian) {
-  const char hi = static_cast<char>(unit >> 8), lo = static_cast<char>(unit & 0xFF);
-  out += big_endian ? hi : lo;
-  out += big_endian ? lo : hi;
-}
-
-}  // namespace
 
 bool is_valid_utf8(std::string_view text) {
   for (size_t i = 0; i < text.size();)

@@ -10,6 +10,9 @@ namespace upres::image {
 
 bool is_valid_utf8(std::string_view text);
 
+// Appends code point `cp` (<= U+10FFFF) encoded as UTF-8.
+void append_utf8(std::string& out, char32_t cp);
+
 // Latin-1 bytes for UTF-8 `text`, or nullopt when it is not valid UTF-8 or holds a code point
 // above U+00FF.
 std::optional<std::string> utf8_to_latin1(std::string_view text);

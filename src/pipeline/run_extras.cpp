@@ -28,15 +28,6 @@ Result<image::Image> upscale_once(const image::Image& input, const ExtrasRequest
   return out;
 }
 
-void set_item(image::InfotextItems& items, const std::string& key, std::string value) {
-  for (auto& [k, v] : items) {
-    if (k == key) {
-      v = std::move(value);
-      return;
-    }
-  }
-  items.emplace_back(key, std::move(value));
-}
 
 }  // namespace
 
@@ -80,22 +71,22 @@ Result<ExtrasResult> run_extras(const image::Image& input, const ExtrasRequest& 
   image::InfotextItems items;
   if (upscaler_1) {  // "None" as upscaler 1 leaves the picture as it is, as the reference UI does
     if (request.resize_mode == ResizeMode::kScaleBy) {
-      set_item(items, "Postprocess upscale by", image::format_infotext_number(request.scale));
+      image::set_infotext_item(items, "Postprocess upscale by", image::format_infotext_number(request.scale));
     } else {
-      set_item(items, "Postprocess upscale to",
+      image::set_infotext_item(items, "Postprocess upscale to",
                std::to_string(request.target_width) + "x" + std::to_string(request.target_height));
     }
     UPRES_ASSIGN_OR_RETURN(result.image, upscale_once(input, request, *upscaler_1, progress));
     if (request.resize_mode == ResizeMode::kScaleTo && request.crop_to_fit)
-      set_item(items, "Postprocess crop to",
+      image::set_infotext_item(items, "Postprocess crop to",
                std::to_string(result.image.width()) + "x" + std::to_string(result.image.height()));
-    set_item(items, "Postprocess upscaler", upscaler_1->name());
+    image::set_infotext_item(items, "Postprocess upscaler", upscaler_1->name());
     if (upscaler_2 && request.upscaler_2_visibility > 0) {
       UPRES_ASSIGN_OR_RETURN(image::Image second,
                              upscale_once(input, request, *upscaler_2, progress));
       result.image = image::blend(result.image, second,
                                   static_cast<float>(request.upscaler_2_visibility));
-      set_item(items, "Postprocess upscaler 2", upscaler_2->name());
+      image::set_infotext_item(items, "Postprocess upscaler 2", upscaler_2->name());
     }
   }
   result.image.metadata = input.metadata;
