@@ -82,6 +82,7 @@ constexpr F kGfpganPth[] = {{"GFPGANv1.4.pth", GH "TencentARC/GFPGAN/releases/do
 constexpr F kRestoreFormerPth[] = {{"RestoreFormer.pth", GH "TencentARC/GFPGAN/releases/download/v1.3.4/RestoreFormer.pth", "", 0}};
 constexpr F kCodeFormerPth[] = {{"codeformer-v0.1.0.pth", GH "sczhou/CodeFormer/releases/download/v0.1.0/codeformer.pth", "1009e537e0c2a07d4cabce6355f53cb66767cd4b4297ec7a4a64ca4b8a5684b7", 0}};
 constexpr F kRetinaFacePth[] = {{"detection_Resnet50_Final.pth", GH "xinntao/facexlib/releases/download/v0.1.0/detection_Resnet50_Final.pth", "6d1de9c2944f2ccddca5f5e010ea5ae64a39845a86311af6fdf30841b0a5a16d", 0}};
+constexpr F kRetinaFaceMobilePth[] = {{"detection_mobilenet0.25_Final.pth", GH "xinntao/facexlib/releases/download/v0.1.0/detection_mobilenet0.25_Final.pth", "2979b33ffafda5d74b6948cd7a5b9a7a62f62b949cef24e95fd15d2883a65220", 0}};
 constexpr F kParseNetPth[] = {{"parsing_parsenet.pth", GH "xinntao/facexlib/releases/download/v0.2.2/parsing_parsenet.pth", "3d558d8d0e42c20224f13cf5a29c79eba2d59913419f945545d8cf7b72920de2", 0}};
 
 #undef GH
@@ -118,6 +119,7 @@ constexpr V kGfpgan[] = {{kPth, kUrl, kGfpganPth}};
 constexpr V kRestoreFormer[] = {{kPth, kUrl, kRestoreFormerPth}};
 constexpr V kCodeFormer[] = {{kPth, kUrl, kCodeFormerPth}};
 constexpr V kRetinaFace[] = {{kPth, kUrl, kRetinaFacePth}};
+constexpr V kRetinaFaceMobile[] = {{kPth, kUrl, kRetinaFaceMobilePth}};
 constexpr V kParseNet[] = {{kPth, kUrl, kParseNetPth}};
 
 constexpr ModelKind kUp = ModelKind::kUpscaler;
@@ -155,6 +157,7 @@ constexpr CatalogEntry kCatalog[] = {
     {"RestoreFormer", "GFPGAN", "RestoreFormer", kFace, 1, kRestoreFormer},
     {"CodeFormer", "Codeformer", "CodeFormer", kFace, 1, kCodeFormer},
     {"RetinaFace ResNet50", "facexlib", "RetinaFace", ModelKind::kFaceDetector, 1, kRetinaFace},
+    {"RetinaFace MobileNet0.25", "facexlib", "RetinaFace", ModelKind::kFaceDetector, 1, kRetinaFaceMobile},
     {"ParseNet", "facexlib", "ParseNet", ModelKind::kFaceParser, 1, kParseNet},
 };
 
