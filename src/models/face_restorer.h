@@ -18,7 +18,7 @@ struct FaceRestoreOptions {
   // GFPGAN ignores it.
   float fidelity_weight = 0.5f;
   std::string backend = "cpu";               // engine backend name ("cpu", "reference")
-  engine::DType compute_dtype = engine::DType::kF32;
+  DType compute_dtype = DType::kF32;
 };
 
 class FaceRestorer {
