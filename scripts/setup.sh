@@ -21,6 +21,7 @@ build_packages=(
 test_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-torch python3-numpy python3-pil   # the independent oracle (use /usr/bin/python3)
+  python3-opencv                             # cv2: facexlib's warp/erode/blur semantics for face tests
   libjemalloc2                               # tuned-PyTorch baseline in bench/
   clang libclang-rt-14-dev                   # libFuzzer targets
   chromium                                   # browser tests (driven by playwright-core)
