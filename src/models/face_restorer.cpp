@@ -1,0 +1,20 @@
+// load_face_restorer: opens a weight file and hands it to the face restorer architecture its keys
+// belong to.
+#include "models/face_restorer.h"
+
+#include "nn/state_dict.h"
+#include "weights/weight_file.h"
+
+namespace upres::models {
+
+Result<std::unique_ptr<FaceRestorer>> load_face_restorer(const std::filesystem::path& path) {
+  UPRES_ASSIGN_OR_RETURN(weights::WeightFile file, weights::read_weight_file(path));
+  const nn::StateDict state(file.weights);
+  if (state.has_prefix("stylegan_decoder."))
+    return unsupported(path.string() + ": GFPGAN is not supported yet");
+  if (state.has("quantize.embedding.weight"))
+    return unsupported(path.string() + ": CodeFormer is not supported yet");
+  return unsupported(path.string() + ": not a GFPGAN or CodeFormer model (keys: " + state.key_sample(5) + ")");
+}
+
+}  // namespace upres::models

@@ -1,0 +1,61 @@
+// FaceModels: the face detector and the two face restorers an Extras run may need, each named by
+// a display name ("GFPGAN", "RetinaFace ResNet50") or a model file's path, resolved through the
+// model store (downloaded on first use, sha256-checked) and loaded once, when first asked for.
+// Not thread-safe: one run at a time (the CLI runs items in turn, the server queues jobs).
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "base/result.h"
+#include "models/face_restorer.h"
+#include "pipeline/face_detector.h"
+#include "store/downloader.h"
+#include "store/model_listing.h"
+
+namespace upres::pipeline {
+
+enum class FaceRestorerKind { kGfpgan, kCodeFormer };
+
+struct FaceModelOptions {
+  std::filesystem::path models_dir = "models";
+  std::string detector = "RetinaFace ResNet50";  // as the reference UI (facexlib's default)
+  std::string gfpgan = "GFPGAN";                   // GFPGAN v1.4
+  std::string codeformer = "CodeFormer";
+  std::string backend = "cpu";
+  bool only_center_face = false;
+  store::DownloadProgress download_progress;       // called while a model downloads
+};
+
+class FaceModels {
+ public:
+  explicit FaceModels(FaceModelOptions options);
+  ~FaceModels();
+
+  // Checks, without downloading or loading, that the model a run with this restorer needs is a
+  // known name or an existing file, so a typo fails before a batch starts. NotFound names the
+  // option (--gfpgan-model, --codeformer-model, --face-detector).
+  Status check(FaceRestorerKind kind) const;
+
+  // Loaded on first call; the same object afterwards.
+  Result<FaceDetector*> detector();
+  Result<models::FaceRestorer*> restorer(FaceRestorerKind kind);
+
+  const FaceModelOptions& options() const { return options_; }
+
+ private:
+  // The file behind a display name or path, downloading it when it is not installed.
+  Result<std::filesystem::path> resolve(const std::string& name, store::ModelKind kind,
+                                        const char* option) const;
+
+  FaceModelOptions options_;
+  std::unique_ptr<FaceDetector> detector_;
+  std::unique_ptr<models::FaceRestorer> gfpgan_;
+  std::unique_ptr<models::FaceRestorer> codeformer_;
+};
+
+// "GFPGAN" / "CodeFormer": the restorer's name in infotext, progress and messages.
+const char* face_restorer_label(FaceRestorerKind kind);
+
+}  // namespace upres::pipeline
