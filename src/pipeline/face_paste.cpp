@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 
 #include "image/mask_filters.h"
 
@@ -49,19 +50,30 @@ std::pair<image::Image, image::Image> soft_mask(const image::Image& warped_ones)
 }  // namespace
 
 Result<long> paste_face(image::Image& picture, const image::Image& face,
-                        const image::AffineTransform& crop_to_picture) {
+                        const image::AffineTransform& crop_to_picture, const image::Image* parse_mask) {
   if (face.color_channels() != 3 || face.width() != face.height())
     return invalid_argument("paste_face: the restored face must be a square RGB picture");
+  if (parse_mask && (parse_mask->width() != face.width() || parse_mask->height() != face.height() ||
+                     parse_mask->channels() != 1))
+    return invalid_argument("paste_face: the parsing mask must be one channel, the face's size");
   const Window win = paste_window(crop_to_picture, face.width(), picture.width(), picture.height());
   if (win.width == 0) return 0L;
   image::AffineTransform to_window = crop_to_picture;
   to_window.c -= win.x0;
   to_window.f -= win.y0;
-  image::Image ones(face.width(), face.height(), 1);
-  std::fill(ones.pixels(), ones.pixels() + ones.sample_count(), 1.0f);
-  UPRES_ASSIGN_OR_RETURN(image::Image warped_mask, image::warp_affine(ones, to_window, win.width, win.height));
   UPRES_ASSIGN_OR_RETURN(image::Image warped_face, image::warp_affine(face, to_window, win.width, win.height));
-  auto [eroded, soft] = soft_mask(warped_mask);
+  image::Image eroded, soft;
+  if (parse_mask) {
+    // facexlib's parsing branch: the warped parsing mask, and the face pasted as it is.
+    UPRES_ASSIGN_OR_RETURN(soft, image::warp_affine(*parse_mask, to_window, win.width, win.height));
+    eroded = image::Image(win.width, win.height, 1);
+    std::fill(eroded.pixels(), eroded.pixels() + eroded.sample_count(), 1.0f);
+  } else {
+    image::Image ones(face.width(), face.height(), 1);
+    std::fill(ones.pixels(), ones.pixels() + ones.sample_count(), 1.0f);
+    UPRES_ASSIGN_OR_RETURN(image::Image warped_mask, image::warp_affine(ones, to_window, win.width, win.height));
+    std::tie(eroded, soft) = soft_mask(warped_mask);
+  }
 
   const int colors = picture.color_channels();
   long touched = 0;

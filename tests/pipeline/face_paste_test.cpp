@@ -13,6 +13,7 @@
 #include "image/mask_filters.h"
 #include "image/warp_affine.h"
 #include "pipeline/face_alignment.h"
+#include "pipeline/face_parse_mask.h"
 #include "pipeline/face_paste.h"
 
 namespace upres::pipeline {
@@ -127,6 +128,27 @@ TEST_F(FacePasteTest, PasteBackMatchesFacexlib) {
   EXPECT_LT(mean_abs_diff(picture, expected), 1e-4);
   // And it really changed the picture where the face went (the check above is not vacuous).
   EXPECT_GT(max_abs_diff(original, expected), 0.2);
+}
+
+TEST_F(FacePasteTest, ParsingMaskAndItsPasteMatchFacexlib) {
+  std::vector<uint8_t> labels(512 * 512);
+  std::ifstream in(dir_ / "labels.u8", std::ios::binary);
+  in.read(reinterpret_cast<char*>(labels.data()), static_cast<std::streamsize>(labels.size()));
+  auto mask = face_parse_mask(labels, 512);
+  ASSERT_TRUE(mask.is_ok()) << mask.status().to_string();
+  EXPECT_LT(max_abs_diff(*mask, read_image(dir_ / "parse_mask.f32", 512, 512, 1)), 1e-5);
+
+  const std::vector<float> m = read_f32(dir_ / "matrix.f32", 6);
+  auto back = image::AffineTransform{m[0], m[1], m[2], m[3], m[4], m[5]}.inverse();
+  ASSERT_TRUE(back.is_ok());
+  image::Image picture = read_image(dir_ / "picture.f32", kWidth, kHeight, 3);
+  const image::Image face = read_image(dir_ / "face.f32", 512, 512, 3);
+  ASSERT_TRUE(paste_face(picture, face, *back, &*mask).is_ok());
+  const image::Image expected = read_image(dir_ / "pasted_parse.f32", kWidth, kHeight, 3);
+  EXPECT_LT(max_abs_diff(picture, expected), 0.01);
+  EXPECT_LT(mean_abs_diff(picture, expected), 1e-4);
+  labels[7] = 19;
+  EXPECT_EQ(face_parse_mask(labels, 512).status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST(FacePaste, FaceOutsideThePictureChangesNothing) {

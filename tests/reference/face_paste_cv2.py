@@ -1,6 +1,7 @@
 """facexlib's alignment and square-mask paste-back, computed with OpenCV as facexlib does it, for
 tests/pipeline/face_paste_test.cpp. Writes raw little-endian float32 files into OUT_DIR:
-  picture.f32 [H, W, 3], face.f32 [512, 512, 3], landmarks.f32 [5, 2] (inputs, seeded);
+  picture.f32 [H, W, 3], face.f32 [512, 512, 3], landmarks.f32 [5, 2], labels.u8 [512, 512]
+  (inputs, seeded); parse_mask.f32 [512, 512] and pasted_parse.f32 [H, W, 3] (the parsing branch);
   matrix.f32 [2, 3] (cv2.estimateAffinePartial2D, LMEDS), crop.f32 [512, 512, 3] (warpAffine with
   facexlib's grey border), pasted.f32 [H, W, 3] (paste_faces_to_input_image, use_parse=False,
   upscale_factor 1), mask.f32 / eroded.f32 / blurred.f32 [H, W] (the filters on their own).
@@ -64,7 +65,31 @@ def main():
     blurred = cv2.GaussianBlur(edge_mask, (31, 31), 0)
     blurred5 = cv2.GaussianBlur(edge_mask, (5, 5), 0)
 
-    files = {"picture": picture, "face": face, "landmarks": landmarks, "matrix": matrix, "crop": crop,
+    # The parsing branch (use_parse=True): a synthetic ParseNet map: background, a skin ellipse
+    # with a nose, hair on top, neck below.
+    yy, xx = np.mgrid[0:512, 0:512]
+    labels = np.zeros((512, 512), np.uint8)
+    labels[((xx - 256) / 170.0) ** 2 + ((yy - 280) / 210.0) ** 2 < 1] = 1
+    labels[(abs(xx - 256) < 30) & (abs(yy - 300) < 50)] = 10
+    labels[(yy < 140) & (labels == 0)] = 17
+    labels[(yy > 440) & (abs(xx - 256) < 90)] = 14
+    colormap = [0, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 0, 255, 0, 0, 0]
+    parse = np.zeros(labels.shape)
+    for idx, color in enumerate(colormap):
+        parse[labels == idx] = color
+    parse = cv2.GaussianBlur(parse, (101, 101), 11)
+    parse = cv2.GaussianBlur(parse, (101, 101), 11)
+    parse[:10, :] = 0
+    parse[-10:, :] = 0
+    parse[:, :10] = 0
+    parse[:, -10:] = 0
+    parse = parse / 255.
+    parse = cv2.resize(parse, face.shape[:2])
+    parse_warped = cv2.warpAffine(parse, inverse, (W, H), flags=3)[:, :, None]
+    pasted_parse = parse_warped * inv_restored + (1 - parse_warped) * picture
+
+    labels.tofile(os.path.join(out_dir, "labels.u8"))
+    files = {"parse_mask": parse, "pasted_parse": pasted_parse, "picture": picture, "face": face, "landmarks": landmarks, "matrix": matrix, "crop": crop,
              "pasted": pasted, "mask": edge_mask, "eroded": eroded, "blurred": blurred,
              "blurred5": blurred5}
     for name, array in files.items():
