@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "cli/faces_command.h"
 #include "cli/info_command.h"
 #include "cli/models_command.h"
 #include "cli/serve_command.h"
@@ -16,6 +17,7 @@ int main(int argc, char** argv) {
   upres::cli::InfoCommand info(app);
   upres::cli::ModelsCommand models(app);
   upres::cli::ServeCommand serve(app);
+  upres::cli::FacesCommand faces(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -26,5 +28,6 @@ int main(int argc, char** argv) {
   if (info.is_chosen()) return info.run();
   if (models.is_chosen()) return models.run();
   if (serve.is_chosen()) return serve.run();
+  if (faces.is_chosen()) return faces.run();
   return 2;
 }

@@ -1,0 +1,90 @@
+// Runs the real `upres faces` on a real photo with the real MobileNet-0.25 detector, and on a
+// missing file.
+#include <sys/wait.h>
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace upres {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct FacesRun {
+  int exit_code = -1;
+  std::string output;
+};
+
+// `redirect` is appended to the command line ("2>&1", "2>/dev/null").
+FacesRun run_faces(const std::string& arguments, const std::string& redirect) {
+  const std::string command = std::string(UPRES_BINARY) + " faces " + arguments + " " + redirect;
+  FacesRun run;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return run;
+  char buffer[4096];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) run.output.append(buffer, n);
+  const int status = ::pclose(pipe);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+fs::path mobilenet() { return fs::path(UPRES_SHARED_DIR) / "models/retinaface/detection_mobilenet0.25_Final.pth"; }
+fs::path portrait() { return fs::path(UPRES_SHARED_DIR) / "images/faces/portrait.jpg"; }
+
+TEST(FacesCommandTest, PrintsBothFacesOfThePortraitAsJson) {
+  if (!fs::exists(mobilenet()) || !fs::exists(portrait())) GTEST_SKIP() << "../shared is absent";
+  const FacesRun run = run_faces("'" + portrait().string() + "' --face-detector '" + mobilenet().string() + "'",
+                                 "2>/dev/null");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  const nlohmann::json result = nlohmann::json::parse(run.output);
+  EXPECT_EQ(result.at("file"), portrait().string());
+  EXPECT_EQ(result.at("width"), 700);
+  EXPECT_EQ(result.at("height"), 464);
+  const nlohmann::json& faces = result.at("faces");
+  ASSERT_EQ(faces.size(), 2u) << run.output;  // two people in portrait.jpg
+  for (const nlohmann::json& face : faces) {
+    const auto box = face.at("box").get<std::vector<double>>();
+    ASSERT_EQ(box.size(), 4u);
+    EXPECT_LT(box[0], box[2]);
+    EXPECT_LT(box[1], box[3]);
+    EXPECT_GT(face.at("score").get<double>(), 0.8);
+    ASSERT_EQ(face.at("landmarks").size(), 5u);
+    for (const nlohmann::json& point : face.at("landmarks")) {
+      const double x = point.at(0).get<double>(), y = point.at(1).get<double>();
+      EXPECT_TRUE(x > box[0] && x < box[2] && y > box[1] && y < box[3])
+          << "landmark " << point.dump() << " outside box " << face.at("box").dump();
+    }
+  }
+  // A threshold above every score finds nothing.
+  const FacesRun strict = run_faces("'" + portrait().string() + "' --threshold 1 --face-detector '" +
+                                    mobilenet().string() + "'", "2>/dev/null");
+  ASSERT_EQ(strict.exit_code, 0) << strict.output;
+  EXPECT_TRUE(nlohmann::json::parse(strict.output).at("faces").empty());
+}
+
+TEST(FacesCommandTest, MissingPictureExitsNonZeroNamingIt) {
+  const FacesRun run = run_faces("/nonexistent/no_such_photo.jpg", "2>&1");
+  EXPECT_NE(run.exit_code, 0);
+  EXPECT_NE(run.output.find("no_such_photo.jpg"), std::string::npos) << run.output;
+}
+
+TEST(FacesCommandTest, MissingDetectorFileExitsNonZeroNamingIt) {
+  if (!fs::exists(portrait())) GTEST_SKIP() << "../shared is absent";
+  const FacesRun run = run_faces("'" + portrait().string() + "' --face-detector /nonexistent/detector.pth", "2>&1");
+  EXPECT_EQ(run.exit_code, 1) << run.output;
+  EXPECT_NE(run.output.find("detector.pth"), std::string::npos) << run.output;
+}
+
+TEST(FacesCommandTest, BadUsageExitsTwo) {
+  EXPECT_EQ(run_faces("", "2>&1").exit_code, 2);
+  EXPECT_EQ(run_faces("x.jpg --threshold 1.5", "2>&1").exit_code, 2);
+}
+
+}  // namespace
+}  // namespace upres
