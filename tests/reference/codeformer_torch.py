@@ -1,16 +1,16 @@
 #!/usr/bin/python3
 """PyTorch fixtures for tests/models/codeformer_test.cpp.
 
-A random-weight CodeFormer at reduced widths (nf, codebook size, emb_dim, dim_embd, layers) but
-the released depth (ch_mult 1,2,2,4,4,8, two res blocks per level, attention at 16x16, connect
-sizes 32/64/128/256, a 512x512 face), written here from the architecture description of
+A random-weight CodeFormer at reduced widths (nf, ch_mult, codebook size, emb_dim, dim_embd, layers)
+but the released depth (six levels, two res blocks per level, attention at 16x16, connect sizes
+32/64/128/256, a 512x512 face, so the original's fixed fusion block indices hold), written here from the architecture description of
   https://github.com/sczhou/CodeFormer/blob/master/basicsr/archs/codeformer_arch.py
   https://github.com/sczhou/CodeFormer/blob/master/basicsr/archs/vqgan_arch.py
 with the same state-dict keys, saved as {"params_ema": state_dict}. It is run as the reference UI
 runs it (face in [0, 1] scaled to [-1, 1], net(x, w=w, adain=True), output clamped to [-1, 1] and
 mapped to [0, 1]) for each fidelity weight. Writes to OUT_DIR: codeformer.pth, input.f32
-[1, 3, 512, 512], output_<tag>.f32 and codes_<tag>.i32 per weight, and manifest.json (config,
-weights, the smallest top-1/top-2 logit gap). Tensors are raw little-endian.
+[1, 3, 512, 512], codes.i32 (the top-1 code per latent position), output_<tag>.f32 per weight, and
+manifest.json (config, weights, the smallest top-1/top-2 logit gap). Tensors are raw little-endian.
 """
 import argparse
 import json
@@ -159,29 +159,31 @@ def adain(content, style):
 
 
 class CodeFormer(nn.Module):
-    CH_MULT = [1, 2, 2, 4, 4, 8]
-    # Fixed block indices of the released model: encoder feature after, generator fusion after.
+    # Fixed block indices of the released model (six levels, two res blocks each): encoder feature
+    # after, generator fusion after.
     ENCODER_TAP = {"256": 5, "128": 8, "64": 11, "32": 14}
     GENERATOR_TAP = {"32": 9, "64": 12, "128": 15, "256": 18}
 
-    def __init__(self, nf, emb_dim, codebook_size, dim_embd, n_layers, n_head, size=512,
+    def __init__(self, nf, ch_mult, emb_dim, codebook_size, dim_embd, n_layers, n_head, size=512,
                  connect_list=("32", "64", "128", "256")):
         super().__init__()
+        assert len(ch_mult) == 6 and size == 512, "the tap tables hold for the released depth only"
         self.encoder = nn.Module()
-        self.encoder.blocks = encoder_blocks(nf, emb_dim, self.CH_MULT, 2, size, [16])
+        self.encoder.blocks = encoder_blocks(nf, emb_dim, ch_mult, 2, size, [16])
         self.quantize = Quantize(codebook_size, emb_dim)
         self.generator = nn.Module()
-        self.generator.blocks = generator_blocks(nf, emb_dim, self.CH_MULT, 2, size, [16])
-        self.latent = size // 2 ** (len(self.CH_MULT) - 1)
+        self.generator.blocks = generator_blocks(nf, emb_dim, ch_mult, 2, size, [16])
+        self.latent = size // 2 ** (len(ch_mult) - 1)
         self.position_emb = nn.Parameter(torch.zeros(self.latent ** 2, dim_embd))
         self.feat_emb = nn.Linear(emb_dim, dim_embd)
         self.ft_layers = nn.Sequential(*[TransformerSALayer(dim_embd, n_head, 2 * dim_embd) for _ in range(n_layers)])
         self.idx_pred_layer = nn.Sequential(nn.LayerNorm(dim_embd), nn.Linear(dim_embd, codebook_size, bias=False))
         self.connect_list = list(connect_list)
-        channels = {"32": nf * 4, "64": nf * 4, "128": nf * 2, "256": nf * 2}
+        channels = {str(size >> level): nf * mult for level, mult in enumerate(ch_mult)}
         self.fuse_convs_dict = nn.ModuleDict({s: FuseSftBlock(channels[s]) for s in self.connect_list})
 
-    def forward(self, x, w=0.0, adain_on=True):
+    def encode(self, x):
+        """Encoder and transformer: (logits (B, L, K), top-1 codes, lq_feat, features by size)."""
         taps = {self.ENCODER_TAP[s] for s in self.connect_list}
         features = {}
         for i, block in enumerate(self.encoder.blocks):
@@ -195,8 +197,11 @@ class CodeFormer(nn.Module):
             tokens = layer(tokens, pos)
         logits = self.idx_pred_layer(tokens).permute(1, 0, 2)             # (B, L, K)
         _, top = torch.topk(F.softmax(logits, dim=2), 1, dim=2)
+        return logits, top.reshape(-1), lq_feat, features
+
+    def decode(self, codes, lq_feat, features, w, adain_on=True):
         b, e = lq_feat.shape[:2]
-        quant = self.quantize.embedding.weight[top.reshape(-1)]
+        quant = self.quantize.embedding.weight[codes]
         quant = quant.reshape(b, self.latent, self.latent, e).permute(0, 3, 1, 2)
         if adain_on:
             quant = adain(quant, lq_feat)
@@ -207,7 +212,7 @@ class CodeFormer(nn.Module):
             if i in fuse_at and w > 0:
                 s = str(x.shape[-1])
                 x = self.fuse_convs_dict[s](features[s], x, w)
-        return x, logits, top.reshape(-1)
+        return x
 
 
 def randomize(net, generator):
@@ -230,6 +235,7 @@ def main():
     parser.add_argument("out_dir")
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--nf", type=int, default=32)
+    parser.add_argument("--ch-mult", type=int, nargs=6, default=[1, 1, 1, 2, 2, 4])
     parser.add_argument("--emb-dim", type=int, default=128)
     parser.add_argument("--codebook", type=int, default=64)
     parser.add_argument("--dim-embd", type=int, default=64)
@@ -240,7 +246,7 @@ def main():
     os.makedirs(args.out_dir, exist_ok=True)
 
     torch.manual_seed(args.seed)
-    net = CodeFormer(args.nf, args.emb_dim, args.codebook, args.dim_embd, args.layers, args.heads).eval()
+    net = CodeFormer(args.nf, args.ch_mult, args.emb_dim, args.codebook, args.dim_embd, args.layers, args.heads).eval()
     randomize(net, torch.Generator().manual_seed(args.seed + 1))
     torch.save({"params_ema": net.state_dict()}, os.path.join(args.out_dir, "codeformer.pth"))
 
@@ -253,17 +259,18 @@ def main():
 
     manifest = {"config": vars(args), "image_size": 512, "cases": []}
     with torch.no_grad():
+        logits, codes, lq_feat, features = net.encode(face * 2 - 1)
+        top2 = torch.topk(logits[0], 2, dim=1).values
+        manifest["min_top2_gap"] = (top2[:, 0] - top2[:, 1]).min().item()
+        manifest["logit_std"] = logits.std().item()
+        manifest["distinct_codes"] = int(codes.unique().numel())
+        write(os.path.join(args.out_dir, "codes.i32"), codes.numpy(), np.int32)
         for w in args.weights:
-            out, logits, codes = net(face * 2 - 1, w=w, adain_on=True)
+            out = net.decode(codes, lq_feat, features, w)
             restored = (out.clamp(-1, 1) + 1) / 2
             tag = "w%03d" % round(w * 100)
             write(os.path.join(args.out_dir, "output_%s.f32" % tag), restored.numpy(), np.float32)
-            write(os.path.join(args.out_dir, "codes_%s.i32" % tag), codes.numpy(), np.int32)
-            top2 = torch.topk(logits[0], 2, dim=1).values
-            gap = (top2[:, 0] - top2[:, 1]).min().item()
-            manifest["cases"].append({"w": w, "tag": tag, "min_top2_gap": gap,
-                                      "logit_std": logits.std().item(),
-                                      "distinct_codes": int(codes.unique().numel())})
+            manifest["cases"].append({"w": w, "tag": tag})
     with open(os.path.join(args.out_dir, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)
 
