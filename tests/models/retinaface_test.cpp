@@ -32,22 +32,33 @@ struct Case {
 fs::path script_path() { return fs::path(UPRES_SOURCE_DIR) / "tests/reference/retinaface_torch.py"; }
 
 // The fixture directory for `c`, made by the script unless a complete one newer than the script
-// exists (each test runs in its own process; a fresh set is renamed into place).
+// exists. Each test runs in its own process, maybe in parallel: a fresh set is made beside the
+// directory and renamed into place unless another process got there first.
+bool is_current(const fs::path& dir, const Case& c) {
+  std::error_code error;
+  const fs::path last = dir / (c.backbone + "_landmarks.f32");
+  return fs::exists(last, error) && fs::last_write_time(last, error) >= fs::last_write_time(script_path(), error);
+}
+
 Result<fs::path> fixtures_for(const Case& c) {
   const fs::path dir = fs::path(UPRES_TEST_OUTPUT_DIR) / ("retinaface_" + c.backbone);
-  const fs::path last = dir / (c.backbone + "_landmarks.f32");
+  if (is_current(dir, c)) return dir;
+  const std::string pid = std::to_string(::getpid());
+  const fs::path fresh = dir.string() + ".new." + pid;
   std::error_code error;
-  if (fs::exists(last) && fs::last_write_time(last) >= fs::last_write_time(script_path())) return dir;
-  const fs::path fresh = dir.string() + ".new." + std::to_string(::getpid());
   fs::create_directories(fresh, error);
   std::string message;
   const std::string args = "network " + c.backbone + " " + fresh.string() + " " +
                            std::to_string(c.height) + " " + std::to_string(c.width) + " " +
                            std::to_string(c.seed);
   if (!testing::run_reference_script("retinaface_torch.py", args, &message)) return not_found(message);
-  fs::remove_all(dir, error);
-  fs::rename(fresh, dir, error);
+  if (!is_current(dir, c)) {
+    fs::rename(dir, dir.string() + ".old." + pid, error);  // a stale set, moved aside atomically
+    fs::rename(fresh, dir, error);
+    fs::remove_all(dir.string() + ".old." + pid, error);
+  }
   fs::remove_all(fresh, error);
+  if (!is_current(dir, c)) return not_found("fixtures in " + dir.string() + " were not made");
   return dir;
 }
 
