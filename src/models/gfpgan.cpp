@@ -121,8 +121,8 @@ Result<engine::Graph> GfpganRestorer::build_encoder_graph() const {
   return g;
 }
 
-// feat, skips (as the encoder outputs them), packed style factors -> image [1, 3, S, S].
-Result<engine::Graph> GfpganRestorer::build_decoder_graph() const {
+// feat, skips (as the encoder outputs them) -> image [1, 3, S, S], for these latents.
+Result<engine::Graph> GfpganRestorer::build_decoder_graph(std::span<const float> latents) const {
   engine::Graph g;
   const std::vector<int64_t>& ch = config_.unet_channels;
   engine::Value feat = g.input("feat", {1, ch[2], 4, 4});
@@ -131,19 +131,17 @@ Result<engine::Graph> GfpganRestorer::build_decoder_graph() const {
     const int64_t r = int64_t{1} << i;
     skips.push_back(g.input("skip" + std::to_string(r), {1, ch[static_cast<size_t>(i)], r, r}));
   }
-  engine::Value factors = g.input("style_factors", {1, decoder_.factor_count(), 1, 1});
-  g.mark_output(decoder_.forward(g, factors, unet_.conditions(g, feat, skips)));
+  UPRES_ASSIGN_OR_RETURN(engine::Value image, decoder_.forward(g, latents, unet_.conditions(g, feat, skips)));
+  g.mark_output(image);
   if (!g.status().is_ok()) return g.status().with_context("GFPGAN decoder graph");
   return g;
 }
 
 Status GfpganRestorer::prepare(const FaceRestoreOptions& options) {
-  if (encoder_exec_ && decoder_exec_ && prepared_backend_ == options.backend &&
-      prepared_dtype_ == options.compute_dtype) {
+  if (encoder_exec_ && prepared_backend_ == options.backend && prepared_dtype_ == options.compute_dtype) {
     return Status::ok();
   }
   encoder_exec_.reset();
-  decoder_exec_.reset();
   if (!backend_ || backend_->name() != options.backend) {
     backend_.reset();
     UPRES_ASSIGN_OR_RETURN(backend_, engine::create_backend(options.backend));
@@ -151,9 +149,7 @@ Status GfpganRestorer::prepare(const FaceRestoreOptions& options) {
   engine::PrepareOptions prepare;
   prepare.compute_dtype = options.compute_dtype;
   UPRES_ASSIGN_OR_RETURN(engine::Graph encoder, build_encoder_graph());
-  UPRES_ASSIGN_OR_RETURN(engine::Graph decoder, build_decoder_graph());
   UPRES_ASSIGN_OR_RETURN(encoder_exec_, backend_->prepare(encoder, prepare));
-  UPRES_ASSIGN_OR_RETURN(decoder_exec_, backend_->prepare(decoder, prepare));
   prepared_backend_ = options.backend;
   prepared_dtype_ = options.compute_dtype;
   return Status::ok();
@@ -168,12 +164,14 @@ Result<engine::Tensor> GfpganRestorer::forward(const engine::Tensor& x, const Fa
   UPRES_RETURN_IF_ERROR(prepare(options));
   std::vector<engine::Tensor> encoded(encoder_exec_->output_shapes().size());
   UPRES_RETURN_IF_ERROR(encoder_exec_->run({&x, 1}, encoded));
-  const std::vector<float> style_code = encoded[0].to_f32();
-  UPRES_ASSIGN_OR_RETURN(engine::Tensor factors, decoder_.modulation_factors(style_code));
-  std::vector<engine::Tensor> decoder_inputs(encoded.begin() + 1, encoded.end());
-  decoder_inputs.push_back(std::move(factors));
+  const std::vector<float> latents = encoded[0].to_f32();
+  UPRES_ASSIGN_OR_RETURN(engine::Graph decoder, build_decoder_graph(latents));
+  engine::PrepareOptions prepare;
+  prepare.compute_dtype = options.compute_dtype;
+  UPRES_ASSIGN_OR_RETURN(std::unique_ptr<engine::Executable> decoder_exec, backend_->prepare(decoder, prepare));
+  const std::vector<engine::Tensor> decoder_inputs(encoded.begin() + 1, encoded.end());
   std::vector<engine::Tensor> image(1);
-  UPRES_RETURN_IF_ERROR(decoder_exec_->run(decoder_inputs, image));
+  UPRES_RETURN_IF_ERROR(decoder_exec->run(decoder_inputs, image));
   return image[0];
 }
 

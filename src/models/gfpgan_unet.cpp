@@ -67,13 +67,19 @@ Result<GfpganUnet> GfpganUnet::bind(const nn::StateDict& weights, Config config)
   return u;
 }
 
+// F.interpolate(x, scale_factor, bilinear, align_corners=False). At 0.5 on an even size every
+// output samples the centre of a 2x2 block with weights 1/4: exactly avg_pool2d(2), which the
+// cpu backend runs in oneDNN instead of the single-threaded reference resize.
+engine::Value GfpganUnet::ResBlock::resample(engine::Graph& g, engine::Value x) const {
+  if (scale_factor == 0.5f) return g.avg_pool2d(x, {.kernel = 2});
+  return g.resize(x, {.mode = engine::ResizeMode::kBilinear, .scale_h = scale_factor, .scale_w = scale_factor});
+}
+
 // x: [1, in, r, r] -> [1, out, r * scale_factor, r * scale_factor]
 engine::Value GfpganUnet::ResBlock::forward(engine::Graph& g, engine::Value x) const {
-  const engine::ResizeAttrs resample{.mode = engine::ResizeMode::kBilinear, .scale_h = scale_factor,
-                                     .scale_w = scale_factor};
   engine::Value out = g.leaky_relu(conv1(g, x), kLeakySlope);
-  out = g.leaky_relu(conv2(g, g.resize(out, resample)), kLeakySlope);
-  return g.add(out, skip(g, g.resize(x, resample)));
+  out = g.leaky_relu(conv2(g, resample(g, out)), kLeakySlope);
+  return g.add(out, skip(g, resample(g, x)));
 }
 
 engine::Value GfpganUnet::ConditionBranch::forward(engine::Graph& g, engine::Value x) const {

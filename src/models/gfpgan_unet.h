@@ -51,7 +51,8 @@ class GfpganUnet {
     nn::Conv2d conv1;
     nn::Conv2d conv2;
     nn::Conv2d skip;
-    float scale_factor = 0.5f;
+    float scale_factor = 0.5f;  // 0.5 (down, sizes even) or 2 (up)
+    engine::Value resample(engine::Graph& g, engine::Value x) const;
     engine::Value forward(engine::Graph& g, engine::Value x) const;
   };
   struct ConditionBranch {  // conv 3x3, leaky ReLU 0.2, conv 3x3 (Sequential indices 0 and 2)

@@ -1,6 +1,8 @@
 // ModulatedConv2d: StyleGAN2's style-modulated convolution (clean version, bilinear upsampling).
-// For batch 1, conv(x, w * s * d) == d[o] * conv(x * s[i], w), so the per-face factors s and d
-// are computed on the host and enter the graph as values. Immutable after binding; thread-safe.
+// The style is known before the decoder graph is built, so the modulated (and demodulated)
+// weight w * s[i] * d[o] is folded on the host into a per-face conv weight. (Feeding s and d
+// as graph values instead costs per-channel broadcast multiplies that the cpu backend runs on
+// oneDNN's reference kernel: 80% of the time at 512x512.) Immutable after binding; thread-safe.
 // Original: https://github.com/TencentARC/GFPGAN/blob/master/gfpgan/archs/stylegan2_clean_arch.py
 #pragma once
 
@@ -33,15 +35,15 @@ class ModulatedConv2d {
   static Result<ModulatedConv2d> bind(const nn::StateDict& weights, const std::string& key,
                                       const ModulatedConv2dShape& shape);
 
-  // Floats this conv takes from the packed modulation vector: s [in], then d [out] if demodulating.
-  int64_t factor_count() const;
-  // Appends s = modulation(style) and, when demodulating, d[o] = gain / sqrt(sum (w*s)^2 + 1e-8)
-  // to `factors`. Requires: style.size() == num_style_feat.
-  void append_factors(std::span<const float> style, float gain, std::vector<float>& factors) const;
+  // The weight [out, in, k, k] for one style: w[o, i] * s[i] * d[o] * gain, where
+  // s = modulation(style) and, when demodulating, d[o] = 1 / sqrt(sum_i,k (w * s)^2 + 1e-8)
+  // (else d = 1). InvalidArgument unless style.size() == num_style_feat.
+  Result<engine::Tensor> modulated_weight(std::span<const float> style, float gain) const;
 
-  // x: [1, in, h, w]; factors: [1, factor_count(), 1, 1] -> [1, out, h', w'] (h' = 2h when
-  // upsampling). Without demodulation `gain` is not applied.
-  engine::Value operator()(engine::Graph& graph, engine::Value x, engine::Value factors) const;
+  // x: [1, in, h, w] -> [1, out, h', w'] (h' = 2h when upsampling), with `weight` from
+  // modulated_weight() and an optional bias [out].
+  engine::Value operator()(engine::Graph& graph, engine::Value x, engine::Tensor weight,
+                           engine::Tensor bias = {}) const;
 
   const ModulatedConv2dShape& shape() const { return shape_; }
 
@@ -51,7 +53,6 @@ class ModulatedConv2d {
   engine::Tensor weight_;                  // [out, in, k, k]
   std::vector<float> modulation_weight_;   // [in, F]
   std::vector<float> modulation_bias_;     // [in]
-  std::vector<float> weight_square_sums_;  // [out, in]: sum over the kernel of w^2
 };
 
 }  // namespace upres::models

@@ -1,9 +1,10 @@
-// StyleGAN2CleanDecoder: weight binding, packed style factors, and the generator graph.
+// StyleGAN2CleanDecoder: weight binding and the per-face generator graph.
 // Original: https://github.com/TencentARC/GFPGAN/blob/master/gfpgan/archs/stylegan2_clean_arch.py
 #include "models/stylegan2_clean_decoder.h"
 
 #include <cmath>
 #include <utility>
+#include <vector>
 
 namespace upres::models {
 namespace {
@@ -11,27 +12,21 @@ namespace {
 constexpr float kLeakySlope = 0.2f;
 const float kStyleConvGain = std::sqrt(2.0f);  // StyleConv: modulated_conv(x, style) * 2**0.5
 
-// noise * strength as a new [1, 1, r, r] tensor.
-Result<engine::Tensor> scaled_noise(const engine::Tensor& noise, float strength) {
-  std::vector<float> values = noise.to_f32();
-  for (float& v : values) v *= strength;
-  return engine::Tensor::from_f32(values, noise.shape());
-}
-
 }  // namespace
 
 Result<StyleGAN2CleanDecoder::StyleConv> StyleGAN2CleanDecoder::bind_style_conv(
     const nn::StateDict& weights, const std::string& key, const ModulatedConv2dShape& shape, int noise_index) {
   StyleConv layer;
+  const int64_t out = shape.out_channels;
   UPRES_ASSIGN_OR_RETURN(layer.conv, ModulatedConv2d::bind(weights, key + ".modulated_conv", shape));
   UPRES_ASSIGN_OR_RETURN(engine::Tensor strength, weights.tensor(key + ".weight", {1}));
-  UPRES_ASSIGN_OR_RETURN(layer.bias, weights.tensor(key + ".bias", {1, shape.out_channels, 1, 1}));
+  UPRES_ASSIGN_OR_RETURN(engine::Tensor bias, weights.tensor(key + ".bias", {1, out, 1, 1}));
+  UPRES_ASSIGN_OR_RETURN(layer.bias, bias.reshaped({out}));
+  const std::vector<float> noise_weight(static_cast<size_t>(out), strength.get(0));
+  UPRES_ASSIGN_OR_RETURN(layer.noise_weight, engine::Tensor::from_f32(noise_weight, {out, 1, 1, 1}));
   const int64_t r = int64_t{1} << ((noise_index + 5) / 2);  // resolution of layer noise_index
-  UPRES_ASSIGN_OR_RETURN(engine::Tensor noise,
+  UPRES_ASSIGN_OR_RETURN(layer.noise,
                          weights.tensor(prefix_ + ".noises.noise" + std::to_string(noise_index), {1, 1, r, r}));
-  UPRES_ASSIGN_OR_RETURN(layer.noise, scaled_noise(noise, strength.get(0)));
-  layer.offset = factor_count_;
-  factor_count_ += layer.conv.factor_count();
   return layer;
 }
 
@@ -42,9 +37,8 @@ Result<StyleGAN2CleanDecoder::ToRGB> StyleGAN2CleanDecoder::bind_to_rgb(const nn
   const ModulatedConv2dShape shape{.in_channels = in_channels, .out_channels = 3, .kernel = 1,
                                    .num_style_feat = config_.num_style_feat, .demodulate = false};
   UPRES_ASSIGN_OR_RETURN(layer.conv, ModulatedConv2d::bind(weights, key + ".modulated_conv", shape));
-  UPRES_ASSIGN_OR_RETURN(layer.bias, weights.tensor(key + ".bias", {1, 3, 1, 1}));
-  layer.offset = factor_count_;
-  factor_count_ += layer.conv.factor_count();
+  UPRES_ASSIGN_OR_RETURN(engine::Tensor bias, weights.tensor(key + ".bias", {1, 3, 1, 1}));
+  UPRES_ASSIGN_OR_RETURN(layer.bias, bias.reshaped({3}));
   return layer;
 }
 
@@ -90,49 +84,28 @@ Result<StyleGAN2CleanDecoder> StyleGAN2CleanDecoder::bind(const nn::StateDict& w
   return d;
 }
 
-Result<engine::Tensor> StyleGAN2CleanDecoder::modulation_factors(std::span<const float> latents) const {
+std::span<const float> StyleGAN2CleanDecoder::style(std::span<const float> latents, int latent) const {
   const size_t nf = static_cast<size_t>(config_.num_style_feat);
-  const size_t rows = latents.size() / nf;
-  if (latents.size() % nf != 0 || (rows != 1 && rows != static_cast<size_t>(config_.num_latent()))) {
-    return invalid_argument("StyleGAN2 decoder: " + std::to_string(latents.size()) + " latent values, expected " +
-                            std::to_string(config_.num_latent()) + " or 1 rows of " + std::to_string(nf));
-  }
-  std::vector<float> factors;
-  factors.reserve(static_cast<size_t>(factor_count_));
-  auto append = [&](const ModulatedConv2d& conv, int latent, int64_t offset, float gain) -> Status {
-    if (static_cast<int64_t>(factors.size()) != offset) return internal_error("StyleGAN2 decoder: factor order");
-    const size_t row = rows == 1 ? 0 : static_cast<size_t>(latent);
-    conv.append_factors(latents.subspan(row * nf, nf), gain, factors);
-    return Status::ok();
-  };
-  UPRES_RETURN_IF_ERROR(append(style_conv1_.conv, style_conv1_.latent, style_conv1_.offset, kStyleConvGain));
-  UPRES_RETURN_IF_ERROR(append(to_rgb1_.conv, to_rgb1_.latent, to_rgb1_.offset, 1.0f));
-  for (size_t level = 0; level < to_rgbs_.size(); ++level) {
-    for (size_t j = 2 * level; j < 2 * level + 2; ++j) {
-      UPRES_RETURN_IF_ERROR(append(style_convs_[j].conv, style_convs_[j].latent, style_convs_[j].offset,
-                                   kStyleConvGain));
-    }
-    UPRES_RETURN_IF_ERROR(append(to_rgbs_[level].conv, to_rgbs_[level].latent, to_rgbs_[level].offset, 1.0f));
-  }
-  return engine::Tensor::from_f32(factors, {1, factor_count_, 1, 1});
+  const size_t row = latents.size() == nf ? 0 : static_cast<size_t>(latent);
+  return latents.subspan(row * nf, nf);
 }
 
-// x: [1, in, r, r] -> [1, out, r', r']
-engine::Value StyleGAN2CleanDecoder::style_conv(engine::Graph& g, const StyleConv& layer, engine::Value x,
-                                                engine::Value factors) const {
-  const int64_t count = layer.conv.factor_count();
-  engine::Value out = layer.conv(g, x, g.slice(factors, 1, layer.offset, layer.offset + count));
-  out = g.add(out, g.constant(layer.noise));  // noise [1, 1, r', r'] broadcast over channels
-  out = g.add(out, g.constant(layer.bias));
-  return g.leaky_relu(out, kLeakySlope);
+// x: [1, in, r, r] -> [1, out, r', r']. The noise term strength * noise is a 1x1 conv of the
+// stored [1, 1, r', r'] noise (a broadcast add would run on oneDNN's slow reference kernel).
+Result<engine::Value> StyleGAN2CleanDecoder::style_conv(engine::Graph& g, const StyleConv& layer, engine::Value x,
+                                                        std::span<const float> latents) const {
+  UPRES_ASSIGN_OR_RETURN(engine::Tensor weight,
+                         layer.conv.modulated_weight(style(latents, layer.latent), kStyleConvGain));
+  engine::Value out = layer.conv(g, x, std::move(weight), layer.bias);             // [1, out, r', r']
+  engine::Value noise = g.conv2d(g.constant(layer.noise), layer.noise_weight);     // [1, out, r', r']
+  return g.leaky_relu(g.add(out, noise), kLeakySlope);
 }
 
 // x: [1, in, r, r], skip: [1, 3, r/2, r/2] or invalid -> [1, 3, r, r]
-engine::Value StyleGAN2CleanDecoder::to_rgb(engine::Graph& g, const ToRGB& layer, engine::Value x,
-                                            engine::Value factors, engine::Value skip) const {
-  const int64_t count = layer.conv.factor_count();
-  engine::Value out = layer.conv(g, x, g.slice(factors, 1, layer.offset, layer.offset + count));
-  out = g.add(out, g.constant(layer.bias));
+Result<engine::Value> StyleGAN2CleanDecoder::to_rgb(engine::Graph& g, const ToRGB& layer, engine::Value x,
+                                                    std::span<const float> latents, engine::Value skip) const {
+  UPRES_ASSIGN_OR_RETURN(engine::Tensor weight, layer.conv.modulated_weight(style(latents, layer.latent), 1.0f));
+  engine::Value out = layer.conv(g, x, std::move(weight), layer.bias);
   if (!skip.is_valid()) return out;
   const engine::ResizeAttrs up{.mode = engine::ResizeMode::kBilinear, .scale_h = 2, .scale_w = 2};
   return g.add(out, g.resize(skip, up));
@@ -149,18 +122,23 @@ engine::Value StyleGAN2CleanDecoder::sft(engine::Graph& g, engine::Value x, engi
   return g.concat({same, modulated});
 }
 
-engine::Value StyleGAN2CleanDecoder::forward(engine::Graph& g, engine::Value factors,
-                                             const std::vector<engine::Value>& conditions) const {
-  engine::Value out = g.constant(constant_input_);                          // [1, C4, 4, 4]
-  out = style_conv(g, style_conv1_, out, factors);
-  engine::Value skip = to_rgb(g, to_rgb1_, out, factors, {});               // [1, 3, 4, 4]
+Result<engine::Value> StyleGAN2CleanDecoder::forward(engine::Graph& g, std::span<const float> latents,
+                                                     const std::vector<engine::Value>& conditions) const {
+  const size_t nf = static_cast<size_t>(config_.num_style_feat);
+  if (latents.size() != nf && latents.size() != nf * static_cast<size_t>(config_.num_latent())) {
+    return invalid_argument("StyleGAN2 decoder: " + std::to_string(latents.size()) + " latent values, expected " +
+                            std::to_string(config_.num_latent()) + " or 1 rows of " + std::to_string(nf));
+  }
+  engine::Value out = g.constant(constant_input_);                                   // [1, C4, 4, 4]
+  UPRES_ASSIGN_OR_RETURN(out, style_conv(g, style_conv1_, out, latents));
+  UPRES_ASSIGN_OR_RETURN(engine::Value skip, to_rgb(g, to_rgb1_, out, latents, {}));  // [1, 3, 4, 4]
   for (size_t level = 0; level < to_rgbs_.size(); ++level) {
-    out = style_conv(g, style_convs_[2 * level], out, factors);             // [1, C, 2r, 2r]
+    UPRES_ASSIGN_OR_RETURN(out, style_conv(g, style_convs_[2 * level], out, latents));  // [1, C, 2r, 2r]
     if (2 * level + 1 < conditions.size()) {
       out = sft(g, out, conditions[2 * level], conditions[2 * level + 1]);
     }
-    out = style_conv(g, style_convs_[2 * level + 1], out, factors);
-    skip = to_rgb(g, to_rgbs_[level], out, factors, skip);                  // [1, 3, 2r, 2r]
+    UPRES_ASSIGN_OR_RETURN(out, style_conv(g, style_convs_[2 * level + 1], out, latents));
+    UPRES_ASSIGN_OR_RETURN(skip, to_rgb(g, to_rgbs_[level], out, latents, skip));    // [1, 3, 2r, 2r]
   }
   return skip;
 }

@@ -1,6 +1,7 @@
 // StyleGAN2CleanDecoder: GFPGAN's StyleGAN2 generator (StyleGAN2GeneratorClean with the CSFT
 // spatial feature transform) as a graph fragment: constant input, style convs with stored noise,
-// ToRGB with bilinear skip upsampling. Styles enter as host-computed factors (one packed value).
+// ToRGB with bilinear skip upsampling. The latents are known when the graph is built: each
+// layer's style is folded into its conv weight (ModulatedConv2d), so the graph is per face.
 // Immutable after binding; thread-safe.
 // Original: https://github.com/TencentARC/GFPGAN/blob/master/gfpgan/archs/stylegan2_clean_arch.py
 // and StyleGAN2GeneratorCSFT in gfpganv1_clean_arch.py.
@@ -38,40 +39,36 @@ class StyleGAN2CleanDecoder {
                                             Config config);
 
   const Config& config() const { return config_; }
-  // Length of the packed factor vector forward() takes.
-  int64_t factor_count() const { return factor_count_; }
 
-  // The packed per-layer factors [1, factor_count(), 1, 1] for `latents`: num_latent() rows of
-  // num_style_feat (one latent per layer), or a single row shared by every layer.
-  Result<engine::Tensor> modulation_factors(std::span<const float> latents) const;
-
-  // factors: [1, factor_count(), 1, 1]; conditions: (scale, shift) for each resolution 8, 16, ...,
-  // 2^log_size, each [1, C_sft, r, r] -> image [1, 3, 2^log_size, 2^log_size].
-  engine::Value forward(engine::Graph& graph, engine::Value factors,
-                        const std::vector<engine::Value>& conditions) const;
+  // latents: num_latent() rows of num_style_feat (one latent per layer), or a single row shared
+  // by every layer. conditions: (scale, shift) for each resolution 8, 16, ..., 2^log_size, each
+  // [1, C_sft, r, r] -> image [1, 3, 2^log_size, 2^log_size]. InvalidArgument for a bad latent size.
+  Result<engine::Value> forward(engine::Graph& graph, std::span<const float> latents,
+                                const std::vector<engine::Value>& conditions) const;
 
  private:
-  struct StyleConv {  // modulated conv * sqrt(2) + noise + bias, leaky ReLU 0.2
+  struct StyleConv {  // modulated conv * sqrt(2) + noise * strength + bias, leaky ReLU 0.2
     ModulatedConv2d conv;
-    engine::Tensor noise;  // [1, 1, r, r]: the stored noise times its strength
-    engine::Tensor bias;   // [1, out, 1, 1]
+    engine::Tensor noise;         // [1, 1, r, r], the stored noise buffer
+    engine::Tensor noise_weight;  // [out, 1, 1, 1], every entry the noise strength
+    engine::Tensor bias;          // [out]
     int latent = 0;
-    int64_t offset = 0;    // into the packed factors
   };
   struct ToRGB {  // 1x1 modulated conv (no demodulation) + bias + upsampled skip
     ModulatedConv2d conv;
-    engine::Tensor bias;   // [1, 3, 1, 1]
+    engine::Tensor bias;   // [3]
     int latent = 0;
-    int64_t offset = 0;
   };
 
   Result<StyleConv> bind_style_conv(const nn::StateDict& weights, const std::string& key,
                                     const ModulatedConv2dShape& shape, int noise_index);
   Result<ToRGB> bind_to_rgb(const nn::StateDict& weights, const std::string& key, int64_t in_channels);
-  engine::Value style_conv(engine::Graph& g, const StyleConv& layer, engine::Value x,
-                           engine::Value factors) const;
-  engine::Value to_rgb(engine::Graph& g, const ToRGB& layer, engine::Value x, engine::Value factors,
-                       engine::Value skip) const;
+  // The style row of `latents` that layer index `latent` uses.
+  std::span<const float> style(std::span<const float> latents, int latent) const;
+  Result<engine::Value> style_conv(engine::Graph& g, const StyleConv& layer, engine::Value x,
+                                   std::span<const float> latents) const;
+  Result<engine::Value> to_rgb(engine::Graph& g, const ToRGB& layer, engine::Value x,
+                               std::span<const float> latents, engine::Value skip) const;
   engine::Value sft(engine::Graph& g, engine::Value x, engine::Value scale, engine::Value shift) const;
 
   Config config_;
@@ -81,7 +78,6 @@ class StyleGAN2CleanDecoder {
   ToRGB to_rgb1_;
   std::vector<StyleConv> style_convs_;  // two per resolution 8 .. 2^log_size
   std::vector<ToRGB> to_rgbs_;          // one per resolution 8 .. 2^log_size
-  int64_t factor_count_ = 0;
 };
 
 }  // namespace upres::models
