@@ -2,9 +2,8 @@
 #include "cli/faces_command.h"
 
 #include <cstdio>
-#include <utility>
-
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "engine/backend_registry.h"
 #include "image/image_codec.h"
@@ -16,17 +15,20 @@ namespace {
 
 // The detector's weight file: a catalog name (downloaded on first use, UPRES_MODEL_MIRROR
 // honoured) or a path.
-Result<std::filesystem::path> detector_path(const std::string& name, const std::string& models_dir) {
+Result<std::filesystem::path> detector_path(const std::string& name,
+                                            const std::string& models_dir) {
   const store::ModelStore store(store::ModelStoreOptions::from_environment(models_dir));
   auto found = store.find(name);
   if (!found.is_ok()) return found.status().with_context("--face-detector");
   if (!found->user_file && found->kind != store::ModelKind::kFaceDetector) {
     return invalid_argument("--face-detector: '" + name + "' is a " +
-                            std::string(store::model_kind_name(found->kind)) + ", not a face detector");
+                            std::string(store::model_kind_name(found->kind)) +
+                            ", not a face detector");
   }
   bool reported = false;
   store::DownloadProgress progress = [&reported](uint64_t done_bytes, uint64_t total_bytes) {
-    std::fprintf(stderr, "\rdownloading model: %.1f / %.1f MB", done_bytes / 1e6, total_bytes / 1e6);
+    std::fprintf(stderr, "\rdownloading model: %.1f / %.1f MB", done_bytes / 1e6,
+                 total_bytes / 1e6);
     reported = true;
     return true;
   };
@@ -39,7 +41,9 @@ Result<std::filesystem::path> detector_path(const std::string& name, const std::
 
 nlohmann::json faces_json(const std::string& file, const image::Image& picture,
                           const std::vector<pipeline::DetectedFace>& faces) {
-  nlohmann::json out{{"file", file}, {"width", picture.width()}, {"height", picture.height()},
+  nlohmann::json out{{"file", file},
+                     {"width", picture.width()},
+                     {"height", picture.height()},
                      {"faces", nlohmann::json::array()}};
   for (const pipeline::DetectedFace& face : faces) {
     nlohmann::json landmarks = nlohmann::json::array();
@@ -66,8 +70,10 @@ FacesCommand::FacesCommand(CLI::App& app) {
   command_->add_option("--face-detector", face_detector_, "detector: catalog name or .pth file")
       ->capture_default_str();
   command_->add_option("--models", models_dir_, "models folder")->capture_default_str();
-  command_->add_option("--threshold", threshold_, "minimum face confidence, 0-1")->capture_default_str();
-  command_->add_option("--backend", backend_, "inference backend: cpu or reference (default: the fastest built)");
+  command_->add_option("--threshold", threshold_, "minimum face confidence, 0-1")
+      ->capture_default_str();
+  command_->add_option("--backend", backend_,
+                       "inference backend: cpu or reference (default: the fastest built)");
 }
 
 int FacesCommand::run() {
@@ -79,7 +85,8 @@ int FacesCommand::run() {
   if (!picture.is_ok()) {
     const Status& status = picture.status();
     const bool named = status.message().find(file_) != std::string::npos;
-    std::fprintf(stderr, "upres: %s\n", (named ? status : status.with_context(file_)).to_string().c_str());
+    std::fprintf(stderr, "upres: %s\n",
+                 (named ? status : status.with_context(file_)).to_string().c_str());
     return 1;
   }
   auto path = detector_path(face_detector_, models_dir_);

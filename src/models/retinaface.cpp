@@ -50,7 +50,8 @@ Result<RetinaFace::Config> RetinaFace::Config::from_weights(const nn::StateDict&
   return c;
 }
 
-Result<std::shared_ptr<const RetinaFace>> RetinaFace::from_weights(const weights::WeightMap& weights) {
+Result<std::shared_ptr<const RetinaFace>> RetinaFace::from_weights(
+    const weights::WeightMap& weights) {
   const nn::StateDict state(weights);
   UPRES_ASSIGN_OR_RETURN(Config config, Config::from_weights(state));
   std::shared_ptr<RetinaFace> net(new RetinaFace(config));
@@ -72,7 +73,8 @@ Result<std::shared_ptr<const RetinaFace>> RetinaFace::load(const std::filesystem
 }
 
 std::string RetinaFace::name() const {
-  return config_.backbone == Backbone::kMobileNet025 ? "RetinaFace MobileNet0.25" : "RetinaFace ResNet50";
+  return config_.backbone == Backbone::kMobileNet025 ? "RetinaFace MobileNet0.25"
+                                                     : "RetinaFace ResNet50";
 }
 
 int64_t RetinaFace::anchor_count(int height, int width) {
@@ -134,9 +136,9 @@ engine::Value RetinaFace::Ssh::forward(engine::Graph& g, engine::Value x) const 
 }
 
 engine::Value RetinaFace::Head::forward(engine::Graph& g, engine::Value x) const {
-  engine::Value y = g.named(g.conv2d(x, weight, bias), name);   // [1, 2v, h, w]
-  y = g.permute(y, {0, 2, 3, 1});                                // [1, h, w, 2v]
-  return g.reshape(y, {1, -1, values_per_anchor});              // [1, 2hw, v]
+  engine::Value y = g.named(g.conv2d(x, weight, bias), name);  // [1, 2v, h, w]
+  y = g.permute(y, {0, 2, 3, 1});                              // [1, h, w, 2v]
+  return g.reshape(y, {1, -1, values_per_anchor});             // [1, 2hw, v]
 }
 
 Result<engine::Graph> RetinaFace::build_graph(int height, int width) const {
@@ -154,8 +156,9 @@ Result<engine::Graph> RetinaFace::build_graph(int height, int width) const {
   for (int i = 1; i >= 0; --i) {
     if (!g.status().is_ok()) break;
     const engine::Shape lateral = g.shape(out[i]);
-    engine::Value up = g.resize(out[i + 1], {.mode = engine::ResizeMode::kNearest,
-                                             .out_h = lateral[2], .out_w = lateral[3]});
+    engine::Value up =
+        g.resize(out[i + 1],
+                 {.mode = engine::ResizeMode::kNearest, .out_h = lateral[2], .out_w = lateral[3]});
     out[i] = fpn_merge_[i](g, g.add(out[i], up));
   }
   std::vector<engine::Value> loc, conf, landmarks;
@@ -165,9 +168,9 @@ Result<engine::Graph> RetinaFace::build_graph(int height, int width) const {
     conf.push_back(class_head_[i].forward(g, feature));
     landmarks.push_back(landmark_head_[i].forward(g, feature));
   }
-  g.mark_output(g.concat(loc, 1));                   // [1, N, 4]
-  g.mark_output(g.softmax(g.concat(conf, 1), -1));   // [1, N, 2]
-  g.mark_output(g.concat(landmarks, 1));             // [1, N, 10]
+  g.mark_output(g.concat(loc, 1));                  // [1, N, 4]
+  g.mark_output(g.softmax(g.concat(conf, 1), -1));  // [1, N, 2]
+  g.mark_output(g.concat(landmarks, 1));            // [1, N, 10]
   if (!g.status().is_ok()) return g.status().with_context("RetinaFace graph");
   return g;
 }

@@ -94,8 +94,8 @@ class RetinaFace {
  private:
   explicit RetinaFace(Config config) : config_(config) {}
   Status bind(const nn::StateDict& weights);
-  Status bind_mobilenet(const nn::StateDict& weights);     // retinaface_backbone.cpp
-  Status bind_resnet50(const nn::StateDict& weights);      // retinaface_backbone.cpp
+  Status bind_mobilenet(const nn::StateDict& weights);  // retinaface_backbone.cpp
+  Status bind_resnet50(const nn::StateDict& weights);   // retinaface_backbone.cpp
   Status bind_necks(const nn::StateDict& weights);
   // x: the network input -> the three feature maps at strides 8, 16, 32.
   std::vector<engine::Value> backbone_forward(engine::Graph& graph, engine::Value x) const;

@@ -19,7 +19,7 @@ struct DwSpec {  // one facexlib conv_dw(inp, oup, stride)
 
 // body.stage1 starts with conv_bn(3, 8, 2) (index 0); every other entry is a conv_dw.
 constexpr DwSpec kStage1[] = {{8, 16, 1}, {16, 32, 2}, {32, 32, 1}, {32, 64, 2}, {64, 64, 1}};
-constexpr DwSpec kStage2[] = {{64, 128, 2}, {128, 128, 1}, {128, 128, 1},
+constexpr DwSpec kStage2[] = {{64, 128, 2},  {128, 128, 1}, {128, 128, 1},
                               {128, 128, 1}, {128, 128, 1}, {128, 128, 1}};
 constexpr DwSpec kStage3[] = {{128, 256, 2}, {256, 256, 1}};
 
@@ -45,14 +45,15 @@ Result<RetinaFace::Bottleneck> bind_bottleneck(const nn::StateDict& w, const std
   RetinaFace::Bottleneck b;
   const int64_t out = width * kExpansion;
   UPRES_ASSIGN_OR_RETURN(b.conv1, ConvBn::bind(w, key + ".conv1", key + ".bn1", in, width, 1));
-  UPRES_ASSIGN_OR_RETURN(b.conv2, ConvBn::bind(w, key + ".conv2", key + ".bn2", width, width, 3, stride));
+  UPRES_ASSIGN_OR_RETURN(b.conv2,
+                         ConvBn::bind(w, key + ".conv2", key + ".bn2", width, width, 3, stride));
   UPRES_ASSIGN_OR_RETURN(b.conv3, ConvBn::bind(w, key + ".conv3", key + ".bn3", width, out, 1));
   b.conv1 = std::move(b.conv1).with_act(Act::kRelu);
   b.conv2 = std::move(b.conv2).with_act(Act::kRelu);
   b.has_downsample = stride != 1 || in != out;
   if (b.has_downsample) {
-    UPRES_ASSIGN_OR_RETURN(b.downsample, ConvBn::bind(w, key + ".downsample.0", key + ".downsample.1",
-                                                      in, out, 1, stride));
+    UPRES_ASSIGN_OR_RETURN(b.downsample, ConvBn::bind(w, key + ".downsample.0",
+                                                      key + ".downsample.1", in, out, 1, stride));
   }
   return b;
 }
@@ -67,7 +68,8 @@ Result<ConvBn> ConvBn::bind(const nn::StateDict& weights, const std::string& con
   c.attrs.stride = stride;
   c.attrs.padding = kernel / 2;
   c.attrs.groups = groups;
-  UPRES_ASSIGN_OR_RETURN(c.weight, weights.tensor(conv_key + ".weight", {out, in / groups, kernel, kernel}));
+  UPRES_ASSIGN_OR_RETURN(c.weight,
+                         weights.tensor(conv_key + ".weight", {out, in / groups, kernel, kernel}));
   UPRES_ASSIGN_OR_RETURN(c.gamma, weights.tensor(bn_key + ".weight", {out}));
   UPRES_ASSIGN_OR_RETURN(c.beta, weights.tensor(bn_key + ".bias", {out}));
   UPRES_ASSIGN_OR_RETURN(c.mean, weights.tensor(bn_key + ".running_mean", {out}));
@@ -88,9 +90,12 @@ engine::Value ConvBn::operator()(engine::Graph& g, engine::Value x) const {
   engine::Value y = g.named(g.conv2d(x, weight, {}, attrs), name);
   y = g.batch_norm(y, gamma, beta, mean, var);
   switch (act) {
-    case Act::kNone: return y;
-    case Act::kRelu: return g.relu(y);
-    case Act::kLeaky: return slope == 0.0f ? g.relu(y) : g.leaky_relu(y, slope);
+    case Act::kNone:
+      return y;
+    case Act::kRelu:
+      return g.relu(y);
+    case Act::kLeaky:
+      return slope == 0.0f ? g.relu(y) : g.leaky_relu(y, slope);
   }
   return y;
 }
@@ -104,10 +109,12 @@ engine::Value RetinaFace::Bottleneck::forward(engine::Graph& g, engine::Value x)
 
 Status RetinaFace::bind_mobilenet(const nn::StateDict& w) {
   stages_.assign(3, {});
-  UPRES_ASSIGN_OR_RETURN(ConvBn first, ConvBn::bind(w, "body.stage1.0.0", "body.stage1.0.1", 3, 8, 3, 2));
+  UPRES_ASSIGN_OR_RETURN(ConvBn first,
+                         ConvBn::bind(w, "body.stage1.0.0", "body.stage1.0.1", 3, 8, 3, 2));
   stages_[0].push_back(std::move(first).with_act(Act::kLeaky, kMobileNetSlope));
   for (size_t i = 0; i < std::size(kStage1); ++i) {
-    UPRES_RETURN_IF_ERROR(bind_dw(w, "body.stage1." + std::to_string(i + 1), kStage1[i], stages_[0]));
+    UPRES_RETURN_IF_ERROR(
+        bind_dw(w, "body.stage1." + std::to_string(i + 1), kStage1[i], stages_[0]));
   }
   for (size_t i = 0; i < std::size(kStage2); ++i) {
     UPRES_RETURN_IF_ERROR(bind_dw(w, "body.stage2." + std::to_string(i), kStage2[i], stages_[1]));
@@ -127,7 +134,8 @@ Status RetinaFace::bind_resnet50(const nn::StateDict& w) {
     for (int b = 0; b < kResNetBlocks[l]; ++b) {
       const std::string key = "body.layer" + std::to_string(l + 1) + "." + std::to_string(b);
       const int stride = (l > 0 && b == 0) ? 2 : 1;
-      UPRES_ASSIGN_OR_RETURN(Bottleneck block, bind_bottleneck(w, key, in, kResNetWidths[l], stride));
+      UPRES_ASSIGN_OR_RETURN(Bottleneck block,
+                             bind_bottleneck(w, key, in, kResNetWidths[l], stride));
       layers_[l].push_back(std::move(block));
       in = kResNetWidths[l] * kExpansion;
     }
@@ -146,8 +154,8 @@ std::vector<engine::Value> RetinaFace::backbone_forward(engine::Graph& g, engine
     }
     return features;
   }
-  x = stem_(g, x);                                                            // [1, 64, H/2, W/2]
-  x = g.max_pool2d(x, {.kernel = 3, .stride = 2, .padding = 1});              // [1, 64, H/4, W/4]
+  x = stem_(g, x);                                                // [1, 64, H/2, W/2]
+  x = g.max_pool2d(x, {.kernel = 3, .stride = 2, .padding = 1});  // [1, 64, H/4, W/4]
   for (size_t l = 0; l < layers_.size(); ++l) {
     for (const Bottleneck& block : layers_[l]) x = block.forward(g, x);
     if (l >= 1) features.push_back(x);  // layer2, layer3, layer4

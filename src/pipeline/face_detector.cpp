@@ -119,8 +119,9 @@ Result<std::vector<DetectedFace>> decode_faces(const std::vector<engine::Tensor>
   if (outputs[0].shape() != engine::Shape{1, anchors, 4} ||
       outputs[1].shape() != engine::Shape{1, anchors, 2} ||
       outputs[2].shape() != engine::Shape{1, anchors, 10}) {
-    return internal_error("face detection: network outputs " + engine::shape_to_string(outputs[0].shape()) +
-                          " for " + std::to_string(anchors) + " priors");
+    return internal_error("face detection: network outputs " +
+                          engine::shape_to_string(outputs[0].shape()) + " for " +
+                          std::to_string(anchors) + " priors");
   }
   const float* loc = outputs[0].f32();
   const float* conf = outputs[1].f32();
@@ -147,8 +148,8 @@ Status check_options(const image::Image& picture, const FaceDetectOptions& optio
                             std::to_string(options.confidence_threshold) + " is not in [0, 1]");
   }
   if (!(options.nms_threshold >= 0.0f && options.nms_threshold <= 1.0f)) {
-    return invalid_argument("face detection: nms_threshold " + std::to_string(options.nms_threshold) +
-                            " is not in [0, 1]");
+    return invalid_argument("face detection: nms_threshold " +
+                            std::to_string(options.nms_threshold) + " is not in [0, 1]");
   }
   if (options.min_short_side < 0) {
     return invalid_argument("face detection: min_short_side " +
@@ -189,7 +190,8 @@ FaceDetector::FaceDetector(std::shared_ptr<const models::RetinaFace> network)
 FaceDetector::~FaceDetector() = default;
 
 Result<std::unique_ptr<FaceDetector>> FaceDetector::load(const std::filesystem::path& path) {
-  UPRES_ASSIGN_OR_RETURN(std::shared_ptr<const models::RetinaFace> network, models::RetinaFace::load(path));
+  UPRES_ASSIGN_OR_RETURN(std::shared_ptr<const models::RetinaFace> network,
+                         models::RetinaFace::load(path));
   return std::unique_ptr<FaceDetector>(new FaceDetector(std::move(network)));
 }
 
@@ -219,8 +221,9 @@ Result<std::vector<DetectedFace>> FaceDetector::detect(const image::Image& pictu
                          cache_->get(*network_, options.backend, bgr.height, bgr.width));
   std::vector<engine::Tensor> outputs(3);
   UPRES_RETURN_IF_ERROR(executable->run(std::span<const engine::Tensor>(&input, 1), outputs));
-  UPRES_ASSIGN_OR_RETURN(std::vector<DetectedFace> candidates,
-                         decode_faces(outputs, bgr.height, bgr.width, options.confidence_threshold));
+  UPRES_ASSIGN_OR_RETURN(
+      std::vector<DetectedFace> candidates,
+      decode_faces(outputs, bgr.height, bgr.width, options.confidence_threshold));
   // NMS runs in the detection picture's pixels (its +1 convention depends on it); the kept faces
   // go back to the caller's coordinates.
   std::vector<ScoredBox> boxes;

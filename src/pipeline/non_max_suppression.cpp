@@ -31,7 +31,8 @@ std::vector<int> non_max_suppression(const std::vector<ScoredBox>& boxes, float 
     kept.push_back(order[i]);
     for (size_t j = i + 1; j < order.size(); ++j) {
       // py_cpu_nms keeps a box while ovr <= thresh; NaN overlaps (degenerate boxes) drop it.
-      if (!suppressed[j] && !(overlap(best, boxes[order[j]]) <= iou_threshold)) suppressed[j] = true;
+      if (!suppressed[j] && !(overlap(best, boxes[order[j]]) <= iou_threshold))
+        suppressed[j] = true;
     }
   }
   return kept;

@@ -1,14 +1,12 @@
 // Runs the real `upres faces` on a real photo with the real MobileNet-0.25 detector, and on a
 // missing file.
-#include <sys/wait.h>
-
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include <cstdio>
 #include <filesystem>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace upres {
 namespace {
@@ -34,13 +32,16 @@ FacesRun run_faces(const std::string& arguments, const std::string& redirect) {
   return run;
 }
 
-fs::path mobilenet() { return fs::path(UPRES_SHARED_DIR) / "models/retinaface/detection_mobilenet0.25_Final.pth"; }
+fs::path mobilenet() {
+  return fs::path(UPRES_SHARED_DIR) / "models/retinaface/detection_mobilenet0.25_Final.pth";
+}
 fs::path portrait() { return fs::path(UPRES_SHARED_DIR) / "images/faces/portrait.jpg"; }
 
 TEST(FacesCommandTest, PrintsBothFacesOfThePortraitAsJson) {
   if (!fs::exists(mobilenet()) || !fs::exists(portrait())) GTEST_SKIP() << "../shared is absent";
-  const FacesRun run = run_faces("'" + portrait().string() + "' --face-detector '" + mobilenet().string() + "'",
-                                 "2>/dev/null");
+  const FacesRun run =
+      run_faces("'" + portrait().string() + "' --face-detector '" + mobilenet().string() + "'",
+                "2>/dev/null");
   ASSERT_EQ(run.exit_code, 0) << run.output;
   const nlohmann::json result = nlohmann::json::parse(run.output);
   EXPECT_EQ(result.at("file"), portrait().string());
@@ -62,8 +63,9 @@ TEST(FacesCommandTest, PrintsBothFacesOfThePortraitAsJson) {
     }
   }
   // A threshold above every score finds nothing.
-  const FacesRun strict = run_faces("'" + portrait().string() + "' --threshold 1 --face-detector '" +
-                                    mobilenet().string() + "'", "2>/dev/null");
+  const FacesRun strict = run_faces(
+      "'" + portrait().string() + "' --threshold 1 --face-detector '" + mobilenet().string() + "'",
+      "2>/dev/null");
   ASSERT_EQ(strict.exit_code, 0) << strict.output;
   EXPECT_TRUE(nlohmann::json::parse(strict.output).at("faces").empty());
 }
@@ -76,7 +78,8 @@ TEST(FacesCommandTest, MissingPictureExitsNonZeroNamingIt) {
 
 TEST(FacesCommandTest, MissingDetectorFileExitsNonZeroNamingIt) {
   if (!fs::exists(portrait())) GTEST_SKIP() << "../shared is absent";
-  const FacesRun run = run_faces("'" + portrait().string() + "' --face-detector /nonexistent/detector.pth", "2>&1");
+  const FacesRun run =
+      run_faces("'" + portrait().string() + "' --face-detector /nonexistent/detector.pth", "2>&1");
   EXPECT_EQ(run.exit_code, 1) << run.output;
   EXPECT_NE(run.output.find("detector.pth"), std::string::npos) << run.output;
 }

@@ -1,7 +1,10 @@
 // RetinaFace (MobileNet-0.25 and ResNet-50 bodies) against the same random weights run in
 // PyTorch (tests/reference/retinaface_torch.py), on the cpu and reference backends, plus the
 // backbone detection and the error for a file that is not a RetinaFace.
+#include "models/retinaface.h"
+
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -9,11 +12,8 @@
 #include <string>
 #include <system_error>
 
-#include <unistd.h>
-
 #include "engine/backend_registry.h"
 #include "model_test_support.h"
-#include "models/retinaface.h"
 
 namespace upres::models {
 namespace {
@@ -29,7 +29,9 @@ struct Case {
   double tolerance = 1e-4;
 };
 
-fs::path script_path() { return fs::path(UPRES_SOURCE_DIR) / "tests/reference/retinaface_torch.py"; }
+fs::path script_path() {
+  return fs::path(UPRES_SOURCE_DIR) / "tests/reference/retinaface_torch.py";
+}
 
 // The fixture directory for `c`, made by the script unless a complete one newer than the script
 // exists. Each test runs in its own process, maybe in parallel: a fresh set is made beside the
@@ -37,7 +39,8 @@ fs::path script_path() { return fs::path(UPRES_SOURCE_DIR) / "tests/reference/re
 bool is_current(const fs::path& dir, const Case& c) {
   std::error_code error;
   const fs::path last = dir / (c.backbone + "_landmarks.f32");
-  return fs::exists(last, error) && fs::last_write_time(last, error) >= fs::last_write_time(script_path(), error);
+  return fs::exists(last, error) &&
+         fs::last_write_time(last, error) >= fs::last_write_time(script_path(), error);
 }
 
 Result<fs::path> fixtures_for(const Case& c) {
@@ -51,7 +54,8 @@ Result<fs::path> fixtures_for(const Case& c) {
   const std::string args = "network " + c.backbone + " " + fresh.string() + " " +
                            std::to_string(c.height) + " " + std::to_string(c.width) + " " +
                            std::to_string(c.seed);
-  if (!testing::run_reference_script("retinaface_torch.py", args, &message)) return not_found(message);
+  if (!testing::run_reference_script("retinaface_torch.py", args, &message))
+    return not_found(message);
   if (!is_current(dir, c)) {
     fs::rename(dir, dir.string() + ".old." + pid, error);  // a stale set, moved aside atomically
     fs::rename(fresh, dir, error);
@@ -71,7 +75,8 @@ TEST_P(RetinaFaceTorchTest, MatchesPyTorchOnEveryBackend) {
   const fs::path pth = *dir / ("retinaface_" + c.backbone + ".pth");
   auto network = RetinaFace::load(pth);
   ASSERT_TRUE(network.is_ok()) << network.status().to_string();
-  EXPECT_EQ((*network)->name(), c.backbone == "resnet50" ? "RetinaFace ResNet50" : "RetinaFace MobileNet0.25");
+  EXPECT_EQ((*network)->name(),
+            c.backbone == "resnet50" ? "RetinaFace ResNet50" : "RetinaFace MobileNet0.25");
   EXPECT_EQ((*network)->config().out_channel, c.backbone == "resnet50" ? 256 : 64);
 
   const int64_t n = RetinaFace::anchor_count(c.height, c.width);
@@ -107,7 +112,8 @@ TEST_P(RetinaFaceTorchTest, MatchesPyTorchOnEveryBackend) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backbones, RetinaFaceTorchTest,
-                         ::testing::Values(Case{"mobilenet0.25", 123, 161, 1}, Case{"resnet50", 100, 130, 2, 2e-4}),
+                         ::testing::Values(Case{"mobilenet0.25", 123, 161, 1},
+                                           Case{"resnet50", 100, 130, 2, 2e-4}),
                          [](const auto& info) {
                            return info.param.backbone == "resnet50" ? std::string("ResNet50")
                                                                     : std::string("MobileNet025");
@@ -121,7 +127,8 @@ TEST(RetinaFaceTest, AnchorCountSumsTwoPerCellOverStrides) {
 }
 
 TEST(RetinaFaceTest, RealMobileNetWeightsAreDetected) {
-  const fs::path pth = fs::path(UPRES_SHARED_DIR) / "models/retinaface/detection_mobilenet0.25_Final.pth";
+  const fs::path pth =
+      fs::path(UPRES_SHARED_DIR) / "models/retinaface/detection_mobilenet0.25_Final.pth";
   if (!fs::exists(pth)) GTEST_SKIP() << pth << " is absent (../shared not mounted)";
   auto network = RetinaFace::load(pth);
   ASSERT_TRUE(network.is_ok()) << network.status().to_string();
@@ -130,7 +137,8 @@ TEST(RetinaFaceTest, RealMobileNetWeightsAreDetected) {
   auto graph = (*network)->build_graph(64, 48);
   ASSERT_TRUE(graph.is_ok()) << graph.status().to_string();
   ASSERT_EQ(graph->outputs().size(), 3u);
-  EXPECT_EQ(graph->shape(graph->outputs()[1]), (engine::Shape{1, RetinaFace::anchor_count(64, 48), 2}));
+  EXPECT_EQ(graph->shape(graph->outputs()[1]),
+            (engine::Shape{1, RetinaFace::anchor_count(64, 48), 2}));
 }
 
 TEST(RetinaFaceTest, OtherWeightFilesAreRefusedNamingTheFile) {

@@ -1,23 +1,22 @@
 // FaceDetector with the real RetinaFace MobileNet-0.25 weights on real photos against the same
 // weights run in PyTorch with facexlib's pre- and post-processing (tests/reference/
 // retinaface_torch.py detect), plus hand-made cases for the prior boxes and NMS.
+#include "pipeline/face_detector.h"
+
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include <unistd.h>
-
-#include <nlohmann/json.hpp>
-
 #include "image/image_codec.h"
 #include "model_test_support.h"
-#include "pipeline/face_detector.h"
 #include "pipeline/non_max_suppression.h"
 #include "pipeline/retinaface_priors.h"
 
@@ -27,7 +26,9 @@ namespace {
 namespace fs = std::filesystem;
 
 fs::path shared_dir() { return fs::path(UPRES_SHARED_DIR); }
-fs::path mobilenet_path() { return shared_dir() / "models/retinaface/detection_mobilenet0.25_Final.pth"; }
+fs::path mobilenet_path() {
+  return shared_dir() / "models/retinaface/detection_mobilenet0.25_Final.pth";
+}
 fs::path photo(const std::string& name) { return shared_dir() / "images/faces" / name; }
 
 // --- prior boxes and decoding --------------------------------------------------------------------
@@ -61,8 +62,8 @@ TEST(RetinaFacePriorsTest, DecodeAppliesVariances) {
   const float offsets[4] = {1.0f, -2.0f, 1.0f, 0.0f};
   const std::array<float, 4> moved = decode_box(offsets, prior);
   const float w = 0.2f * std::exp(0.2f);
-  EXPECT_NEAR(moved[0], 0.5f + 0.1f * 0.2f - w / 2, 1e-6);         // cx + 0.1 * dx * w
-  EXPECT_NEAR(moved[2] - moved[0], w, 1e-6);                        // w * exp(0.2 * dw)
+  EXPECT_NEAR(moved[0], 0.5f + 0.1f * 0.2f - w / 2, 1e-6);            // cx + 0.1 * dx * w
+  EXPECT_NEAR(moved[2] - moved[0], w, 1e-6);                          // w * exp(0.2 * dw)
   EXPECT_NEAR((moved[1] + moved[3]) / 2, 0.25f - 0.2f * 0.4f, 1e-6);  // cy + 0.1 * dy * h
   const float marks[10] = {1, 0, 0, 1, -1, 0, 0, -1, 2, 2};
   const std::array<float, 10> points = decode_landmarks(marks, prior);
@@ -107,8 +108,8 @@ bool run_reference(const std::string& name, Reference* out, std::string* why) {
   const fs::path dir = fs::path(UPRES_TEST_OUTPUT_DIR) /
                        ("face_detector_" + name + "." + std::to_string(::getpid()));
   fs::create_directories(dir);
-  const std::string args = "detect " + mobilenet_path().string() + " " + photo(name).string() + " " +
-                           dir.string();
+  const std::string args =
+      "detect " + mobilenet_path().string() + " " + photo(name).string() + " " + dir.string();
   if (!models::testing::run_reference_script("retinaface_torch.py", args, why)) return false;
   std::ifstream pixels(dir / "pixels.u8", std::ios::binary);
   out->pixels.assign(std::istreambuf_iterator<char>(pixels), {});
@@ -171,7 +172,8 @@ TEST_P(RealPhotoTest, MatchesFacexlibInPyTorch) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Photos, RealPhotoTest, ::testing::Values("portrait.jpg", "group_small.jpg"),
+INSTANTIATE_TEST_SUITE_P(Photos, RealPhotoTest,
+                         ::testing::Values("portrait.jpg", "group_small.jpg"),
                          [](const auto& info) {
                            return info.param == "portrait.jpg" ? std::string("Portrait")
                                                                : std::string("GroupSmall");
@@ -186,7 +188,8 @@ TEST(FaceDetectorTest, GreyAndAlphaInputsMatchTheirRgbForm) {
   image::Image grey_rgb(rgb->width(), rgb->height(), 3);
   for (int y = 0; y < rgb->height(); ++y) {
     for (int x = 0; x < rgb->width(); ++x) {
-      const float v = std::round((rgb->at(x, y, 0) + rgb->at(x, y, 1) + rgb->at(x, y, 2)) / 3 * 255) / 255;
+      const float v =
+          std::round((rgb->at(x, y, 0) + rgb->at(x, y, 1) + rgb->at(x, y, 2)) / 3 * 255) / 255;
       grey.at(x, y, 0) = v;
       grey.at(x, y, 1) = (x + y) % 2 ? 0.0f : 1.0f;
       for (int c = 0; c < 3; ++c) grey_rgb.at(x, y, c) = v;
