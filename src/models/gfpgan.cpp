@@ -109,29 +109,27 @@ Result<std::unique_ptr<GfpganRestorer>> GfpganRestorer::from_weights(const nn::S
   return net;
 }
 
-// face [1, 3, S, S] -> style code, feat [1, C4, 4, 4], skips (4x4 first).
+// face [1, 3, S, S] -> style code, then the SFT conditions (scale, shift per resolution 8 .. S).
+// The whole U-Net is here: only the decoder depends on the latents.
 Result<engine::Graph> GfpganRestorer::build_encoder_graph() const {
   engine::Graph g;
   const int64_t s = config_.out_size();
   const GfpganUnet::Encoding e = unet_.encode(g, g.input("face", {1, 3, s, s}));
   g.mark_output(e.style_code);
-  g.mark_output(e.feat);
-  for (engine::Value skip : e.skips) g.mark_output(skip);
+  for (engine::Value condition : unet_.conditions(g, e.feat, e.skips)) g.mark_output(condition);
   if (!g.status().is_ok()) return g.status().with_context("GFPGAN encoder graph");
   return g;
 }
 
-// feat, skips (as the encoder outputs them) -> image [1, 3, S, S], for these latents.
-Result<engine::Graph> GfpganRestorer::build_decoder_graph(std::span<const float> latents) const {
+// The conditions (as the encoder outputs them) -> image [1, 3, S, S], for these latents.
+Result<engine::Graph> GfpganRestorer::build_decoder_graph(std::span<const float> latents,
+                                                          std::span<const engine::Shape> conditions) const {
   engine::Graph g;
-  const std::vector<int64_t>& ch = config_.unet_channels;
-  engine::Value feat = g.input("feat", {1, ch[2], 4, 4});
-  std::vector<engine::Value> skips;
-  for (int i = 2; i < config_.log_size; ++i) {
-    const int64_t r = int64_t{1} << i;
-    skips.push_back(g.input("skip" + std::to_string(r), {1, ch[static_cast<size_t>(i)], r, r}));
+  std::vector<engine::Value> inputs;
+  for (size_t i = 0; i < conditions.size(); ++i) {
+    inputs.push_back(g.input((i % 2 == 0 ? "sft_scale" : "sft_shift") + std::to_string(i / 2), conditions[i]));
   }
-  UPRES_ASSIGN_OR_RETURN(engine::Value image, decoder_.forward(g, latents, unet_.conditions(g, feat, skips)));
+  UPRES_ASSIGN_OR_RETURN(engine::Value image, decoder_.forward(g, latents, inputs));
   g.mark_output(image);
   if (!g.status().is_ok()) return g.status().with_context("GFPGAN decoder graph");
   return g;
@@ -165,7 +163,9 @@ Result<engine::Tensor> GfpganRestorer::forward(const engine::Tensor& x, const Fa
   std::vector<engine::Tensor> encoded(encoder_exec_->output_shapes().size());
   UPRES_RETURN_IF_ERROR(encoder_exec_->run({&x, 1}, encoded));
   const std::vector<float> latents = encoded[0].to_f32();
-  UPRES_ASSIGN_OR_RETURN(engine::Graph decoder, build_decoder_graph(latents));
+  const std::vector<engine::Shape>& shapes = encoder_exec_->output_shapes();
+  UPRES_ASSIGN_OR_RETURN(engine::Graph decoder,
+                         build_decoder_graph(latents, std::span(shapes).subspan(1)));
   engine::PrepareOptions prepare;
   prepare.compute_dtype = options.compute_dtype;
   UPRES_ASSIGN_OR_RETURN(std::unique_ptr<engine::Executable> decoder_exec, backend_->prepare(decoder, prepare));

@@ -1,7 +1,8 @@
 // GfpganRestorer: the clean GFPGAN architecture (GFPGANv1Clean, as in GFPGANv1.3.pth and
 // GFPGANv1.4.pth): a U-Net encoder whose style code and SFT conditions drive a StyleGAN2 decoder.
-// Runs as two executables: the encoder (compiled once, cached) gives the latents, which are
-// folded into the decoder's conv weights, so the decoder graph is compiled per face. The
+// Runs as two executables: the U-Net (compiled once, cached) gives the latents and the SFT
+// conditions; the latents are folded into the decoder's conv weights, so the decoder graph is
+// compiled per face. The
 // decoder's stored noise is used, so results are deterministic.
 // Not thread-safe (restore() caches compiled graphs); use one instance per thread.
 // Original: https://github.com/TencentARC/GFPGAN/blob/master/gfpgan/archs/gfpganv1_clean_arch.py
@@ -56,7 +57,8 @@ class GfpganRestorer final : public FaceRestorer {
  private:
   explicit GfpganRestorer(Config config) : config_(std::move(config)) {}
   Result<engine::Graph> build_encoder_graph() const;
-  Result<engine::Graph> build_decoder_graph(std::span<const float> latents) const;
+  Result<engine::Graph> build_decoder_graph(std::span<const float> latents,
+                                            std::span<const engine::Shape> conditions) const;
   Status prepare(const FaceRestoreOptions& options);
 
   Config config_;
