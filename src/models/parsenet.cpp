@@ -31,14 +31,16 @@ struct LayerSpec {
 
 // Binds "<name>.conv2d.weight" [out, in, 3, 3], then either "<name>.norm.norm.*" [out] or
 // "<name>.conv2d.bias" [out], and "<name>.relu.func.weight" [out] for PReLU.
-Result<ConvLayer> bind_layer(const nn::StateDict& w, const std::string& name, const LayerSpec& spec) {
+Result<ConvLayer> bind_layer(const nn::StateDict& w, const std::string& name,
+                             const LayerSpec& spec) {
   ConvLayer layer;
   layer.name = name;
   layer.scale = spec.scale;
   layer.has_norm = spec.norm;
   layer.act = spec.act;
   const engine::Shape vec{spec.out};
-  UPRES_ASSIGN_OR_RETURN(layer.weight, w.tensor(name + ".conv2d.weight", {spec.out, spec.in, 3, 3}));
+  UPRES_ASSIGN_OR_RETURN(layer.weight,
+                         w.tensor(name + ".conv2d.weight", {spec.out, spec.in, 3, 3}));
   if (spec.norm) {
     const std::string bn = name + ".norm.norm.";
     UPRES_ASSIGN_OR_RETURN(layer.gamma, w.tensor(bn + "weight", vec));
@@ -55,8 +57,9 @@ Result<ConvLayer> bind_layer(const nn::StateDict& w, const std::string& name, co
 }
 
 // A ResidualBlock at `prefix` reading `in` channels; its width comes from conv1's weight.
-Result<ParseNet::ResidualBlock> bind_block(const nn::StateDict& w, const std::string& prefix, int64_t in,
-                                           Scale scale, const ParseNet::Config& config) {
+Result<ParseNet::ResidualBlock> bind_block(const nn::StateDict& w, const std::string& prefix,
+                                           int64_t in, Scale scale,
+                                           const ParseNet::Config& config) {
   UPRES_ASSIGN_OR_RETURN(const int64_t out, w.dim(prefix + ".conv1.conv2d.weight", 0));
   if (out <= 0 || out > kMaxChannels) {
     return corrupt("ParseNet: " + prefix + ".conv1.conv2d.weight has " + std::to_string(out) +
@@ -66,12 +69,15 @@ Result<ParseNet::ResidualBlock> bind_block(const nn::StateDict& w, const std::st
   const Scale first = scale == Scale::kUp ? Scale::kUp : Scale::kNone;
   const Scale second = scale == Scale::kDown ? Scale::kDown : Scale::kNone;
   ParseNet::ResidualBlock block;
-  UPRES_ASSIGN_OR_RETURN(block.conv1, bind_layer(w, prefix + ".conv1", {in, out, first, config.batch_norm, act}));
-  UPRES_ASSIGN_OR_RETURN(block.conv2,
-                         bind_layer(w, prefix + ".conv2", {out, out, second, config.batch_norm, Act::kNone}));
+  UPRES_ASSIGN_OR_RETURN(
+      block.conv1, bind_layer(w, prefix + ".conv1", {in, out, first, config.batch_norm, act}));
+  UPRES_ASSIGN_OR_RETURN(
+      block.conv2,
+      bind_layer(w, prefix + ".conv2", {out, out, second, config.batch_norm, Act::kNone}));
   block.has_shortcut = scale != Scale::kNone || in != out;
   if (block.has_shortcut) {
-    UPRES_ASSIGN_OR_RETURN(block.shortcut, bind_layer(w, prefix + ".shortcut_func", {in, out, scale}));
+    UPRES_ASSIGN_OR_RETURN(block.shortcut,
+                           bind_layer(w, prefix + ".shortcut_func", {in, out, scale}));
   }
   return block;
 }
@@ -105,8 +111,9 @@ engine::Value ParseNet::ResidualBlock::forward(engine::Graph& g, engine::Value x
 
 Result<ParseNet::Config> ParseNet::Config::from_weights(const nn::StateDict& w) {
   if (!w.has("encoder.0.conv2d.weight") || !w.has("out_mask_conv.conv2d.weight")) {
-    return unsupported("not a ParseNet (no encoder.0.conv2d.weight / out_mask_conv.conv2d.weight): keys " +
-                       w.key_sample(6));
+    return unsupported(
+        "not a ParseNet (no encoder.0.conv2d.weight / out_mask_conv.conv2d.weight): keys " +
+        w.key_sample(6));
   }
   Config c;
   c.down_steps = w.seq_len("encoder") - 1;
@@ -114,25 +121,28 @@ Result<ParseNet::Config> ParseNet::Config::from_weights(const nn::StateDict& w) 
   c.up_steps = w.seq_len("decoder");
   if (c.down_steps > kMaxSteps || c.up_steps > kMaxSteps || c.res_depth > kMaxBlocks) {
     return unsupported("ParseNet with " + std::to_string(c.down_steps) + " down, " +
-                       std::to_string(c.res_depth) + " body and " + std::to_string(c.up_steps) + " up blocks");
+                       std::to_string(c.res_depth) + " body and " + std::to_string(c.up_steps) +
+                       " up blocks");
   }
   if (c.up_steps != c.down_steps) {
-    return unsupported("ParseNet with out_size != in_size (" + std::to_string(c.down_steps) + " down and " +
-                       std::to_string(c.up_steps) + " up blocks)");
+    return unsupported("ParseNet with out_size != in_size (" + std::to_string(c.down_steps) +
+                       " down and " + std::to_string(c.up_steps) + " up blocks)");
   }
   UPRES_ASSIGN_OR_RETURN(c.base_ch, w.dim("encoder.0.conv2d.weight", 0));
   UPRES_ASSIGN_OR_RETURN(c.parsing_ch, w.dim("out_mask_conv.conv2d.weight", 0));
-  if (c.base_ch <= 0 || c.base_ch > kMaxChannels || c.parsing_ch <= 0 || c.parsing_ch > kMaxClasses) {
+  if (c.base_ch <= 0 || c.base_ch > kMaxChannels || c.parsing_ch <= 0 ||
+      c.parsing_ch > kMaxClasses) {
     return corrupt("ParseNet: " + std::to_string(c.base_ch) + " base channels and " +
-                   std::to_string(c.parsing_ch) + " classes (expected at most " + std::to_string(kMaxChannels) +
-                   " and " + std::to_string(kMaxClasses) + ")");
+                   std::to_string(c.parsing_ch) + " classes (expected at most " +
+                   std::to_string(kMaxChannels) + " and " + std::to_string(kMaxClasses) + ")");
   }
   const std::string block = first_block(c);
   if (!block.empty()) {
     const std::string norm = block + ".conv1.norm.norm.";
     c.batch_norm = w.has(norm + "running_mean");
     if (!c.batch_norm && w.has(norm + "weight")) {
-      return unsupported("ParseNet: " + norm + "weight without running statistics (only norm_type 'bn' or "
+      return unsupported("ParseNet: " + norm +
+                         "weight without running statistics (only norm_type 'bn' or "
                          "'none' is supported)");
     }
     c.prelu = w.has(block + ".conv1.relu.func.weight");
@@ -143,8 +153,8 @@ Result<ParseNet::Config> ParseNet::Config::from_weights(const nn::StateDict& w) 
 Status ParseNet::bind(const nn::StateDict& w) {
   UPRES_ASSIGN_OR_RETURN(encoder_first_, bind_layer(w, "encoder.0", {3, config_.base_ch}));
   int64_t ch = config_.base_ch;
-  auto add_blocks = [&](const std::string& stem, int count, Scale scale, std::vector<ResidualBlock>& blocks,
-                        int first_index) -> Status {
+  auto add_blocks = [&](const std::string& stem, int count, Scale scale,
+                        std::vector<ResidualBlock>& blocks, int first_index) -> Status {
     for (int i = 0; i < count; ++i) {
       const std::string prefix = stem + "." + std::to_string(first_index + i);
       UPRES_ASSIGN_OR_RETURN(ResidualBlock block, bind_block(w, prefix, ch, scale, config_));
@@ -157,8 +167,8 @@ Status ParseNet::bind(const nn::StateDict& w) {
   const int64_t feat_ch = ch;
   UPRES_RETURN_IF_ERROR(add_blocks("body", config_.res_depth, Scale::kNone, body_, 0));
   if (ch != feat_ch) {
-    return corrupt("ParseNet: body blocks map " + std::to_string(feat_ch) + " to " + std::to_string(ch) +
-                   " channels; the body's residual needs equal widths");
+    return corrupt("ParseNet: body blocks map " + std::to_string(feat_ch) + " to " +
+                   std::to_string(ch) + " channels; the body's residual needs equal widths");
   }
   UPRES_RETURN_IF_ERROR(add_blocks("decoder", config_.up_steps, Scale::kUp, decoder_, 0));
   UPRES_ASSIGN_OR_RETURN(out_mask_conv_, bind_layer(w, "out_mask_conv", {ch, config_.parsing_ch}));
@@ -189,20 +199,21 @@ Result<std::unique_ptr<ParseNet>> ParseNet::load(const std::filesystem::path& pa
 Result<engine::Graph> ParseNet::build_graph(int height, int width) const {
   engine::Graph g;
   engine::Value x = g.input("face", {1, 3, height, width});
-  x = g.scale(x, 2.0f, -1.0f);                    // (x - 0.5) / 0.5
-  engine::Value feat = encoder_first_(g, x);      // [1, base_ch, h, w]
+  x = g.scale(x, 2.0f, -1.0f);                // (x - 0.5) / 0.5
+  engine::Value feat = encoder_first_(g, x);  // [1, base_ch, h, w]
   for (const ResidualBlock& block : encoder_) feat = block.forward(g, feat);
-  engine::Value y = feat;                         // [1, C, h / 2^down, w / 2^down]
+  engine::Value y = feat;  // [1, C, h / 2^down, w / 2^down]
   for (const ResidualBlock& block : body_) y = block.forward(g, y);
   y = g.add(feat, y);
   for (const ResidualBlock& block : decoder_) y = block.forward(g, y);
-  g.mark_output(out_mask_conv_(g, y));            // [1, parsing_ch, h, w]
+  g.mark_output(out_mask_conv_(g, y));  // [1, parsing_ch, h, w]
   if (!g.status().is_ok()) return g.status().with_context("ParseNet graph");
   return g;
 }
 
 Status ParseNet::prepare(const std::string& backend, int height, int width) {
-  if (executable_ && prepared_backend_ == backend && prepared_height_ == height && prepared_width_ == width) {
+  if (executable_ && prepared_backend_ == backend && prepared_height_ == height &&
+      prepared_width_ == width) {
     return Status::ok();
   }
   executable_.reset();
@@ -221,13 +232,14 @@ Status ParseNet::prepare(const std::string& backend, int height, int width) {
 Result<engine::Tensor> ParseNet::logits(const engine::Tensor& face, const std::string& backend) {
   const engine::Shape& s = face.shape();
   const int64_t multiple = int64_t{1} << config_.down_steps;
-  const bool sized = s.size() == 4 && s[0] == 1 && s[1] == 3 && s[2] > 0 && s[3] > 0 && s[2] <= kMaxSidePx &&
-                     s[3] <= kMaxSidePx && s[2] % multiple == 0 && s[3] % multiple == 0 &&
-                     s[2] / multiple >= 2 && s[3] / multiple >= 2;
+  const bool sized = s.size() == 4 && s[0] == 1 && s[1] == 3 && s[2] > 0 && s[3] > 0 &&
+                     s[2] <= kMaxSidePx && s[3] <= kMaxSidePx && s[2] % multiple == 0 &&
+                     s[3] % multiple == 0 && s[2] / multiple >= 2 && s[3] / multiple >= 2;
   if (!sized || face.layout() != engine::Layout::kNchw) {
-    return invalid_argument("ParseNet: face is " + engine::shape_to_string(s) + ", expected NCHW [1, 3, H, W] " +
-                            "with H and W multiples of " + std::to_string(multiple) + " from " +
-                            std::to_string(2 * multiple) + " to " + std::to_string(kMaxSidePx));
+    return invalid_argument("ParseNet: face is " + engine::shape_to_string(s) +
+                            ", expected NCHW [1, 3, H, W] " + "with H and W multiples of " +
+                            std::to_string(multiple) + " from " + std::to_string(2 * multiple) +
+                            " to " + std::to_string(kMaxSidePx));
   }
   UPRES_RETURN_IF_ERROR(prepare(backend, static_cast<int>(s[2]), static_cast<int>(s[3])));
   std::vector<engine::Tensor> out(1);
@@ -235,7 +247,8 @@ Result<engine::Tensor> ParseNet::logits(const engine::Tensor& face, const std::s
   return out[0];
 }
 
-Result<std::vector<uint8_t>> ParseNet::parse(const engine::Tensor& face, const std::string& backend) {
+Result<std::vector<uint8_t>> ParseNet::parse(const engine::Tensor& face,
+                                             const std::string& backend) {
   UPRES_ASSIGN_OR_RETURN(engine::Tensor mask, logits(face, backend));
   const int64_t classes = mask.dim(1);
   const int64_t pixels = mask.dim(2) * mask.dim(3);

@@ -49,13 +49,13 @@ class ParseNet {
   };
 
   struct Config {
-    int64_t base_ch = 64;      // encoder.0 output width
-    int down_steps = 4;        // encoder.1.. residual blocks (log2(in_size / min_feat_size))
-    int res_depth = 10;        // body blocks
-    int up_steps = 4;          // decoder blocks
-    int64_t parsing_ch = 19;   // out_mask_conv classes
-    bool batch_norm = true;    // norm_type 'bn' (else 'none')
-    bool prelu = false;        // relu_type 'prelu' (else 'LeakyReLU')
+    int64_t base_ch = 64;     // encoder.0 output width
+    int down_steps = 4;       // encoder.1.. residual blocks (log2(in_size / min_feat_size))
+    int res_depth = 10;       // body blocks
+    int up_steps = 4;         // decoder blocks
+    int64_t parsing_ch = 19;  // out_mask_conv classes
+    bool batch_norm = true;   // norm_type 'bn' (else 'none')
+    bool prelu = false;       // relu_type 'prelu' (else 'LeakyReLU')
 
     // The size facexlib builds the network for: min_feat_size << down_steps (512 for
     // parsing_parsenet.pth).
@@ -88,11 +88,11 @@ class ParseNet {
   Status prepare(const std::string& backend, int height, int width);
 
   Config config_;
-  ConvLayer encoder_first_;                  // encoder.0: 3 -> base_ch, bias, no norm/act
-  std::vector<ResidualBlock> encoder_;       // encoder.1 .. encoder.down_steps
+  ConvLayer encoder_first_;             // encoder.0: 3 -> base_ch, bias, no norm/act
+  std::vector<ResidualBlock> encoder_;  // encoder.1 .. encoder.down_steps
   std::vector<ResidualBlock> body_;
   std::vector<ResidualBlock> decoder_;
-  ConvLayer out_mask_conv_;                  // out_img_conv is not needed for the mask
+  ConvLayer out_mask_conv_;  // out_img_conv is not needed for the mask
 
   // The executable compiled for (prepared_backend_, prepared_height_, prepared_width_).
   std::string prepared_backend_;

@@ -1,7 +1,10 @@
 // ParseNet (facexlib face parsing) against a PyTorch port with random weights
 // (tests/reference/parsenet_torch.py): configuration from key shapes, out_mask logits on every
 // built backend, argmax labels, executable caching across backends and sizes, and errors.
+#include "models/parsenet.h"
+
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -9,18 +12,14 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <system_error>
 #include <vector>
 
-#include <unistd.h>
-
-#include <nlohmann/json.hpp>
-
 #include "engine/backend_registry.h"
 #include "model_test_support.h"
-#include "models/parsenet.h"
 #include "nn/state_dict.h"
 #include "synthetic_weights.h"
 #include "weights/weight_file.h"
@@ -31,7 +30,7 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-constexpr double kTolerance = 1e-4;        // max |logit difference|, logits of magnitude <= ~15
+constexpr double kTolerance = 1e-4;  // max |logit difference|, logits of magnitude <= ~15
 constexpr double kMinLabelAgreement = 0.999;
 
 fs::path fixture_dir() { return fs::path(UPRES_TEST_OUTPUT_DIR) / "parsenet_fixtures"; }
@@ -97,7 +96,8 @@ class ParseNetTest : public ::testing::Test {
     return t.is_ok() ? t.value() : engine::Tensor();
   }
   static std::vector<uint8_t> read_labels(const json& c) {
-    std::ifstream in(fixture_dir() / (c.at("name").get<std::string>() + ".labels.u8"), std::ios::binary);
+    std::ifstream in(fixture_dir() / (c.at("name").get<std::string>() + ".labels.u8"),
+                     std::ios::binary);
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   }
   // cpu always (when built); the naive reference backend only on the small cases.
@@ -129,7 +129,8 @@ TEST_F(ParseNetTest, ConfigurationComesFromKeyShapes) {
     const fs::path path = fixture_dir() / (c.at("name").get<std::string>() + ".pth");
     Result<weights::WeightFile> file = weights::read_weight_file(path);
     ASSERT_TRUE(file.is_ok()) << file.status().message();
-    Result<ParseNet::Config> config = ParseNet::Config::from_weights(nn::StateDict(file.value().weights));
+    Result<ParseNet::Config> config =
+        ParseNet::Config::from_weights(nn::StateDict(file.value().weights));
     ASSERT_TRUE(config.is_ok()) << config.status().message();
     EXPECT_EQ(config->base_ch, c.at("base_ch").get<int64_t>());
     EXPECT_EQ(config->down_steps, c.at("down_steps").get<int>());
@@ -183,8 +184,8 @@ TEST_F(ParseNetTest, CachedExecutableFollowsBackendAndSize) {
   ASSERT_NE(net, nullptr);
   const engine::Tensor face = read_face(c);
   const std::vector<uint8_t> expected = read_labels(c);
-  for (const std::string& backend : {engine::backend_names().back(), std::string("reference"),
-                                     engine::backend_names().back()}) {
+  for (const std::string& backend :
+       {engine::backend_names().back(), std::string("reference"), engine::backend_names().back()}) {
     SCOPED_TRACE(backend);
     for (int run = 0; run < 2; ++run) {
       Result<std::vector<uint8_t>> labels = net->parse(face, backend);
@@ -213,9 +214,11 @@ TEST_F(ParseNetTest, RejectsBadFaces) {
     Result<std::vector<uint8_t>> labels = net->parse(face, "reference");
     ASSERT_FALSE(labels.is_ok());
     EXPECT_EQ(labels.status().code(), StatusCode::kInvalidArgument);
-    EXPECT_NE(labels.status().message().find("multiples of 4"), std::string::npos) << labels.status().message();
+    EXPECT_NE(labels.status().message().find("multiples of 4"), std::string::npos)
+        << labels.status().message();
   }
-  Result<std::vector<uint8_t>> labels = net->parse(engine::Tensor::zeros({1, 3, 128, 128}).value(), "no-such");
+  Result<std::vector<uint8_t>> labels =
+      net->parse(engine::Tensor::zeros({1, 3, 128, 128}).value(), "no-such");
   EXPECT_FALSE(labels.is_ok());
 }
 
@@ -225,7 +228,8 @@ TEST_F(ParseNetTest, MissingKeyIsNamed) {
   ASSERT_FALSE(net.is_ok());
   EXPECT_EQ(net.status().code(), StatusCode::kNotFound);
   EXPECT_NE(net.status().message().find(key), std::string::npos) << net.status().message();
-  EXPECT_NE(net.status().message().find("missing_key.pth"), std::string::npos) << net.status().message();
+  EXPECT_NE(net.status().message().find("missing_key.pth"), std::string::npos)
+      << net.status().message();
 }
 
 TEST(ParseNetConfigTest, RejectsOtherNetworksAndUnequalSteps) {
@@ -248,7 +252,8 @@ TEST(ParseNetConfigTest, RejectsOtherNetworksAndUnequalSteps) {
 }
 
 TEST(ParseNetConfigTest, WrongWidthNamesTheTensor) {
-  testing::Shapes shapes{{"encoder.0.conv2d.weight", {8, 3, 3, 3}}, {"encoder.0.conv2d.bias", {8}},
+  testing::Shapes shapes{{"encoder.0.conv2d.weight", {8, 3, 3, 3}},
+                         {"encoder.0.conv2d.bias", {8}},
                          {"body.0.conv1.conv2d.weight", {8, 4, 3, 3}},
                          {"out_mask_conv.conv2d.weight", {19, 8, 3, 3}}};
   const weights::WeightMap weights = testing::make_weights(shapes);
