@@ -24,9 +24,11 @@ Status read_channels(const nn::StateDict& weights, GfpganRestorer::Config& c) {
     UPRES_ASSIGN_OR_RETURN(c.unet_channels[n - 1 - k],
                            weights.dim("conv_body_down." + std::to_string(k) + ".conv2.weight", 0));
   }
-  UPRES_ASSIGN_OR_RETURN(c.decoder_channels[2], weights.dim(decoder_key("constant_input.weight"), 1));
+  UPRES_ASSIGN_OR_RETURN(c.decoder_channels[2],
+                         weights.dim(decoder_key("constant_input.weight"), 1));
   for (int i = 3; i <= n; ++i) {
-    const std::string key = decoder_key("style_convs." + std::to_string(2 * (i - 3)) + ".modulated_conv.weight");
+    const std::string key =
+        decoder_key("style_convs." + std::to_string(2 * (i - 3)) + ".modulated_conv.weight");
     UPRES_ASSIGN_OR_RETURN(c.decoder_channels[i], weights.dim(key, 1));
   }
   for (int i = 2; i <= n; ++i) {
@@ -38,7 +40,9 @@ Status read_channels(const nn::StateDict& weights, GfpganRestorer::Config& c) {
 }
 
 Status read_variants(const nn::StateDict& weights, GfpganRestorer::Config& c) {
-  UPRES_ASSIGN_OR_RETURN(c.num_style_feat, weights.dim(decoder_key("style_conv1.modulated_conv.modulation.weight"), 1));
+  UPRES_ASSIGN_OR_RETURN(
+      c.num_style_feat,
+      weights.dim(decoder_key("style_conv1.modulated_conv.modulation.weight"), 1));
   UPRES_ASSIGN_OR_RETURN(const int64_t code, weights.dim("final_linear.weight", 0));
   const int64_t num_latent = 2 * c.log_size - 2;
   if (code == num_latent * c.num_style_feat) {
@@ -46,8 +50,9 @@ Status read_variants(const nn::StateDict& weights, GfpganRestorer::Config& c) {
   } else if (code == c.num_style_feat) {
     c.different_w = false;
   } else {
-    return corrupt("GFPGAN: final_linear.weight has " + std::to_string(code) + " outputs, expected " +
-                   std::to_string(num_latent) + " or 1 latents of " + std::to_string(c.num_style_feat));
+    return corrupt("GFPGAN: final_linear.weight has " + std::to_string(code) +
+                   " outputs, expected " + std::to_string(num_latent) + " or 1 latents of " +
+                   std::to_string(c.num_style_feat));
   }
   UPRES_ASSIGN_OR_RETURN(const int64_t sft, weights.dim("condition_scale.0.2.weight", 0));
   const int64_t c8 = c.decoder_channels[3];
@@ -56,8 +61,9 @@ Status read_variants(const nn::StateDict& weights, GfpganRestorer::Config& c) {
   } else if (sft == c8) {
     c.sft_half = false;
   } else {
-    return corrupt("GFPGAN: condition_scale.0.2.weight has " + std::to_string(sft) + " outputs for " +
-                   std::to_string(c8) + " decoder channels (expected half or all)");
+    return corrupt("GFPGAN: condition_scale.0.2.weight has " + std::to_string(sft) +
+                   " outputs for " + std::to_string(c8) +
+                   " decoder channels (expected half or all)");
   }
   return Status::ok();
 }
@@ -72,8 +78,9 @@ bool looks_like_gfpgan(const nn::StateDict& weights) {
 Result<GfpganRestorer::Config> GfpganRestorer::Config::from_weights(const nn::StateDict& weights) {
   if (!looks_like_gfpgan(weights)) {
     if (weights.has("conv_body_first.0.weight")) {
-      return unsupported("the original GFPGANv1 architecture (StyleGAN2 with custom ops) is not supported; "
-                         "GFPGANv1.3/v1.4 (GFPGANv1Clean) are");
+      return unsupported(
+          "the original GFPGANv1 architecture (StyleGAN2 with custom ops) is not supported; "
+          "GFPGANv1.3/v1.4 (GFPGANv1Clean) are");
     }
     return unsupported("not a GFPGAN (GFPGANv1Clean) model: keys " + weights.key_sample(6));
   }
@@ -85,7 +92,8 @@ Result<GfpganRestorer::Config> GfpganRestorer::Config::from_weights(const nn::St
   const int style_convs = weights.seq_len(decoder_key("style_convs"));
   if (style_convs != 2 * (c.log_size - 2)) {
     return corrupt("GFPGAN: " + std::to_string(style_convs) + " stylegan_decoder.style_convs for " +
-                   std::to_string(c.log_size - 2) + " conv_body_down blocks (expected twice as many)");
+                   std::to_string(c.log_size - 2) +
+                   " conv_body_down blocks (expected twice as many)");
   }
   UPRES_RETURN_IF_ERROR(read_channels(weights, c));
   UPRES_RETURN_IF_ERROR(read_variants(weights, c));
@@ -96,16 +104,19 @@ Result<std::unique_ptr<GfpganRestorer>> GfpganRestorer::from_weights(const nn::S
   UPRES_ASSIGN_OR_RETURN(Config config, Config::from_weights(weights));
   std::unique_ptr<GfpganRestorer> net(new GfpganRestorer(config));
   const int64_t num_latent = 2 * config.log_size - 2;
-  UPRES_ASSIGN_OR_RETURN(net->unet_, GfpganUnet::bind(weights, {.log_size = config.log_size,
-                                                                .channels = config.unet_channels,
-                                                                .style_code_size = config.num_style_feat *
-                                                                                   (config.different_w ? num_latent : 1),
-                                                                .sft_half = config.sft_half}));
-  UPRES_ASSIGN_OR_RETURN(net->decoder_, StyleGAN2CleanDecoder::bind(weights, kDecoder,
-                                                                    {.log_size = config.log_size,
-                                                                     .num_style_feat = config.num_style_feat,
-                                                                     .channels = config.decoder_channels,
-                                                                     .sft_half = config.sft_half}));
+  UPRES_ASSIGN_OR_RETURN(
+      net->unet_,
+      GfpganUnet::bind(weights, {.log_size = config.log_size,
+                                 .channels = config.unet_channels,
+                                 .style_code_size =
+                                     config.num_style_feat * (config.different_w ? num_latent : 1),
+                                 .sft_half = config.sft_half}));
+  UPRES_ASSIGN_OR_RETURN(net->decoder_,
+                         StyleGAN2CleanDecoder::bind(weights, kDecoder,
+                                                     {.log_size = config.log_size,
+                                                      .num_style_feat = config.num_style_feat,
+                                                      .channels = config.decoder_channels,
+                                                      .sft_half = config.sft_half}));
   return net;
 }
 
@@ -122,12 +133,13 @@ Result<engine::Graph> GfpganRestorer::build_encoder_graph() const {
 }
 
 // The conditions (as the encoder outputs them) -> image [1, 3, S, S], for these latents.
-Result<engine::Graph> GfpganRestorer::build_decoder_graph(std::span<const float> latents,
-                                                          std::span<const engine::Shape> conditions) const {
+Result<engine::Graph> GfpganRestorer::build_decoder_graph(
+    std::span<const float> latents, std::span<const engine::Shape> conditions) const {
   engine::Graph g;
   std::vector<engine::Value> inputs;
   for (size_t i = 0; i < conditions.size(); ++i) {
-    inputs.push_back(g.input((i % 2 == 0 ? "sft_scale" : "sft_shift") + std::to_string(i / 2), conditions[i]));
+    inputs.push_back(
+        g.input((i % 2 == 0 ? "sft_scale" : "sft_shift") + std::to_string(i / 2), conditions[i]));
   }
   UPRES_ASSIGN_OR_RETURN(engine::Value image, decoder_.forward(g, latents, inputs));
   g.mark_output(image);
@@ -136,7 +148,8 @@ Result<engine::Graph> GfpganRestorer::build_decoder_graph(std::span<const float>
 }
 
 Status GfpganRestorer::prepare(const FaceRestoreOptions& options) {
-  if (encoder_exec_ && prepared_backend_ == options.backend && prepared_dtype_ == options.compute_dtype) {
+  if (encoder_exec_ && prepared_backend_ == options.backend &&
+      prepared_dtype_ == options.compute_dtype) {
     return Status::ok();
   }
   encoder_exec_.reset();
@@ -153,11 +166,12 @@ Status GfpganRestorer::prepare(const FaceRestoreOptions& options) {
   return Status::ok();
 }
 
-Result<engine::Tensor> GfpganRestorer::forward(const engine::Tensor& x, const FaceRestoreOptions& options) {
+Result<engine::Tensor> GfpganRestorer::forward(const engine::Tensor& x,
+                                               const FaceRestoreOptions& options) {
   const int64_t s = config_.out_size();
   if (x.shape() != engine::Shape{1, 3, s, s} || x.layout() != engine::Layout::kNchw) {
-    return invalid_argument("GFPGAN: face is " + engine::shape_to_string(x.shape()) + ", expected " +
-                            engine::shape_to_string({1, 3, s, s}));
+    return invalid_argument("GFPGAN: face is " + engine::shape_to_string(x.shape()) +
+                            ", expected " + engine::shape_to_string({1, 3, s, s}));
   }
   UPRES_RETURN_IF_ERROR(prepare(options));
   std::vector<engine::Tensor> encoded(encoder_exec_->output_shapes().size());
@@ -168,21 +182,25 @@ Result<engine::Tensor> GfpganRestorer::forward(const engine::Tensor& x, const Fa
                          build_decoder_graph(latents, std::span(shapes).subspan(1)));
   engine::PrepareOptions prepare;
   prepare.compute_dtype = options.compute_dtype;
-  UPRES_ASSIGN_OR_RETURN(std::unique_ptr<engine::Executable> decoder_exec, backend_->prepare(decoder, prepare));
+  UPRES_ASSIGN_OR_RETURN(std::unique_ptr<engine::Executable> decoder_exec,
+                         backend_->prepare(decoder, prepare));
   const std::vector<engine::Tensor> decoder_inputs(encoded.begin() + 1, encoded.end());
   std::vector<engine::Tensor> image(1);
   UPRES_RETURN_IF_ERROR(decoder_exec->run(decoder_inputs, image));
   return image[0];
 }
 
-Result<engine::Tensor> GfpganRestorer::restore(const engine::Tensor& face, const FaceRestoreOptions& options) {
-  if (face.layout() != engine::Layout::kNchw) return invalid_argument("GFPGAN: face tensor is not NCHW");
+Result<engine::Tensor> GfpganRestorer::restore(const engine::Tensor& face,
+                                               const FaceRestoreOptions& options) {
+  if (face.layout() != engine::Layout::kNchw)
+    return invalid_argument("GFPGAN: face tensor is not NCHW");
   std::vector<float> values = face.to_f32();
   for (float& v : values) v = v * 2.0f - 1.0f;  // [0, 1] -> [-1, 1]
   UPRES_ASSIGN_OR_RETURN(engine::Tensor x, engine::Tensor::from_f32(values, face.shape()));
   UPRES_ASSIGN_OR_RETURN(engine::Tensor y, forward(x, options));
   values = y.to_f32();
-  for (float& v : values) v = (std::clamp(v, -1.0f, 1.0f) + 1.0f) * 0.5f;  // as tensor2img: clamp, then [0, 1]
+  for (float& v : values)
+    v = (std::clamp(v, -1.0f, 1.0f) + 1.0f) * 0.5f;  // as tensor2img: clamp, then [0, 1]
   return engine::Tensor::from_f32(values, y.shape());
 }
 

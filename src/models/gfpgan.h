@@ -28,11 +28,11 @@ namespace upres::models {
 class GfpganRestorer final : public FaceRestorer {
  public:
   struct Config {
-    int log_size = 9;                         // face side 2^log_size (512 for v1.3/v1.4)
+    int log_size = 9;  // face side 2^log_size (512 for v1.3/v1.4)
     int64_t num_style_feat = 512;
-    bool different_w = true;                  // one latent per decoder layer
+    bool different_w = true;  // one latent per decoder layer
     bool sft_half = true;
-    std::vector<int64_t> unet_channels;       // [i]: at resolution 2^i, i in [2, log_size]
+    std::vector<int64_t> unet_channels;  // [i]: at resolution 2^i, i in [2, log_size]
     std::vector<int64_t> decoder_channels;
 
     int out_size() const { return 1 << log_size; }
@@ -46,7 +46,8 @@ class GfpganRestorer final : public FaceRestorer {
 
   std::string architecture() const override { return "GFPGAN"; }
   int face_size() const override { return config_.out_size(); }
-  Result<engine::Tensor> restore(const engine::Tensor& face, const FaceRestoreOptions& options) override;
+  Result<engine::Tensor> restore(const engine::Tensor& face,
+                                 const FaceRestoreOptions& options) override;
 
   // The network: x [1, 3, S, S] in [-1, 1] -> image [1, 3, S, S] (GFPGANv1Clean's first output,
   // with randomize_noise=False), not clamped.

@@ -18,16 +18,16 @@ namespace upres::models {
 class GfpganUnet {
  public:
   struct Config {
-    int log_size = 9;                 // input side 2^log_size
-    std::vector<int64_t> channels;    // [i]: channels at resolution 2^i, i in [2, log_size]
-    int64_t style_code_size = 0;      // final_linear outputs
-    bool sft_half = true;             // condition branches output channels[i] (else 2x)
+    int log_size = 9;               // input side 2^log_size
+    std::vector<int64_t> channels;  // [i]: channels at resolution 2^i, i in [2, log_size]
+    int64_t style_code_size = 0;    // final_linear outputs
+    bool sft_half = true;           // condition branches output channels[i] (else 2x)
   };
 
   // What the encoder half produces. skips[0] is the deepest (4x4), skips.back() 2^(log_size-1).
   struct Encoding {
-    engine::Value style_code;         // [1, style_code_size]
-    engine::Value feat;               // [1, C4, 4, 4]
+    engine::Value style_code;  // [1, style_code_size]
+    engine::Value feat;        // [1, C4, 4, 4]
     std::vector<engine::Value> skips;
   };
 
@@ -61,10 +61,11 @@ class GfpganUnet {
     engine::Value forward(engine::Graph& g, engine::Value x) const;
   };
 
-  static Result<ResBlock> bind_res_block(const nn::StateDict& weights, const std::string& key, int64_t in,
-                                         int64_t out, float scale_factor);
-  static Result<ConditionBranch> bind_condition(const nn::StateDict& weights, const std::string& key,
-                                                int64_t channels, int64_t out);
+  static Result<ResBlock> bind_res_block(const nn::StateDict& weights, const std::string& key,
+                                         int64_t in, int64_t out, float scale_factor);
+  static Result<ConditionBranch> bind_condition(const nn::StateDict& weights,
+                                                const std::string& key, int64_t channels,
+                                                int64_t out);
 
   Config config_;
   nn::Conv2d conv_body_first_;

@@ -14,7 +14,8 @@ Result<ModulatedConv2d> ModulatedConv2d::bind(const nn::StateDict& weights, cons
   ModulatedConv2d conv;
   conv.name_ = key;
   conv.shape_ = shape;
-  UPRES_ASSIGN_OR_RETURN(engine::Tensor weight, weights.tensor(key + ".weight", {1, out, in, k, k}));
+  UPRES_ASSIGN_OR_RETURN(engine::Tensor weight,
+                         weights.tensor(key + ".weight", {1, out, in, k, k}));
   UPRES_ASSIGN_OR_RETURN(conv.weight_, weight.reshaped({out, in, k, k}));
   UPRES_ASSIGN_OR_RETURN(engine::Tensor mod_weight,
                          weights.tensor(key + ".modulation.weight", {in, shape.num_style_feat}));
@@ -24,19 +25,21 @@ Result<ModulatedConv2d> ModulatedConv2d::bind(const nn::StateDict& weights, cons
   return conv;
 }
 
-Result<engine::Tensor> ModulatedConv2d::modulated_weight(std::span<const float> style, float gain) const {
+Result<engine::Tensor> ModulatedConv2d::modulated_weight(std::span<const float> style,
+                                                         float gain) const {
   const int64_t in = shape_.in_channels;
   const int64_t nf = shape_.num_style_feat;
   const int64_t taps = int64_t{shape_.kernel} * shape_.kernel;
   if (static_cast<int64_t>(style.size()) != nf) {
-    return invalid_argument(name_ + ": style has " + std::to_string(style.size()) + " values, expected " +
-                            std::to_string(nf));
+    return invalid_argument(name_ + ": style has " + std::to_string(style.size()) +
+                            " values, expected " + std::to_string(nf));
   }
   std::vector<float> s(static_cast<size_t>(in));
   for (int64_t i = 0; i < in; ++i) {
     double sum = modulation_bias_[static_cast<size_t>(i)];
     const float* row = modulation_weight_.data() + i * nf;
-    for (int64_t f = 0; f < nf; ++f) sum += static_cast<double>(row[f]) * style[static_cast<size_t>(f)];
+    for (int64_t f = 0; f < nf; ++f)
+      sum += static_cast<double>(row[f]) * style[static_cast<size_t>(f)];
     s[static_cast<size_t>(i)] = static_cast<float>(sum);
   }
   UPRES_ASSIGN_OR_RETURN(engine::Tensor folded, engine::Tensor::zeros(weight_.shape()));
@@ -62,11 +65,12 @@ engine::Value ModulatedConv2d::operator()(engine::Graph& g, engine::Value x, eng
                                           engine::Tensor bias) const {
   if (shape_.upsample) {
     const engine::ResizeAttrs up{.mode = engine::ResizeMode::kBilinear, .scale_h = 2, .scale_w = 2};
-    x = g.resize(x, up);                                                      // [1, in, 2h, 2w]
+    x = g.resize(x, up);  // [1, in, 2h, 2w]
   }
   engine::Conv2dAttrs attrs;
   attrs.padding = shape_.kernel / 2;
-  return g.named(g.conv2d(x, std::move(weight), std::move(bias), attrs), name_);  // [1, out, h', w']
+  return g.named(g.conv2d(x, std::move(weight), std::move(bias), attrs),
+                 name_);  // [1, out, h', w']
 }
 
 }  // namespace upres::models

@@ -50,9 +50,9 @@ class ModulatedConv2d {
  private:
   std::string name_;
   ModulatedConv2dShape shape_;
-  engine::Tensor weight_;                  // [out, in, k, k]
-  std::vector<float> modulation_weight_;   // [in, F]
-  std::vector<float> modulation_bias_;     // [in]
+  engine::Tensor weight_;                 // [out, in, k, k]
+  std::vector<float> modulation_weight_;  // [in, F]
+  std::vector<float> modulation_bias_;    // [in]
 };
 
 }  // namespace upres::models

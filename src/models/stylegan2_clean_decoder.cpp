@@ -15,47 +15,58 @@ const float kStyleConvGain = std::sqrt(2.0f);  // StyleConv: modulated_conv(x, s
 }  // namespace
 
 Result<StyleGAN2CleanDecoder::StyleConv> StyleGAN2CleanDecoder::bind_style_conv(
-    const nn::StateDict& weights, const std::string& key, const ModulatedConv2dShape& shape, int noise_index) {
+    const nn::StateDict& weights, const std::string& key, const ModulatedConv2dShape& shape,
+    int noise_index) {
   StyleConv layer;
   const int64_t out = shape.out_channels;
-  UPRES_ASSIGN_OR_RETURN(layer.conv, ModulatedConv2d::bind(weights, key + ".modulated_conv", shape));
+  UPRES_ASSIGN_OR_RETURN(layer.conv,
+                         ModulatedConv2d::bind(weights, key + ".modulated_conv", shape));
   UPRES_ASSIGN_OR_RETURN(engine::Tensor strength, weights.tensor(key + ".weight", {1}));
   UPRES_ASSIGN_OR_RETURN(engine::Tensor bias, weights.tensor(key + ".bias", {1, out, 1, 1}));
   UPRES_ASSIGN_OR_RETURN(layer.bias, bias.reshaped({out}));
   const std::vector<float> noise_weight(static_cast<size_t>(out), strength.get(0));
-  UPRES_ASSIGN_OR_RETURN(layer.noise_weight, engine::Tensor::from_f32(noise_weight, {out, 1, 1, 1}));
+  UPRES_ASSIGN_OR_RETURN(layer.noise_weight,
+                         engine::Tensor::from_f32(noise_weight, {out, 1, 1, 1}));
   const int64_t r = int64_t{1} << ((noise_index + 5) / 2);  // resolution of layer noise_index
-  UPRES_ASSIGN_OR_RETURN(layer.noise,
-                         weights.tensor(prefix_ + ".noises.noise" + std::to_string(noise_index), {1, 1, r, r}));
+  UPRES_ASSIGN_OR_RETURN(
+      layer.noise,
+      weights.tensor(prefix_ + ".noises.noise" + std::to_string(noise_index), {1, 1, r, r}));
   return layer;
 }
 
-Result<StyleGAN2CleanDecoder::ToRGB> StyleGAN2CleanDecoder::bind_to_rgb(const nn::StateDict& weights,
-                                                                      const std::string& key,
-                                                                      int64_t in_channels) {
+Result<StyleGAN2CleanDecoder::ToRGB> StyleGAN2CleanDecoder::bind_to_rgb(
+    const nn::StateDict& weights, const std::string& key, int64_t in_channels) {
   ToRGB layer;
-  const ModulatedConv2dShape shape{.in_channels = in_channels, .out_channels = 3, .kernel = 1,
-                                   .num_style_feat = config_.num_style_feat, .demodulate = false};
-  UPRES_ASSIGN_OR_RETURN(layer.conv, ModulatedConv2d::bind(weights, key + ".modulated_conv", shape));
+  const ModulatedConv2dShape shape{.in_channels = in_channels,
+                                   .out_channels = 3,
+                                   .kernel = 1,
+                                   .num_style_feat = config_.num_style_feat,
+                                   .demodulate = false};
+  UPRES_ASSIGN_OR_RETURN(layer.conv,
+                         ModulatedConv2d::bind(weights, key + ".modulated_conv", shape));
   UPRES_ASSIGN_OR_RETURN(engine::Tensor bias, weights.tensor(key + ".bias", {1, 3, 1, 1}));
   UPRES_ASSIGN_OR_RETURN(layer.bias, bias.reshaped({3}));
   return layer;
 }
 
-Result<StyleGAN2CleanDecoder> StyleGAN2CleanDecoder::bind(const nn::StateDict& weights, const std::string& prefix,
+Result<StyleGAN2CleanDecoder> StyleGAN2CleanDecoder::bind(const nn::StateDict& weights,
+                                                          const std::string& prefix,
                                                           Config config) {
   if (config.log_size < 3 || config.channels.size() != static_cast<size_t>(config.log_size + 1)) {
-    return invalid_argument("StyleGAN2 decoder: log_size " + std::to_string(config.log_size) + " with " +
-                            std::to_string(config.channels.size()) + " channel entries");
+    return invalid_argument("StyleGAN2 decoder: log_size " + std::to_string(config.log_size) +
+                            " with " + std::to_string(config.channels.size()) + " channel entries");
   }
   StyleGAN2CleanDecoder d;
   d.config_ = std::move(config);
   d.prefix_ = prefix;
   const Config& c = d.config_;
   const int64_t c4 = c.channels[2];
-  UPRES_ASSIGN_OR_RETURN(d.constant_input_, weights.tensor(prefix + ".constant_input.weight", {1, c4, 4, 4}));
-  const ModulatedConv2dShape first{.in_channels = c4, .out_channels = c4, .num_style_feat = c.num_style_feat};
-  UPRES_ASSIGN_OR_RETURN(d.style_conv1_, d.bind_style_conv(weights, prefix + ".style_conv1", first, 0));
+  UPRES_ASSIGN_OR_RETURN(d.constant_input_,
+                         weights.tensor(prefix + ".constant_input.weight", {1, c4, 4, 4}));
+  const ModulatedConv2dShape first{
+      .in_channels = c4, .out_channels = c4, .num_style_feat = c.num_style_feat};
+  UPRES_ASSIGN_OR_RETURN(d.style_conv1_,
+                         d.bind_style_conv(weights, prefix + ".style_conv1", first, 0));
   UPRES_ASSIGN_OR_RETURN(d.to_rgb1_, d.bind_to_rgb(weights, prefix + ".to_rgb1", c4));
   d.style_conv1_.latent = 0;
   d.to_rgb1_.latent = 1;
@@ -64,15 +75,20 @@ Result<StyleGAN2CleanDecoder> StyleGAN2CleanDecoder::bind(const nn::StateDict& w
     const int level = i - 3;
     const int64_t out = c.channels[static_cast<size_t>(i)];
     const std::string conv_key = prefix + ".style_convs.";
-    ModulatedConv2dShape shape{.in_channels = in, .out_channels = out, .num_style_feat = c.num_style_feat,
+    ModulatedConv2dShape shape{.in_channels = in,
+                               .out_channels = out,
+                               .num_style_feat = c.num_style_feat,
                                .upsample = true};
-    UPRES_ASSIGN_OR_RETURN(StyleConv up, d.bind_style_conv(weights, conv_key + std::to_string(2 * level), shape,
-                                                           2 * level + 1));
+    UPRES_ASSIGN_OR_RETURN(
+        StyleConv up,
+        d.bind_style_conv(weights, conv_key + std::to_string(2 * level), shape, 2 * level + 1));
     shape.in_channels = out;
     shape.upsample = false;
-    UPRES_ASSIGN_OR_RETURN(StyleConv same, d.bind_style_conv(weights, conv_key + std::to_string(2 * level + 1),
-                                                             shape, 2 * level + 2));
-    UPRES_ASSIGN_OR_RETURN(ToRGB rgb, d.bind_to_rgb(weights, prefix + ".to_rgbs." + std::to_string(level), out));
+    UPRES_ASSIGN_OR_RETURN(
+        StyleConv same,
+        d.bind_style_conv(weights, conv_key + std::to_string(2 * level + 1), shape, 2 * level + 2));
+    UPRES_ASSIGN_OR_RETURN(
+        ToRGB rgb, d.bind_to_rgb(weights, prefix + ".to_rgbs." + std::to_string(level), out));
     up.latent = 2 * level + 1;
     same.latent = 2 * level + 2;
     rgb.latent = 2 * level + 3;
@@ -84,7 +100,8 @@ Result<StyleGAN2CleanDecoder> StyleGAN2CleanDecoder::bind(const nn::StateDict& w
   return d;
 }
 
-std::span<const float> StyleGAN2CleanDecoder::style(std::span<const float> latents, int latent) const {
+std::span<const float> StyleGAN2CleanDecoder::style(std::span<const float> latents,
+                                                    int latent) const {
   const size_t nf = static_cast<size_t>(config_.num_style_feat);
   const size_t row = latents.size() == nf ? 0 : static_cast<size_t>(latent);
   return latents.subspan(row * nf, nf);
@@ -92,19 +109,22 @@ std::span<const float> StyleGAN2CleanDecoder::style(std::span<const float> laten
 
 // x: [1, in, r, r] -> [1, out, r', r']. The noise term strength * noise is a 1x1 conv of the
 // stored [1, 1, r', r'] noise (a broadcast add would run on oneDNN's slow reference kernel).
-Result<engine::Value> StyleGAN2CleanDecoder::style_conv(engine::Graph& g, const StyleConv& layer, engine::Value x,
+Result<engine::Value> StyleGAN2CleanDecoder::style_conv(engine::Graph& g, const StyleConv& layer,
+                                                        engine::Value x,
                                                         std::span<const float> latents) const {
   UPRES_ASSIGN_OR_RETURN(engine::Tensor weight,
                          layer.conv.modulated_weight(style(latents, layer.latent), kStyleConvGain));
-  engine::Value out = layer.conv(g, x, std::move(weight), layer.bias);             // [1, out, r', r']
-  engine::Value noise = g.conv2d(g.constant(layer.noise), layer.noise_weight);     // [1, out, r', r']
+  engine::Value out = layer.conv(g, x, std::move(weight), layer.bias);          // [1, out, r', r']
+  engine::Value noise = g.conv2d(g.constant(layer.noise), layer.noise_weight);  // [1, out, r', r']
   return g.leaky_relu(g.add(out, noise), kLeakySlope);
 }
 
 // x: [1, in, r, r], skip: [1, 3, r/2, r/2] or invalid -> [1, 3, r, r]
-Result<engine::Value> StyleGAN2CleanDecoder::to_rgb(engine::Graph& g, const ToRGB& layer, engine::Value x,
-                                                    std::span<const float> latents, engine::Value skip) const {
-  UPRES_ASSIGN_OR_RETURN(engine::Tensor weight, layer.conv.modulated_weight(style(latents, layer.latent), 1.0f));
+Result<engine::Value> StyleGAN2CleanDecoder::to_rgb(engine::Graph& g, const ToRGB& layer,
+                                                    engine::Value x, std::span<const float> latents,
+                                                    engine::Value skip) const {
+  UPRES_ASSIGN_OR_RETURN(engine::Tensor weight,
+                         layer.conv.modulated_weight(style(latents, layer.latent), 1.0f));
   engine::Value out = layer.conv(g, x, std::move(weight), layer.bias);
   if (!skip.is_valid()) return out;
   const engine::ResizeAttrs up{.mode = engine::ResizeMode::kBilinear, .scale_h = 2, .scale_w = 2};
@@ -122,23 +142,27 @@ engine::Value StyleGAN2CleanDecoder::sft(engine::Graph& g, engine::Value x, engi
   return g.concat({same, modulated});
 }
 
-Result<engine::Value> StyleGAN2CleanDecoder::forward(engine::Graph& g, std::span<const float> latents,
-                                                     const std::vector<engine::Value>& conditions) const {
+Result<engine::Value> StyleGAN2CleanDecoder::forward(
+    engine::Graph& g, std::span<const float> latents,
+    const std::vector<engine::Value>& conditions) const {
   const size_t nf = static_cast<size_t>(config_.num_style_feat);
   if (latents.size() != nf && latents.size() != nf * static_cast<size_t>(config_.num_latent())) {
-    return invalid_argument("StyleGAN2 decoder: " + std::to_string(latents.size()) + " latent values, expected " +
-                            std::to_string(config_.num_latent()) + " or 1 rows of " + std::to_string(nf));
+    return invalid_argument("StyleGAN2 decoder: " + std::to_string(latents.size()) +
+                            " latent values, expected " + std::to_string(config_.num_latent()) +
+                            " or 1 rows of " + std::to_string(nf));
   }
-  engine::Value out = g.constant(constant_input_);                                   // [1, C4, 4, 4]
+  engine::Value out = g.constant(constant_input_);  // [1, C4, 4, 4]
   UPRES_ASSIGN_OR_RETURN(out, style_conv(g, style_conv1_, out, latents));
-  UPRES_ASSIGN_OR_RETURN(engine::Value skip, to_rgb(g, to_rgb1_, out, latents, {}));  // [1, 3, 4, 4]
+  UPRES_ASSIGN_OR_RETURN(engine::Value skip,
+                         to_rgb(g, to_rgb1_, out, latents, {}));  // [1, 3, 4, 4]
   for (size_t level = 0; level < to_rgbs_.size(); ++level) {
-    UPRES_ASSIGN_OR_RETURN(out, style_conv(g, style_convs_[2 * level], out, latents));  // [1, C, 2r, 2r]
+    UPRES_ASSIGN_OR_RETURN(out,
+                           style_conv(g, style_convs_[2 * level], out, latents));  // [1, C, 2r, 2r]
     if (2 * level + 1 < conditions.size()) {
       out = sft(g, out, conditions[2 * level], conditions[2 * level + 1]);
     }
     UPRES_ASSIGN_OR_RETURN(out, style_conv(g, style_convs_[2 * level + 1], out, latents));
-    UPRES_ASSIGN_OR_RETURN(skip, to_rgb(g, to_rgbs_[level], out, latents, skip));    // [1, 3, 2r, 2r]
+    UPRES_ASSIGN_OR_RETURN(skip, to_rgb(g, to_rgbs_[level], out, latents, skip));  // [1, 3, 2r, 2r]
   }
   return skip;
 }

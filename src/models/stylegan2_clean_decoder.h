@@ -23,10 +23,10 @@ namespace upres::models {
 class StyleGAN2CleanDecoder {
  public:
   struct Config {
-    int log_size = 9;                // output side 2^log_size
+    int log_size = 9;  // output side 2^log_size
     int64_t num_style_feat = 512;
-    std::vector<int64_t> channels;   // [i]: channels at resolution 2^i, i in [2, log_size]
-    bool sft_half = true;            // SFT on the second half of the channels only
+    std::vector<int64_t> channels;  // [i]: channels at resolution 2^i, i in [2, log_size]
+    bool sft_half = true;           // SFT on the second half of the channels only
 
     int num_latent() const { return 2 * log_size - 2; }
   };
@@ -42,7 +42,8 @@ class StyleGAN2CleanDecoder {
 
   // latents: num_latent() rows of num_style_feat (one latent per layer), or a single row shared
   // by every layer. conditions: (scale, shift) for each resolution 8, 16, ..., 2^log_size, each
-  // [1, C_sft, r, r] -> image [1, 3, 2^log_size, 2^log_size]. InvalidArgument for a bad latent size.
+  // [1, C_sft, r, r] -> image [1, 3, 2^log_size, 2^log_size]. InvalidArgument for a bad latent
+  // size.
   Result<engine::Value> forward(engine::Graph& graph, std::span<const float> latents,
                                 const std::vector<engine::Value>& conditions) const;
 
@@ -56,20 +57,22 @@ class StyleGAN2CleanDecoder {
   };
   struct ToRGB {  // 1x1 modulated conv (no demodulation) + bias + upsampled skip
     ModulatedConv2d conv;
-    engine::Tensor bias;   // [3]
+    engine::Tensor bias;  // [3]
     int latent = 0;
   };
 
   Result<StyleConv> bind_style_conv(const nn::StateDict& weights, const std::string& key,
                                     const ModulatedConv2dShape& shape, int noise_index);
-  Result<ToRGB> bind_to_rgb(const nn::StateDict& weights, const std::string& key, int64_t in_channels);
+  Result<ToRGB> bind_to_rgb(const nn::StateDict& weights, const std::string& key,
+                            int64_t in_channels);
   // The style row of `latents` that layer index `latent` uses.
   std::span<const float> style(std::span<const float> latents, int latent) const;
   Result<engine::Value> style_conv(engine::Graph& g, const StyleConv& layer, engine::Value x,
                                    std::span<const float> latents) const;
   Result<engine::Value> to_rgb(engine::Graph& g, const ToRGB& layer, engine::Value x,
                                std::span<const float> latents, engine::Value skip) const;
-  engine::Value sft(engine::Graph& g, engine::Value x, engine::Value scale, engine::Value shift) const;
+  engine::Value sft(engine::Graph& g, engine::Value x, engine::Value scale,
+                    engine::Value shift) const;
 
   Config config_;
   std::string prefix_;
