@@ -30,7 +30,8 @@ Result<std::vector<int64_t>> read_connect_sizes(const nn::StateDict& weights) {
     name.remove_prefix(kFusePrefix.size());
     const size_t dot = name.find('.');
     int64_t size = 0;
-    const auto [end, error] = std::from_chars(name.data(), name.data() + std::min(dot, name.size()), size);
+    const auto [end, error] =
+        std::from_chars(name.data(), name.data() + std::min(dot, name.size()), size);
     if (error != std::errc() || end != name.data() + dot || size < 1) {
       return corrupt("'" + key + "': fuse_convs_dict entries are named by a feature size");
     }
@@ -41,7 +42,8 @@ Result<std::vector<int64_t>> read_connect_sizes(const nn::StateDict& weights) {
 
 }  // namespace
 
-Result<std::shared_ptr<const CodeFormer>> CodeFormer::from_weights(const nn::StateDict& weights, int n_head) {
+Result<std::shared_ptr<const CodeFormer>> CodeFormer::from_weights(const nn::StateDict& weights,
+                                                                   int n_head) {
   std::shared_ptr<CodeFormer> net(new CodeFormer());
   UPRES_ASSIGN_OR_RETURN(net->transformer_, CodeFormerTransformer::bind(weights, n_head));
   UPRES_ASSIGN_OR_RETURN(net->codebook_, CodeFormerCodebook::bind(weights));
@@ -52,12 +54,13 @@ Result<std::shared_ptr<const CodeFormer>> CodeFormer::from_weights(const nn::Sta
   c.dim_embd = t.dim_embd;
   c.n_layers = t.n_layers;
   c.n_head = t.n_head;
-  c.latent_side = std::llround(std::sqrt(static_cast<double>(t.tokens)));  // a square: checked by bind
+  c.latent_side =
+      std::llround(std::sqrt(static_cast<double>(t.tokens)));  // a square: checked by bind
   if (t.latent_channels != c.emb_dim || t.codebook_size != c.codebook_size) {
-    return corrupt("CodeFormer: feat_emb takes " + std::to_string(t.latent_channels) + " channels and " +
-                   "idx_pred_layer gives " + std::to_string(t.codebook_size) + " logits, but the codebook " +
-                   "'quantize.embedding.weight' is [" + std::to_string(c.codebook_size) + ", " +
-                   std::to_string(c.emb_dim) + "]");
+    return corrupt("CodeFormer: feat_emb takes " + std::to_string(t.latent_channels) +
+                   " channels and " + "idx_pred_layer gives " + std::to_string(t.codebook_size) +
+                   " logits, but the codebook " + "'quantize.embedding.weight' is [" +
+                   std::to_string(c.codebook_size) + ", " + std::to_string(c.emb_dim) + "]");
   }
   UPRES_RETURN_IF_ERROR(net->bind_vqgan(weights));
   UPRES_ASSIGN_OR_RETURN(c.connect_sizes, read_connect_sizes(weights));
@@ -69,24 +72,29 @@ Result<std::shared_ptr<const CodeFormer>> CodeFormer::from_weights(const nn::Sta
 Status CodeFormer::bind_vqgan(const nn::StateDict& weights) {
   Config& c = config_;
   UPRES_ASSIGN_OR_RETURN(c.nf, weights.dim("encoder.blocks.0.weight", 0));
-  UPRES_ASSIGN_OR_RETURN(encoder_blocks_, bind_vqgan_blocks(weights, "encoder.blocks", kImageChannels, false));
+  UPRES_ASSIGN_OR_RETURN(encoder_blocks_,
+                         bind_vqgan_blocks(weights, "encoder.blocks", kImageChannels, false));
   if (encoder_blocks_.back().out_channels != c.emb_dim) {
-    return corrupt("CodeFormer: the encoder's last block '" + encoder_blocks_.back().name + "' gives " +
-                   std::to_string(encoder_blocks_.back().out_channels) + " channels, the codebook holds " +
-                   std::to_string(c.emb_dim));
+    return corrupt("CodeFormer: the encoder's last block '" + encoder_blocks_.back().name +
+                   "' gives " + std::to_string(encoder_blocks_.back().out_channels) +
+                   " channels, the codebook holds " + std::to_string(c.emb_dim));
   }
-  UPRES_ASSIGN_OR_RETURN(generator_blocks_, bind_vqgan_blocks(weights, "generator.blocks", c.emb_dim, true));
+  UPRES_ASSIGN_OR_RETURN(generator_blocks_,
+                         bind_vqgan_blocks(weights, "generator.blocks", c.emb_dim, true));
   if (generator_blocks_.back().out_channels != kImageChannels) {
-    return corrupt("CodeFormer: the generator's last block '" + generator_blocks_.back().name + "' gives " +
-                   std::to_string(generator_blocks_.back().out_channels) + " channels, expected 3");
+    return corrupt("CodeFormer: the generator's last block '" + generator_blocks_.back().name +
+                   "' gives " + std::to_string(generator_blocks_.back().out_channels) +
+                   " channels, expected 3");
   }
   const auto count = [](const std::vector<VqganBlock>& blocks, VqganBlockKind kind) {
-    return std::count_if(blocks.begin(), blocks.end(), [kind](const VqganBlock& b) { return b.kind == kind; });
+    return std::count_if(blocks.begin(), blocks.end(),
+                         [kind](const VqganBlock& b) { return b.kind == kind; });
   };
   const auto downsamples = count(encoder_blocks_, VqganBlockKind::kDownsample);
   if (downsamples != count(generator_blocks_, VqganBlockKind::kUpsample) || downsamples > 10) {
-    return corrupt("CodeFormer: the encoder has " + std::to_string(downsamples) + " Downsample blocks, the " +
-                   "generator " + std::to_string(count(generator_blocks_, VqganBlockKind::kUpsample)) +
+    return corrupt("CodeFormer: the encoder has " + std::to_string(downsamples) +
+                   " Downsample blocks, the " + "generator " +
+                   std::to_string(count(generator_blocks_, VqganBlockKind::kUpsample)) +
                    " Upsample blocks");
   }
   c.image_size = c.latent_side << downsamples;
@@ -113,10 +121,12 @@ Status CodeFormer::find_fusion_points() {
   }
   for (int64_t size : config_.connect_sizes) {
     const auto has = [size](const std::map<int, int64_t>& taps) {
-      return std::any_of(taps.begin(), taps.end(), [size](const auto& tap) { return tap.second == size; });
+      return std::any_of(taps.begin(), taps.end(),
+                         [size](const auto& tap) { return tap.second == size; });
     };
     if (!has(encoder_taps_) || !has(generator_taps_)) {
-      return unsupported("CodeFormer: fuse_convs_dict." + std::to_string(size) + " has no encoder stage before a " +
+      return unsupported("CodeFormer: fuse_convs_dict." + std::to_string(size) +
+                         " has no encoder stage before a " +
                          "Downsample and generator stage after an Upsample of that size (a " +
                          std::to_string(config_.image_size) + " px face)");
     }
@@ -135,8 +145,9 @@ Status CodeFormer::bind_fusion(const nn::StateDict& weights) {
     const int64_t channels = encoder_blocks_[static_cast<size_t>(index)].out_channels;
     if (channels != fuse_convs_.at(size).channels()) {
       return corrupt("CodeFormer: encoder feature of size " + std::to_string(size) + " ('" +
-                     encoder_blocks_[static_cast<size_t>(index)].name + "') has " + std::to_string(channels) +
-                     " channels, fuse_convs_dict." + std::to_string(size) + " takes " +
+                     encoder_blocks_[static_cast<size_t>(index)].name + "') has " +
+                     std::to_string(channels) + " channels, fuse_convs_dict." +
+                     std::to_string(size) + " takes " +
                      std::to_string(fuse_convs_.at(size).channels()));
     }
   }
@@ -147,7 +158,7 @@ Result<engine::Graph> CodeFormer::build_encoder_graph() const {
   engine::Graph g;
   const int64_t s = config_.image_size;
   engine::Value x = g.input("face", {1, kImageChannels, s, s});  // [1, 3, S, S]
-  std::map<int64_t, engine::Value> features;                      // by size
+  std::map<int64_t, engine::Value> features;                     // by size
   for (size_t i = 0; i < encoder_blocks_.size(); ++i) {
     x = encoder_blocks_[i].forward(g, x);
     const auto tap = encoder_taps_.find(static_cast<int>(i));
@@ -189,15 +200,17 @@ Result<engine::Graph> CodeFormer::build_generator_graph(bool fuse) const {
 }
 
 bool looks_like_codeformer(const nn::StateDict& weights) {
-  return weights.has("position_emb") && weights.has_prefix("ft_layers.") && weights.has_prefix("idx_pred_layer.") &&
-         weights.has_prefix("generator.blocks.");
+  return weights.has("position_emb") && weights.has_prefix("ft_layers.") &&
+         weights.has_prefix("idx_pred_layer.") && weights.has_prefix("generator.blocks.");
 }
 
-Result<std::unique_ptr<FaceRestorer>> load_codeformer(weights::WeightFile file, std::string source) {
+Result<std::unique_ptr<FaceRestorer>> load_codeformer(weights::WeightFile file,
+                                                      std::string source) {
   const nn::StateDict weights(file.weights);
   auto net = CodeFormer::from_weights(weights);
   if (!net.is_ok()) return net.status().with_context(source);
-  return std::unique_ptr<FaceRestorer>(new CodeFormerRestorer(std::move(net).value(), std::move(source)));
+  return std::unique_ptr<FaceRestorer>(
+      new CodeFormerRestorer(std::move(net).value(), std::move(source)));
 }
 
 }  // namespace upres::models

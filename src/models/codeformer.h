@@ -29,14 +29,14 @@ class CodeFormer {
   static constexpr int kDefaultHeads = 8;
 
   struct Config {
-    int64_t nf = 64;               // encoder.blocks.0 output channels
-    int64_t emb_dim = 256;         // latent channels (codebook entry size)
+    int64_t nf = 64;        // encoder.blocks.0 output channels
+    int64_t emb_dim = 256;  // latent channels (codebook entry size)
     int64_t codebook_size = 1024;
     int64_t dim_embd = 512;
     int n_layers = 9;
     int n_head = kDefaultHeads;
-    int64_t latent_side = 16;      // sqrt of position_emb rows
-    int64_t image_size = 512;      // latent_side * 2^(Downsample blocks)
+    int64_t latent_side = 16;            // sqrt of position_emb rows
+    int64_t image_size = 512;            // latent_side * 2^(Downsample blocks)
     std::vector<int64_t> connect_sizes;  // fuse_convs_dict keys, ascending (32, 64, 128, 256)
   };
 
@@ -73,8 +73,8 @@ class CodeFormer {
   CodeFormerTransformer transformer_;
   CodeFormerCodebook codebook_;
   std::map<int64_t, FuseSftBlock> fuse_convs_;  // fuse_convs_dict by feature size
-  std::map<int, int64_t> encoder_taps_;         // encoder block index -> size of the feature kept after it
-  std::map<int, int64_t> generator_taps_;       // generator block index -> size fused after it
+  std::map<int, int64_t> encoder_taps_;  // encoder block index -> size of the feature kept after it
+  std::map<int, int64_t> generator_taps_;  // generator block index -> size fused after it
 };
 
 // True when the state dict has CodeFormer's characteristic keys (position_emb, ft_layers,

@@ -45,8 +45,8 @@ Result<CodeFormerCodebook> CodeFormerCodebook::bind(const nn::StateDict& weights
 
 Result<std::vector<int32_t>> CodeFormerCodebook::top_codes(const engine::Tensor& logits) const {
   if (logits.rank() != 2 || logits.dim(1) != size() || logits.dtype() != DType::kF32) {
-    return invalid_argument("CodeFormer logits " + engine::shape_to_string(logits.shape()) + " are not fp32 [L, " +
-                            std::to_string(size()) + "]");
+    return invalid_argument("CodeFormer logits " + engine::shape_to_string(logits.shape()) +
+                            " are not fp32 [L, " + std::to_string(size()) + "]");
   }
   const int64_t rows = logits.dim(0);
   const int64_t cols = logits.dim(1);
@@ -56,8 +56,8 @@ Result<std::vector<int32_t>> CodeFormerCodebook::top_codes(const engine::Tensor&
     int64_t best = 0;
     for (int64_t c = 0; c < cols; ++c) {
       if (!std::isfinite(row[c])) {
-        return corrupt("CodeFormer: logit " + std::to_string(c) + " of position " + std::to_string(r) +
-                       " is not finite");
+        return corrupt("CodeFormer: logit " + std::to_string(c) + " of position " +
+                       std::to_string(r) + " is not finite");
       }
       if (row[c] > row[best]) best = c;
     }
@@ -66,10 +66,11 @@ Result<std::vector<int32_t>> CodeFormerCodebook::top_codes(const engine::Tensor&
   return codes;
 }
 
-Result<engine::Tensor> CodeFormerCodebook::lookup(const std::vector<int32_t>& codes, int64_t side) const {
+Result<engine::Tensor> CodeFormerCodebook::lookup(const std::vector<int32_t>& codes,
+                                                  int64_t side) const {
   if (side < 1 || static_cast<int64_t>(codes.size()) != side * side) {
-    return invalid_argument("CodeFormer: " + std::to_string(codes.size()) + " codes for a " + std::to_string(side) +
-                            "x" + std::to_string(side) + " latent");
+    return invalid_argument("CodeFormer: " + std::to_string(codes.size()) + " codes for a " +
+                            std::to_string(side) + "x" + std::to_string(side) + " latent");
   }
   const int64_t emb_dim = dim();
   const int64_t tokens = side * side;
@@ -78,8 +79,8 @@ Result<engine::Tensor> CodeFormerCodebook::lookup(const std::vector<int32_t>& co
   for (int64_t t = 0; t < tokens; ++t) {
     const int32_t code = codes[static_cast<size_t>(t)];
     if (code < 0 || code >= size()) {
-      return invalid_argument("CodeFormer: code " + std::to_string(code) + " outside the codebook of " +
-                              std::to_string(size()));
+      return invalid_argument("CodeFormer: code " + std::to_string(code) +
+                              " outside the codebook of " + std::to_string(size()));
     }
     const float* row = embedding_.f32() + static_cast<int64_t>(code) * emb_dim;
     for (int64_t c = 0; c < emb_dim; ++c) dst[c * tokens + t] = row[c];
@@ -87,11 +88,13 @@ Result<engine::Tensor> CodeFormerCodebook::lookup(const std::vector<int32_t>& co
   return out;
 }
 
-Result<engine::Tensor> adaptive_instance_normalization(const engine::Tensor& content, const engine::Tensor& style) {
+Result<engine::Tensor> adaptive_instance_normalization(const engine::Tensor& content,
+                                                       const engine::Tensor& style) {
   if (content.rank() != 4 || content.shape() != style.shape() || content.dim(0) != 1 ||
       content.dtype() != DType::kF32 || style.dtype() != DType::kF32) {
-    return invalid_argument("AdaIN: content " + engine::shape_to_string(content.shape()) + " and style " +
-                            engine::shape_to_string(style.shape()) + " must be fp32 [1, C, H, W] alike");
+    return invalid_argument("AdaIN: content " + engine::shape_to_string(content.shape()) +
+                            " and style " + engine::shape_to_string(style.shape()) +
+                            " must be fp32 [1, C, H, W] alike");
   }
   const int64_t channels = content.dim(1);
   const int64_t count = content.dim(2) * content.dim(3);

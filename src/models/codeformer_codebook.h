@@ -41,6 +41,7 @@ class CodeFormerCodebook {
 // (content - mean(content)) / std(content) * std(style) + mean(style), per channel over the
 // spatial positions, std = sqrt(unbiased variance + 1e-5). content and style: [1, C, H, W] fp32 of
 // the same shape.
-Result<engine::Tensor> adaptive_instance_normalization(const engine::Tensor& content, const engine::Tensor& style);
+Result<engine::Tensor> adaptive_instance_normalization(const engine::Tensor& content,
+                                                       const engine::Tensor& style);
 
 }  // namespace upres::models

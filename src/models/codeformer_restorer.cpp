@@ -24,7 +24,8 @@ CodeFormerRestorer::CodeFormerRestorer(std::shared_ptr<const CodeFormer> net, st
     : net_(std::move(net)), source_(std::move(source)) {}
 
 Status CodeFormerRestorer::prepare(const FaceRestoreOptions& options, bool fuse) {
-  if (backend_ == nullptr || backend_name_ != options.backend || compute_dtype_ != options.compute_dtype) {
+  if (backend_ == nullptr || backend_name_ != options.backend ||
+      compute_dtype_ != options.compute_dtype) {
     encoder_.reset();
     generator_.reset();
     backend_.reset();
@@ -55,15 +56,19 @@ Result<std::vector<engine::Tensor>> CodeFormerRestorer::run_encoder(const engine
   return outputs;
 }
 
-Result<engine::Tensor> CodeFormerRestorer::run_generator(std::vector<engine::Tensor>& encoded, float w, bool fuse) {
+Result<engine::Tensor> CodeFormerRestorer::run_generator(std::vector<engine::Tensor>& encoded,
+                                                         float w, bool fuse) {
   const CodeFormer& net = *net_;
-  UPRES_ASSIGN_OR_RETURN(std::vector<int32_t> codes, net.codebook().top_codes(encoded[kLogitsOutput]));
-  UPRES_ASSIGN_OR_RETURN(engine::Tensor quant, net.codebook().lookup(codes, net.config().latent_side));
+  UPRES_ASSIGN_OR_RETURN(std::vector<int32_t> codes,
+                         net.codebook().top_codes(encoded[kLogitsOutput]));
+  UPRES_ASSIGN_OR_RETURN(engine::Tensor quant,
+                         net.codebook().lookup(codes, net.config().latent_side));
   UPRES_ASSIGN_OR_RETURN(quant, adaptive_instance_normalization(quant, encoded[kLqFeatOutput]));
   std::vector<engine::Tensor> inputs{quant};
   if (fuse) {
     inputs.insert(inputs.end(), encoded.begin() + kFirstFeatureOutput, encoded.end());
-    UPRES_ASSIGN_OR_RETURN(engine::Tensor weight, engine::Tensor::from_f32(std::vector<float>{w}, {1, 1, 1, 1}));
+    UPRES_ASSIGN_OR_RETURN(engine::Tensor weight,
+                           engine::Tensor::from_f32(std::vector<float>{w}, {1, 1, 1, 1}));
     inputs.push_back(weight);
   }
   std::vector<engine::Tensor> outputs(1);
@@ -72,15 +77,18 @@ Result<engine::Tensor> CodeFormerRestorer::run_generator(std::vector<engine::Ten
   return outputs[0];
 }
 
-Result<engine::Tensor> CodeFormerRestorer::restore(const engine::Tensor& face, const FaceRestoreOptions& options) {
+Result<engine::Tensor> CodeFormerRestorer::restore(const engine::Tensor& face,
+                                                   const FaceRestoreOptions& options) {
   const int64_t s = face_size();
   if (face.shape() != engine::Shape{1, 3, s, s} || face.layout() != engine::Layout::kNchw) {
-    return invalid_argument(source_ + ": CodeFormer takes a [1, 3, " + std::to_string(s) + ", " + std::to_string(s) +
-                            "] NCHW face, got " + engine::shape_to_string(face.shape()));
+    return invalid_argument(source_ + ": CodeFormer takes a [1, 3, " + std::to_string(s) + ", " +
+                            std::to_string(s) + "] NCHW face, got " +
+                            engine::shape_to_string(face.shape()));
   }
   const float w = options.fidelity_weight;
   if (!(w >= 0.0f && w <= 1.0f)) {
-    return invalid_argument(source_ + ": fidelity_weight " + std::to_string(w) + " is outside [0, 1]");
+    return invalid_argument(source_ + ": fidelity_weight " + std::to_string(w) +
+                            " is outside [0, 1]");
   }
   const bool fuse = w > 0.0f;  // the original skips the fusion blocks entirely at w = 0
   Status status = prepare(options, fuse);

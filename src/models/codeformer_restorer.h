@@ -26,7 +26,8 @@ class CodeFormerRestorer final : public FaceRestorer {
   int face_size() const override { return static_cast<int>(net_->config().image_size); }
 
   // face: [1, 3, S, S] RGB in [0, 1]. options.fidelity_weight must lie in [0, 1].
-  Result<engine::Tensor> restore(const engine::Tensor& face, const FaceRestoreOptions& options) override;
+  Result<engine::Tensor> restore(const engine::Tensor& face,
+                                 const FaceRestoreOptions& options) override;
 
   // The codebook indices chosen by the last successful restore(), latent positions in row-major
   // order (for tests and diagnostics).

@@ -23,9 +23,9 @@ class CodeFormerTransformer {
     int64_t dim_embd = 512;
     int64_t dim_mlp = 1024;
     int64_t codebook_size = 1024;
-    int64_t tokens = 256;           // position_emb rows: latent side squared
+    int64_t tokens = 256;  // position_emb rows: latent side squared
     int n_layers = 9;
-    int n_head = 8;                 // not stored in the weights
+    int n_head = 8;  // not stored in the weights
   };
 
   // Reads every size but n_head from the shapes of feat_emb, position_emb, ft_layers.N and
@@ -65,9 +65,10 @@ class CodeFormerTransformer {
     engine::Value forward(engine::Graph& graph, engine::Value tgt, engine::Value pos) const;
   };
 
-  static Result<Linear> bind_linear(const nn::StateDict& weights, const std::string& key, int64_t in,
-                                    int64_t out, bool has_bias);
-  static Result<LayerNorm> bind_layer_norm(const nn::StateDict& weights, const std::string& key, int64_t dim);
+  static Result<Linear> bind_linear(const nn::StateDict& weights, const std::string& key,
+                                    int64_t in, int64_t out, bool has_bias);
+  static Result<LayerNorm> bind_layer_norm(const nn::StateDict& weights, const std::string& key,
+                                           int64_t dim);
   Result<TransformerSALayer> bind_layer(const nn::StateDict& weights, int index) const;
   Status read_config(const nn::StateDict& weights);
 
@@ -75,8 +76,8 @@ class CodeFormerTransformer {
   engine::Tensor position_emb_;  // [tokens, dim_embd]
   Linear feat_emb_;
   std::vector<TransformerSALayer> ft_layers_;
-  LayerNorm idx_pred_norm_;    // idx_pred_layer.0
-  Linear idx_pred_linear_;     // idx_pred_layer.1, no bias
+  LayerNorm idx_pred_norm_;  // idx_pred_layer.0
+  Linear idx_pred_linear_;   // idx_pred_layer.1, no bias
 };
 
 }  // namespace upres::models

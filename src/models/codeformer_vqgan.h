@@ -25,7 +25,8 @@ class VqganGroupNorm {
   static constexpr float kEps = 1e-6f;
 
   // Binds "<key>.weight" and "<key>.bias", both [channels].
-  static Result<VqganGroupNorm> bind(const nn::StateDict& weights, const std::string& key, int64_t channels);
+  static Result<VqganGroupNorm> bind(const nn::StateDict& weights, const std::string& key,
+                                     int64_t channels);
   // x: [n, c, h, w] -> same
   engine::Value operator()(engine::Graph& graph, engine::Value x) const;
 
@@ -45,7 +46,8 @@ struct VqganResBlock {
   std::optional<nn::Conv2d> conv_out;
 
   // Output channels from conv1's weight; in_channels is checked against it.
-  static Result<VqganResBlock> bind(const nn::StateDict& weights, const std::string& key, int64_t in_channels);
+  static Result<VqganResBlock> bind(const nn::StateDict& weights, const std::string& key,
+                                    int64_t in_channels);
   int64_t out_channels() const { return conv1.shape().out_channels; }
   // x: [1, in, h, w] -> [1, out, h, w]
   engine::Value forward(engine::Graph& graph, engine::Value x) const;
@@ -56,7 +58,8 @@ struct VqganAttnBlock {
   VqganGroupNorm norm;
   nn::Conv2d q, k, v, proj_out;
 
-  static Result<VqganAttnBlock> bind(const nn::StateDict& weights, const std::string& key, int64_t channels);
+  static Result<VqganAttnBlock> bind(const nn::StateDict& weights, const std::string& key,
+                                     int64_t channels);
   // x: [1, c, h, w] -> same
   engine::Value forward(engine::Graph& graph, engine::Value x) const;
 };
@@ -85,8 +88,9 @@ struct VqganBlock {
 // Binds "<prefix>.0" ... "<prefix>.<n-1>", recognising each block by its keys (norm1 -> ResBlock,
 // q -> AttnBlock, conv -> Downsample or Upsample as `upsampling` says, a 4-d weight -> conv, a 1-d
 // weight -> Normalize) and checking that each block takes the channels the previous one gives.
-Result<std::vector<VqganBlock>> bind_vqgan_blocks(const nn::StateDict& weights, const std::string& prefix,
-                                                  int64_t in_channels, bool upsampling);
+Result<std::vector<VqganBlock>> bind_vqgan_blocks(const nn::StateDict& weights,
+                                                  const std::string& prefix, int64_t in_channels,
+                                                  bool upsampling);
 
 // CodeFormer's Fuse_sft_block: enc = encode_enc(cat(enc, dec)); scale and shift are
 // conv-LeakyReLU(0.2)-conv of enc; out = dec + w * (dec * scale + shift).
@@ -94,10 +98,12 @@ struct FuseSftBlock {
   VqganResBlock encode_enc;
   nn::Conv2d scale0, scale2, shift0, shift2;
 
-  static Result<FuseSftBlock> bind(const nn::StateDict& weights, const std::string& key, int64_t channels);
+  static Result<FuseSftBlock> bind(const nn::StateDict& weights, const std::string& key,
+                                   int64_t channels);
   int64_t channels() const { return encode_enc.out_channels(); }
   // enc, dec: [1, c, h, w]; w: a [1, 1, 1, 1] graph value (the fidelity weight) -> [1, c, h, w]
-  engine::Value forward(engine::Graph& graph, engine::Value enc, engine::Value dec, engine::Value w) const;
+  engine::Value forward(engine::Graph& graph, engine::Value enc, engine::Value dec,
+                        engine::Value w) const;
 };
 
 }  // namespace upres::models

@@ -1,8 +1,12 @@
 // CodeFormer against a random-weight PyTorch port (tests/reference/codeformer_torch.py) at
 // reduced widths and the released depth: configuration read from the keys, fusion points at the
-// original's block indices, the same codebook indices and output within 1e-4 at w = 0 and w = 0.7
-// on the cpu backend, cached executables giving the same result on a repeat, missing keys named.
+// original's block indices, the same codebook indices and output within 1e-4 of PyTorch (fp64) at
+// w = 0 and w = 0.7 on the cpu backend, the same result from cached executables, missing keys
+// named.
+#include "models/codeformer.h"
+
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -12,16 +16,12 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <system_error>
 #include <vector>
 
-#include <unistd.h>
-
-#include <nlohmann/json.hpp>
-
 #include "engine/backend_registry.h"
 #include "model_test_support.h"
-#include "models/codeformer.h"
 #include "models/codeformer_restorer.h"
 #include "synthetic_weights.h"
 #include "weights/weight_file.h"
@@ -32,7 +32,11 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-constexpr double kTolerance = 1e-4;
+// Differences on the [0, 1] output against PyTorch run in fp64 (the script's choice: its fp32
+// rounding over these 60 convolutions reaches 9e-5, upres's measured 1.5e-5 max, 5e-7 mean). The
+// mean catches small systematic errors that the max would let through.
+constexpr double kMaxTolerance = 1e-4;
+constexpr double kMeanTolerance = 2e-6;
 
 fs::path fixture_dir() { return fs::path(UPRES_TEST_OUTPUT_DIR) / "codeformer_fixtures"; }
 
@@ -43,6 +47,14 @@ std::vector<int32_t> read_codes(const fs::path& path) {
   int32_t code = 0;
   while (in.read(reinterpret_cast<char*>(&code), sizeof code)) codes.push_back(code);
   return codes;
+}
+
+double mean_abs_diff(const engine::Tensor& a, const engine::Tensor& b) {
+  const std::vector<float> x = a.to_f32();
+  const std::vector<float> y = b.to_f32();
+  double sum = 0;
+  for (size_t i = 0; i < x.size(); ++i) sum += std::fabs(static_cast<double>(x[i]) - y[i]);
+  return x.empty() ? 0.0 : sum / static_cast<double>(x.size());
 }
 
 // A copy of `source` without the entry `missing`, over the same bytes.
@@ -119,8 +131,10 @@ TEST_F(CodeFormerTest, ReadsConfigurationAndFusionPointsFromKeys) {
   EXPECT_EQ(c.image_size, 512);
   EXPECT_EQ(c.connect_sizes, (std::vector<int64_t>{32, 64, 128, 256}));
   // codeformer_arch.py: fuse_encoder_block and fuse_generator_block of the released model.
-  EXPECT_EQ((*net)->encoder_taps(), (std::map<int, int64_t>{{5, 256}, {8, 128}, {11, 64}, {14, 32}}));
-  EXPECT_EQ((*net)->generator_taps(), (std::map<int, int64_t>{{9, 32}, {12, 64}, {15, 128}, {18, 256}}));
+  EXPECT_EQ((*net)->encoder_taps(),
+            (std::map<int, int64_t>{{5, 256}, {8, 128}, {11, 64}, {14, 32}}));
+  EXPECT_EQ((*net)->generator_taps(),
+            (std::map<int, int64_t>{{9, 32}, {12, 64}, {15, 128}, {18, 256}}));
 }
 
 TEST_F(CodeFormerTest, MatchesPyTorchAtEachFidelityWeight) {
@@ -152,8 +166,11 @@ TEST_F(CodeFormerTest, MatchesPyTorchAtEachFidelityWeight) {
     auto expected = testing::read_f32_tensor(fixture_dir() / ("output_" + tag + ".f32"), shape);
     ASSERT_TRUE(expected.is_ok()) << expected.status().to_string();
     const double diff = testing::max_abs_diff(*out, *expected);
-    std::cout << "[ MAX DIFF ] CodeFormer " << tag << " on cpu: " << diff << "\n";
-    EXPECT_LE(diff, kTolerance);
+    const double mean = mean_abs_diff(*out, *expected);
+    std::cout << "[ MAX DIFF ] CodeFormer " << tag << " on cpu: " << diff << " (mean " << mean
+              << ")\n";
+    EXPECT_LE(diff, kMaxTolerance);
+    EXPECT_LE(mean, kMeanTolerance);
   }
   // Again at the first weight: the encoder executable is reused and the generator recompiled in
   // its other form; the result must not change.
@@ -170,19 +187,23 @@ TEST_F(CodeFormerTest, FidelityWeightChangesTheOutput) {
   auto w0 = testing::read_f32_tensor(fixture_dir() / "output_w000.f32", {1, 3, 512, 512});
   auto w7 = testing::read_f32_tensor(fixture_dir() / "output_w070.f32", {1, 3, 512, 512});
   ASSERT_TRUE(w0.is_ok() && w7.is_ok());
-  EXPECT_GT(testing::max_abs_diff(*w0, *w7), 1e-2) << "the fixture does not exercise the fusion blocks";
+  EXPECT_GT(testing::max_abs_diff(*w0, *w7), 1e-2)
+      << "the fixture does not exercise the fusion blocks";
 }
 
 TEST_F(CodeFormerTest, MissingKeyIsNamed) {
   auto file = read_fixture();
   ASSERT_TRUE(file.is_ok()) << file.status().to_string();
-  for (const std::string key : {"generator.blocks.13.conv2.weight", "position_emb", "quantize.embedding.weight",
-                                "ft_layers.1.self_attn.in_proj_bias", "fuse_convs_dict.64.shift.2.bias"}) {
+  for (const std::string key :
+       {"generator.blocks.13.conv2.weight", "position_emb", "quantize.embedding.weight",
+        "ft_layers.1.self_attn.in_proj_bias", "fuse_convs_dict.64.shift.2.bias"}) {
     weights::WeightFile partial{without_key(file->weights, key), std::nullopt};
     auto loaded = load_codeformer(std::move(partial), "partial.pth");
     ASSERT_FALSE(loaded.is_ok()) << key;
-    EXPECT_NE(loaded.status().message().find("'" + key + "'"), std::string::npos) << loaded.status().to_string();
-    EXPECT_NE(loaded.status().message().find("partial.pth"), std::string::npos) << loaded.status().to_string();
+    EXPECT_NE(loaded.status().message().find("'" + key + "'"), std::string::npos)
+        << loaded.status().to_string();
+    EXPECT_NE(loaded.status().message().find("partial.pth"), std::string::npos)
+        << loaded.status().to_string();
   }
 }
 

@@ -8,7 +8,7 @@ but the released depth (six levels, two res blocks per level, attention at 16x16
   https://github.com/sczhou/CodeFormer/blob/master/basicsr/archs/vqgan_arch.py
 with the same state-dict keys, saved as {"params_ema": state_dict}. It is run as the reference UI
 runs it (face in [0, 1] scaled to [-1, 1], net(x, w=w, adain=True), output clamped to [-1, 1] and
-mapped to [0, 1]) for each fidelity weight. Writes to OUT_DIR: codeformer.pth, input.f32
+mapped to [0, 1]) for each fidelity weight, in float64 on the float32 weights and input. Writes to OUT_DIR: codeformer.pth, input.f32
 [1, 3, 512, 512], codes.i32 (the top-1 code per latent position), output_<tag>.f32 per weight, and
 manifest.json (config, weights, the smallest top-1/top-2 logit gap). Tensors are raw little-endian.
 """
@@ -258,8 +258,11 @@ def main():
     write(os.path.join(args.out_dir, "input.f32"), face.numpy(), np.float32)
 
     manifest = {"config": vars(args), "image_size": 512, "cases": []}
+    # The saved fp32 weights and input, run in fp64: over 60 convolutions PyTorch's fp32 rounding
+    # reaches 9e-5 on the output, which would hide upres's own error (1.5e-5 against fp64).
+    net = net.double()
     with torch.no_grad():
-        logits, codes, lq_feat, features = net.encode(face * 2 - 1)
+        logits, codes, lq_feat, features = net.encode(face.double() * 2 - 1)
         top2 = torch.topk(logits[0], 2, dim=1).values
         manifest["min_top2_gap"] = (top2[:, 0] - top2[:, 1]).min().item()
         manifest["logit_std"] = logits.std().item()
@@ -269,7 +272,7 @@ def main():
             out = net.decode(codes, lq_feat, features, w)
             restored = (out.clamp(-1, 1) + 1) / 2
             tag = "w%03d" % round(w * 100)
-            write(os.path.join(args.out_dir, "output_%s.f32" % tag), restored.numpy(), np.float32)
+            write(os.path.join(args.out_dir, "output_%s.f32" % tag), restored.float().numpy(), np.float32)
             manifest["cases"].append({"w": w, "tag": tag})
     with open(os.path.join(args.out_dir, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)
