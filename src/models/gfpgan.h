@@ -2,9 +2,8 @@
 // GFPGANv1.4.pth): a U-Net encoder whose style code and SFT conditions drive a StyleGAN2 decoder.
 // Runs as two executables: the U-Net (compiled once, cached) gives the latents and the SFT
 // conditions; the latents are folded into the decoder's conv weights, so the decoder graph is
-// compiled per face. The
-// decoder's stored noise is used, so results are deterministic.
-// Not thread-safe (restore() caches compiled graphs); use one instance per thread.
+// compiled per face. The decoder's stored noise is used, so results are deterministic.
+// Not thread-safe (restore() caches the compiled U-Net); use one instance per thread.
 // Original: https://github.com/TencentARC/GFPGAN/blob/master/gfpgan/archs/gfpganv1_clean_arch.py
 #pragma once
 
