@@ -19,6 +19,7 @@ namespace upres::models {
 namespace {
 
 constexpr int64_t kImageChannels = 3;
+constexpr int64_t kMaxImageSize = 2048;  // the released model takes 512 px faces
 constexpr std::string_view kFusePrefix = "fuse_convs_dict.";
 
 // The sizes N of the "fuse_convs_dict.N." keys, ascending.
@@ -32,12 +33,28 @@ Result<std::vector<int64_t>> read_connect_sizes(const nn::StateDict& weights) {
     int64_t size = 0;
     const auto [end, error] =
         std::from_chars(name.data(), name.data() + std::min(dot, name.size()), size);
-    if (error != std::errc() || end != name.data() + dot || size < 1) {
+    if (dot == std::string_view::npos || error != std::errc() || end != name.data() + dot ||
+        size < 1) {
       return corrupt("'" + key + "': fuse_convs_dict entries are named by a feature size");
     }
     sizes.insert(size);
   }
   return std::vector<int64_t>(sizes.begin(), sizes.end());
+}
+
+// Every AttnBlock attends over side^2 positions with a side^2 x side^2 matrix: 16x16 in the
+// released model. Refuses what would need gigabytes.
+Status check_attention_sides(const std::vector<VqganBlock>& blocks, int64_t side) {
+  constexpr int64_t kMaxAttentionSide = 64;
+  for (const VqganBlock& block : blocks) {
+    if (block.kind == VqganBlockKind::kAttnBlock && side > kMaxAttentionSide) {
+      return unsupported("CodeFormer: AttnBlock '" + block.name + "' at " + std::to_string(side) +
+                         "x" + std::to_string(side) + " (at most " +
+                         std::to_string(kMaxAttentionSide) + ")");
+    }
+    side = block.output_side(side);
+  }
+  return Status::ok();
 }
 
 }  // namespace
@@ -58,8 +75,8 @@ Result<std::shared_ptr<const CodeFormer>> CodeFormer::from_weights(const nn::Sta
       std::llround(std::sqrt(static_cast<double>(t.tokens)));  // a square: checked by bind
   if (t.latent_channels != c.emb_dim || t.codebook_size != c.codebook_size) {
     return corrupt("CodeFormer: feat_emb takes " + std::to_string(t.latent_channels) +
-                   " channels and " + "idx_pred_layer gives " + std::to_string(t.codebook_size) +
-                   " logits, but the codebook " + "'quantize.embedding.weight' is [" +
+                   " channels and idx_pred_layer gives " + std::to_string(t.codebook_size) +
+                   " logits, but the codebook 'quantize.embedding.weight' is [" +
                    std::to_string(c.codebook_size) + ", " + std::to_string(c.emb_dim) + "]");
   }
   UPRES_RETURN_IF_ERROR(net->bind_vqgan(weights));
@@ -93,12 +110,19 @@ Status CodeFormer::bind_vqgan(const nn::StateDict& weights) {
   const auto downsamples = count(encoder_blocks_, VqganBlockKind::kDownsample);
   if (downsamples != count(generator_blocks_, VqganBlockKind::kUpsample) || downsamples > 10) {
     return corrupt("CodeFormer: the encoder has " + std::to_string(downsamples) +
-                   " Downsample blocks, the " + "generator " +
+                   " Downsample blocks, the generator " +
                    std::to_string(count(generator_blocks_, VqganBlockKind::kUpsample)) +
                    " Upsample blocks");
   }
   c.image_size = c.latent_side << downsamples;
-  return Status::ok();
+  if (c.image_size > kMaxImageSize) {
+    return unsupported("CodeFormer for " + std::to_string(c.image_size) + " px faces (a " +
+                       std::to_string(c.latent_side) + "x" + std::to_string(c.latent_side) +
+                       " latent, " + std::to_string(downsamples) + " Downsample blocks); at most " +
+                       std::to_string(kMaxImageSize));
+  }
+  UPRES_RETURN_IF_ERROR(check_attention_sides(encoder_blocks_, c.image_size));
+  return check_attention_sides(generator_blocks_, c.latent_side);
 }
 
 // Encoder: the feature before each Downsample; generator: the one after the block following each

@@ -62,10 +62,9 @@ Status CodeFormerTransformer::read_config(const nn::StateDict& weights) {
   UPRES_ASSIGN_OR_RETURN(c.codebook_size, weights.dim("idx_pred_layer.1.weight", 0));
   UPRES_ASSIGN_OR_RETURN(c.dim_mlp, weights.dim("ft_layers.0.linear1.weight", 0));
   c.n_layers = weights.seq_len("ft_layers");
-  if (c.n_head < 1 || c.dim_embd % c.n_head != 0) {
+  if (c.n_head < 1 || c.dim_embd < 1 || c.dim_embd % c.n_head != 0) {
     return corrupt("CodeFormer transformer: dim_embd " + std::to_string(c.dim_embd) +
-                   " (position_emb) is not " + "a multiple of " + std::to_string(c.n_head) +
-                   " heads");
+                   " (position_emb) is not a multiple of " + std::to_string(c.n_head) + " heads");
   }
   const int64_t side = static_cast<int64_t>(std::llround(std::sqrt(static_cast<double>(c.tokens))));
   if (c.tokens < 1 || side * side != c.tokens) {
