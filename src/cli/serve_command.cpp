@@ -32,6 +32,9 @@ int ServeCommand::run() {
   pipeline::ModelUpscalerOptions model_options;
   model_options.models_dir = models_dir_;
   options.registry = pipeline::make_upscaler_registry(model_options);
+  pipeline::FaceModelOptions face_options;
+  face_options.models_dir = models_dir_;
+  options.faces = std::make_shared<pipeline::FaceModels>(face_options);
   Status status = server::run_server(options);
   if (!status.is_ok()) {
     std::fprintf(stderr, "upres: %s\n", status.to_string().c_str());

@@ -94,6 +94,10 @@ UpscaleCommand::UpscaleCommand(CLI::App& app) {
   command_->add_option("--max-memory", max_memory_, "memory budget for a tile's activations (e.g. 512M, 4G)")->capture_default_str();
   command_->add_option("--precision", precision_, "fp32, bf16 (CPUs with avx512_bf16) or auto (= fp32 for now)")->capture_default_str();
   command_->add_option("--backend", backend_, "inference backend: cpu or reference (default: the fastest built)");
+  command_->add_option("--face-detector", face_detector_, "face detector for --gfpgan/--codeformer: name or .pth file")->capture_default_str();
+  command_->add_option("--gfpgan-model", gfpgan_model_, "GFPGAN weights: name or .pth file")->capture_default_str();
+  command_->add_option("--codeformer-model", codeformer_model_, "CodeFormer weights: name or .pth file")->capture_default_str();
+  command_->add_flag("--only-center-face", only_center_face_, "restore only the face nearest the picture's centre");
 }
 
 int UpscaleCommand::run() {
@@ -120,7 +124,6 @@ int UpscaleCommand::run() {
   if (status.is_ok() && (quality_ < 1 || quality_ > 100))
     status = invalid_argument("--quality: " + std::to_string(quality_) + " is out of range [1, 100]");
   if (status.is_ok()) status = request.validate();
-  if (status.is_ok()) status = pipeline::check_capabilities(request);
   pipeline::ModelUpscalerOptions model_options;
   model_options.models_dir = models_dir_;
   auto inference = inference_options(tile_px_, overlap_px_, max_memory_, precision_, backend_);
@@ -131,6 +134,23 @@ int UpscaleCommand::run() {
     return true;
   };
   auto registry = pipeline::make_upscaler_registry(model_options);
+  pipeline::FaceModelOptions face_options;
+  face_options.models_dir = models_dir_;
+  face_options.detector = face_detector_;
+  face_options.gfpgan = gfpgan_model_;
+  face_options.codeformer = codeformer_model_;
+  face_options.only_center_face = only_center_face_;
+  if (!backend_.empty()) face_options.backend = backend_;
+  face_options.download_progress = model_options.download_progress;
+  pipeline::FaceModels faces(face_options);
+  if (status.is_ok()) status = pipeline::check_capabilities(request, &faces);
+  // As for the upscalers: load (and download) the face models once, before the first item.
+  if (status.is_ok() && (request.gfpgan_visibility > 0 || request.codeformer_visibility > 0))
+    status = faces.detector().status();
+  if (status.is_ok() && request.gfpgan_visibility > 0)
+    status = faces.restorer(pipeline::FaceRestorerKind::kGfpgan).status();
+  if (status.is_ok() && request.codeformer_visibility > 0)
+    status = faces.restorer(pipeline::FaceRestorerKind::kCodeFormer).status();
   // Loading here (not per item) turns a broken or missing model into one usage error up front.
   for (const std::string& name : {request.upscaler_1, request.upscaler_2}) {
     if (status.is_ok()) status = pipeline::register_model_path(*registry, name, model_options);
@@ -153,6 +173,7 @@ int UpscaleCommand::run() {
   std::signal(SIGTERM, on_interrupt);
   pipeline::BatchOptions options;
   options.skip_existing = skip_existing_;
+  options.faces = &faces;
   if (max_pixels_ > 0) options.limits.max_pixels = max_pixels_;
   pipeline::BatchListener listener{
       [&](size_t i, size_t n, const auto& path) { display.on_item_start(i, n, path); },

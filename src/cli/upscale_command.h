@@ -39,6 +39,10 @@ class UpscaleCommand {
   std::string max_memory_ = "4G";
   std::string precision_ = "fp32";
   std::string backend_;
+  std::string face_detector_ = "RetinaFace ResNet50";
+  std::string gfpgan_model_ = "GFPGAN";
+  std::string codeformer_model_ = "CodeFormer";
+  bool only_center_face_ = false;
 };
 
 }  // namespace upres::cli

@@ -10,7 +10,7 @@ Result<std::filesystem::path> run_one(const std::filesystem::path& input, bool i
                                       const OutputFolder& output, const BatchOptions& options,
                                       Progress& progress) {
   UPRES_ASSIGN_OR_RETURN(image::Image picture, image::read_image(input, options.limits));
-  UPRES_ASSIGN_OR_RETURN(ExtrasResult result, run_extras(picture, request, registry, progress));
+  UPRES_ASSIGN_OR_RETURN(ExtrasResult result, run_extras(picture, request, registry, progress, options.faces));
   if (is_batch) return output.save_named(result.image, input.stem().string());
   return output.save_numbered(result.image);
 }

@@ -11,6 +11,7 @@
 #include "pipeline/input_list.h"
 #include "pipeline/output_folder.h"
 #include "pipeline/progress.h"
+#include "pipeline/face_models.h"
 #include "pipeline/upscaler_registry.h"
 
 namespace upres::pipeline {
@@ -18,6 +19,7 @@ namespace upres::pipeline {
 struct BatchOptions {
   bool skip_existing = false;  // skip items whose <stem>.<ext> is already in the output folder
   image::DecodeLimits limits;
+  FaceModels* faces = nullptr;  // needed when the request restores faces; loaded on first use
 };
 
 struct BatchOutcome {

@@ -75,4 +75,20 @@ Result<models::FaceRestorer*> FaceModels::restorer(FaceRestorerKind kind) {
   return slot.get();
 }
 
+Result<models::ParseNet*> FaceModels::parser() {
+  if (parser_looked_up_) return parser_.get();
+  parser_looked_up_ = true;
+  if (options_.parser.empty()) return parser_.get();
+  std::error_code ec;
+  fs::path path = options_.parser;
+  if (!fs::is_regular_file(path, ec)) {
+    const store::ModelStore store(store::ModelStoreOptions::from_environment(options_.models_dir));
+    auto listing = store.find(options_.parser);
+    if (!listing.is_ok() || !listing->installed || listing->files.empty()) return parser_.get();
+    path = listing->files[0];
+  }
+  UPRES_ASSIGN_OR_RETURN(parser_, models::ParseNet::load(path));
+  return parser_.get();
+}
+
 }  // namespace upres::pipeline

@@ -10,6 +10,7 @@
 
 #include "base/result.h"
 #include "models/face_restorer.h"
+#include "models/parsenet.h"
 #include "pipeline/face_detector.h"
 #include "store/downloader.h"
 #include "store/model_listing.h"
@@ -23,6 +24,7 @@ struct FaceModelOptions {
   std::string detector = "RetinaFace ResNet50";  // as the reference UI (facexlib's default)
   std::string gfpgan = "GFPGAN";                   // GFPGAN v1.4
   std::string codeformer = "CodeFormer";
+  std::string parser = "ParseNet";  // used only when installed (never downloaded); "" = off
   std::string backend = "cpu";
   bool only_center_face = false;
   store::DownloadProgress download_progress;       // called while a model downloads
@@ -41,6 +43,9 @@ class FaceModels {
   // Loaded on first call; the same object afterwards.
   Result<FaceDetector*> detector();
   Result<models::FaceRestorer*> restorer(FaceRestorerKind kind);
+  // The face-parsing network when its file is installed (or `parser` names an existing file);
+  // nullptr when it is not, in which case faces are pasted with the square mask.
+  Result<models::ParseNet*> parser();
 
   const FaceModelOptions& options() const { return options_; }
 
@@ -53,6 +58,8 @@ class FaceModels {
   std::unique_ptr<FaceDetector> detector_;
   std::unique_ptr<models::FaceRestorer> gfpgan_;
   std::unique_ptr<models::FaceRestorer> codeformer_;
+  std::unique_ptr<models::ParseNet> parser_;
+  bool parser_looked_up_ = false;
 };
 
 // "GFPGAN" / "CodeFormer": the restorer's name in infotext, progress and messages.

@@ -2,8 +2,10 @@
 
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include "pipeline/face_alignment.h"
+#include "pipeline/face_parse_mask.h"
 #include "pipeline/face_paste.h"
 
 namespace upres::pipeline {
@@ -41,14 +43,26 @@ std::vector<DetectedFace> faces_to_restore(std::vector<DetectedFace> faces, cons
   return {kept[best]};
 }
 
-Result<image::Image> restore_one(const image::Image& crop, models::FaceRestorer& restorer,
-                                 const models::FaceRestoreOptions& options) {
+Result<engine::Tensor> to_tensor(const image::Image& crop) {
   const int size = crop.width();
   std::vector<float> planar(static_cast<size_t>(3) * size * size);
   for (int c = 0; c < 3; ++c)
     for (int y = 0; y < size; ++y)
       for (int x = 0; x < size; ++x) planar[(static_cast<size_t>(c) * size + y) * size + x] = crop.at(x, y, c);
-  UPRES_ASSIGN_OR_RETURN(engine::Tensor input, engine::Tensor::from_f32(planar, {1, 3, size, size}));
+  return engine::Tensor::from_f32(planar, {1, 3, size, size});
+}
+
+// facexlib parses the restored face at 512x512 and turns the labels into the paste mask.
+Result<image::Image> parse_mask_of(const image::Image& face, models::ParseNet& parser, const std::string& backend) {
+  UPRES_ASSIGN_OR_RETURN(engine::Tensor input, to_tensor(face));
+  UPRES_ASSIGN_OR_RETURN(std::vector<uint8_t> labels, parser.parse(input, backend));
+  return face_parse_mask(labels, face.width());
+}
+
+Result<image::Image> restore_one(const image::Image& crop, models::FaceRestorer& restorer,
+                                 const models::FaceRestoreOptions& options) {
+  const int size = crop.width();
+  UPRES_ASSIGN_OR_RETURN(engine::Tensor input, to_tensor(crop));
   UPRES_ASSIGN_OR_RETURN(engine::Tensor output, restorer.restore(input, options));
   if (output.shape() != engine::Shape{1, 3, size, size})
     return internal_error(restorer.architecture() + ": restored face has the wrong shape");
@@ -65,7 +79,8 @@ Result<image::Image> restore_one(const image::Image& crop, models::FaceRestorer&
 
 Result<RestoredFaces> restore_faces(const image::Image& picture, FaceDetector& detector,
                                     models::FaceRestorer& restorer,
-                                    const FaceRestorationOptions& options, Progress& progress) {
+                                    const FaceRestorationOptions& options, Progress& progress,
+                                    models::ParseNet* parser) {
   UPRES_ASSIGN_OR_RETURN(std::vector<DetectedFace> detected, detector.detect(picture, options.detect));
   const std::vector<DetectedFace> faces = faces_to_restore(std::move(detected), picture, options);
   RestoredFaces result{picture, 0};
@@ -81,7 +96,11 @@ Result<RestoredFaces> restore_faces(const image::Image& picture, FaceDetector& d
     UPRES_ASSIGN_OR_RETURN(image::Image crop, image::warp_affine(rgb, align, size, size, kCropBorder));
     UPRES_ASSIGN_OR_RETURN(image::Image restored, restore_one(crop, restorer, options.restore));
     UPRES_ASSIGN_OR_RETURN(image::AffineTransform back, align.inverse());
-    UPRES_RETURN_IF_ERROR(paste_face(result.picture, restored, back).status());
+    std::optional<image::Image> mask;
+    if (parser != nullptr && size == 512) {
+      UPRES_ASSIGN_OR_RETURN(mask, parse_mask_of(restored, *parser, options.restore.backend));
+    }
+    UPRES_RETURN_IF_ERROR(paste_face(result.picture, restored, back, mask ? &*mask : nullptr).status());
     ++result.face_count;
   }
   progress.report({options.stage, static_cast<long>(faces.size()), static_cast<long>(faces.size())});

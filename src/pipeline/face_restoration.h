@@ -7,6 +7,7 @@
 #include "base/result.h"
 #include "image/image.h"
 #include "models/face_restorer.h"
+#include "models/parsenet.h"
 #include "pipeline/face_detector.h"
 #include "pipeline/progress.h"
 
@@ -25,9 +26,11 @@ struct RestoredFaces {
   int face_count = 0;    // faces restored
 };
 
-// Cancelled when `progress` is cancelled between faces.
+// `parser` (may be null) gives each restored face a parsing mask for the paste; without it the
+// square mask is used. Cancelled when `progress` is cancelled between faces.
 Result<RestoredFaces> restore_faces(const image::Image& picture, FaceDetector& detector,
                                     models::FaceRestorer& restorer,
-                                    const FaceRestorationOptions& options, Progress& progress);
+                                    const FaceRestorationOptions& options, Progress& progress,
+                                    models::ParseNet* parser = nullptr);
 
 }  // namespace upres::pipeline

@@ -5,6 +5,7 @@
 
 #include "image/image_ops.h"
 #include "image/infotext.h"
+#include "pipeline/face_restoration.h"
 
 namespace upres::pipeline {
 namespace {
@@ -28,6 +29,23 @@ Result<image::Image> upscale_once(const image::Image& input, const ExtrasRequest
   return out;
 }
 
+// One face restorer over the whole picture, blended in with `visibility` as the reference UI's
+// Image.blend does (pixels outside the faces' masks are unchanged either way).
+Status restore_faces_step(image::Image& picture, FaceRestorerKind kind, double visibility,
+                          const ExtrasRequest& request, FaceModels& faces, Progress& progress) {
+  UPRES_ASSIGN_OR_RETURN(FaceDetector* detector, faces.detector());
+  UPRES_ASSIGN_OR_RETURN(models::FaceRestorer* restorer, faces.restorer(kind));
+  UPRES_ASSIGN_OR_RETURN(models::ParseNet* parser, faces.parser());
+  FaceRestorationOptions options;
+  options.only_center_face = faces.options().only_center_face;
+  options.detect.backend = faces.options().backend;
+  options.restore.backend = faces.options().backend;
+  options.restore.fidelity_weight = static_cast<float>(request.codeformer_weight);
+  options.stage = std::string(face_restorer_label(kind)) + " face";
+  UPRES_ASSIGN_OR_RETURN(RestoredFaces restored, restore_faces(picture, *detector, *restorer, options, progress, parser));
+  picture = image::blend(picture, restored.picture, static_cast<float>(visibility));
+  return Status::ok();
+}
 
 }  // namespace
 
@@ -51,18 +69,23 @@ OutputSize compute_output_size(int width, int height, const ExtrasRequest& reque
   return size;
 }
 
-Status check_capabilities(const ExtrasRequest& request) {
-  if (request.gfpgan_visibility > 0)
-    return invalid_argument("gfpgan_visibility: GFPGAN face restoration is not available in this build yet");
-  if (request.codeformer_visibility > 0)
-    return invalid_argument("codeformer_visibility: CodeFormer face restoration is not available in this build yet");
+Status check_capabilities(const ExtrasRequest& request, const FaceModels* faces) {
+  const std::pair<const char*, double> uses[] = {{"gfpgan_visibility", request.gfpgan_visibility},
+                                                 {"codeformer_visibility", request.codeformer_visibility}};
+  for (const auto& [field, visibility] : uses) {
+    if (visibility <= 0) continue;
+    if (faces == nullptr)
+      return invalid_argument(std::string(field) + ": face restoration is not set up here (no face models)");
+    const FaceRestorerKind kind = field[0] == 'g' ? FaceRestorerKind::kGfpgan : FaceRestorerKind::kCodeFormer;
+    UPRES_RETURN_IF_ERROR(faces->check(kind));
+  }
   return Status::ok();
 }
 
 Result<ExtrasResult> run_extras(const image::Image& input, const ExtrasRequest& request,
-                                UpscalerRegistry& registry, Progress& progress) {
+                                UpscalerRegistry& registry, Progress& progress, FaceModels* faces) {
   UPRES_RETURN_IF_ERROR(request.validate());
-  UPRES_RETURN_IF_ERROR(check_capabilities(request));
+  UPRES_RETURN_IF_ERROR(check_capabilities(request, faces));
   UPRES_ASSIGN_OR_RETURN(std::shared_ptr<Upscaler> upscaler_1, registry.find(request.upscaler_1));
   UPRES_ASSIGN_OR_RETURN(std::shared_ptr<Upscaler> upscaler_2, registry.find(request.upscaler_2));
 
@@ -88,6 +111,17 @@ Result<ExtrasResult> run_extras(const image::Image& input, const ExtrasRequest& 
                                   static_cast<float>(request.upscaler_2_visibility));
       image::set_infotext_item(items, "Postprocess upscaler 2", upscaler_2->name());
     }
+  }
+  if (request.gfpgan_visibility > 0) {
+    UPRES_RETURN_IF_ERROR(restore_faces_step(result.image, FaceRestorerKind::kGfpgan,
+                                             request.gfpgan_visibility, request, *faces, progress));
+    image::set_infotext_item(items, "GFPGAN visibility", image::format_infotext_number(request.gfpgan_visibility));
+  }
+  if (request.codeformer_visibility > 0) {
+    UPRES_RETURN_IF_ERROR(restore_faces_step(result.image, FaceRestorerKind::kCodeFormer,
+                                             request.codeformer_visibility, request, *faces, progress));
+    image::set_infotext_item(items, "CodeFormer visibility", image::format_infotext_number(request.codeformer_visibility));
+    image::set_infotext_item(items, "CodeFormer weight", image::format_infotext_number(request.codeformer_weight));
   }
   result.image.metadata = input.metadata;
   result.infotext = image::format_infotext(items);

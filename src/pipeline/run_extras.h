@@ -8,6 +8,7 @@
 #include "base/result.h"
 #include "image/image.h"
 #include "pipeline/extras_request.h"
+#include "pipeline/face_models.h"
 #include "pipeline/progress.h"
 #include "pipeline/upscaler_registry.h"
 
@@ -26,13 +27,16 @@ struct OutputSize {
 };
 OutputSize compute_output_size(int width, int height, const ExtrasRequest& request);
 
-// InvalidArgument naming the field when the request asks for something this build cannot do
-// (face restoration, until the restorers land).
-Status check_capabilities(const ExtrasRequest& request);
+// InvalidArgument naming the field when the request asks for face restoration and `faces` is
+// null; otherwise FaceModels::check()'s error for each restorer the request uses. Nothing is
+// downloaded or loaded.
+Status check_capabilities(const ExtrasRequest& request, const FaceModels* faces);
 
 // Requires: request.validate() is OK. NotFound for an unknown upscaler, Cancelled when
-// `progress` is cancelled, check_capabilities()'s error.
+// `progress` is cancelled, check_capabilities()'s error. Face restoration (GFPGAN, then
+// CodeFormer) runs on the upscaled picture and is blended in with its visibility.
 Result<ExtrasResult> run_extras(const image::Image& input, const ExtrasRequest& request,
-                                UpscalerRegistry& registry, Progress& progress);
+                                UpscalerRegistry& registry, Progress& progress,
+                                FaceModels* faces = nullptr);
 
 }  // namespace upres::pipeline

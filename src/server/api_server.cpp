@@ -18,6 +18,7 @@ JobQueueOptions queue_options(const ServerOptions& options) {
   out.decode_limits.max_pixels = options.max_pixels;
   out.max_output_pixels = options.max_output_pixels;
   out.max_input_file_bytes = options.max_upload_bytes;
+  out.faces = options.faces;
   return out;
 }
 

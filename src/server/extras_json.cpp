@@ -1,6 +1,8 @@
 // JSON <-> the Extras option table.
 #include "server/extras_json.h"
 
+#include "pipeline/run_extras.h"
+
 #include "pipeline/extras_options.h"
 
 namespace upres::server {
@@ -58,7 +60,8 @@ Status check_upscaler_name(const ExtrasOption& option, const std::string& name,
 
 Result<pipeline::ExtrasRequest> parse_extras_options(const nlohmann::json& body,
                                                      const pipeline::ExtrasRequest& defaults,
-                                                     const pipeline::UpscalerRegistry& registry) {
+                                                     const pipeline::UpscalerRegistry& registry,
+                                                     const pipeline::FaceModels* faces) {
   if (!body.is_object()) return invalid_argument("body: expected a JSON object");
   pipeline::ExtrasRequest request = defaults;
   for (const ExtrasOption& option : pipeline::extras_options()) {
@@ -70,6 +73,7 @@ Result<pipeline::ExtrasRequest> parse_extras_options(const nlohmann::json& body,
     UPRES_RETURN_IF_ERROR(pipeline::set_extras_option(request, option, value));
   }
   UPRES_RETURN_IF_ERROR(request.validate());
+  UPRES_RETURN_IF_ERROR(pipeline::check_capabilities(request, faces));
   return request;
 }
 

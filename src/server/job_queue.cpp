@@ -318,7 +318,7 @@ void JobQueue::run_image(Job& job, size_t index) {
     if (job.cancel_requested) progress.cancel();
     current_progress_ = &progress;
   }
-  auto extras = pipeline::run_extras(*decoded, job.spec.request, *registry_, progress);
+  auto extras = pipeline::run_extras(*decoded, job.spec.request, *registry_, progress, options_.faces.get());
   {
     std::lock_guard lock(mutex_);
     current_progress_ = nullptr;

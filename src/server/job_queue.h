@@ -15,6 +15,7 @@
 
 #include "base/result.h"
 #include "image/image_codec.h"
+#include "pipeline/face_models.h"
 #include "pipeline/progress.h"
 #include "pipeline/upscaler_registry.h"
 #include "server/job.h"
@@ -28,6 +29,7 @@ struct JobQueueOptions {
   image::DecodeLimits decode_limits;
   int64_t max_output_pixels = 268'402'689;   // an image whose result is larger fails (413)
   int64_t max_input_file_bytes = 256 << 20;  // for inputs read from disk
+  std::shared_ptr<pipeline::FaceModels> faces;  // for face restoration; null: refused
 };
 
 class JobQueue {

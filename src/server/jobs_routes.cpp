@@ -69,7 +69,7 @@ Result<image::ImageFormat> read_format(const std::string& text) {
 Result<pipeline::ExtrasRequest> read_options(const RouteContext& context, const std::string& text) {
   json options = text.empty() ? json::object() : json::parse(text, nullptr, false);
   if (options.is_discarded()) return corrupt("options: not valid JSON");
-  return parse_extras_options(options, pipeline::default_cli_request(), *context.registry);
+  return parse_extras_options(options, pipeline::default_cli_request(), *context.registry, context.options->faces.get());
 }
 
 // multipart/form-data: "options" (JSON object), "format", and one or more "images" files.
@@ -137,7 +137,7 @@ Result<JobSpec> read_directory_job(const RouteContext& context, const httplib::R
   auto options_it = body.find("options");
   json extras = options_it != body.end() ? *options_it : json::object();
   UPRES_ASSIGN_OR_RETURN(spec.request, parse_extras_options(extras, pipeline::default_cli_request(),
-                                                            *context.registry));
+                                                            *context.registry, context.options->faces.get()));
   UPRES_ASSIGN_OR_RETURN(spec.encode.format, read_format(text("format")));
   spec.keep_stems = true;
   spec.keep_results = body.value("show_results", true);

@@ -80,7 +80,7 @@ Result<JobSnapshot> run_and_wait(const RouteContext& context, JobSpec spec, int*
 Result<JobSpec> parse_extras_job(const RouteContext& context, const json& body) {
   JobSpec spec;
   UPRES_ASSIGN_OR_RETURN(
-      spec.request, parse_extras_options(body, pipeline::default_api_request(), *context.registry));
+      spec.request, parse_extras_options(body, pipeline::default_api_request(), *context.registry, context.options->faces.get()));
   spec.encode.format = image::ImageFormat::kPng;
   return spec;
 }

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "base/status.h"
+#include "pipeline/face_models.h"
 #include "pipeline/upscaler_registry.h"
 
 namespace upres::server {
@@ -29,6 +30,8 @@ struct ServerOptions {
   int http_threads = 32;             // concurrent connections (SSE streams hold one each)
   // Upscalers offered; null: the classical ones (UpscalerRegistry::with_classical_upscalers()).
   std::shared_ptr<pipeline::UpscalerRegistry> registry;
+  // Face detector and restorers for gfpgan/codeformer_visibility; null: such requests answer 422.
+  std::shared_ptr<pipeline::FaceModels> faces;
   // Called once the socket is bound with e.g. "http://127.0.0.1:7860"; default: prints
   // "upres: serving on <url>" to stdout.
   std::function<void(const std::string& url)> on_listening;
