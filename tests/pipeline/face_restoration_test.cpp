@@ -6,7 +6,10 @@
 
 #include <cmath>
 #include <filesystem>
+#include <string>
+#include <vector>
 
+#include "face_fixtures.h"
 #include "image/image_codec.h"
 #include "pipeline/face_alignment.h"
 #include "pipeline/face_restoration.h"
@@ -35,6 +38,32 @@ class PaintingRestorer : public models::FaceRestorer {
   int calls = 0;
 };
 
+// Counts pixels that differ between `before` and `after`, and those of them that lie more than 2
+// picture pixels outside every face's 512x512 crop (facexlib's blur reaches a pixel past the
+// square's bilinear fringe on the right and bottom, where its 2x2 erosion does not bite).
+void count_changes(const image::Image& before, const image::Image& after, const std::vector<DetectedFace>& faces,
+                   long& changed, long& changed_outside) {
+  std::vector<image::AffineTransform> aligns;
+  for (const DetectedFace& face : faces) aligns.push_back(estimate_similarity(face.landmarks, ffhq_template(512)).value());
+  changed = changed_outside = 0;
+  for (int y = 0; y < before.height(); ++y) {
+    for (int x = 0; x < before.width(); ++x) {
+      bool moved = false;
+      for (int c = 0; c < before.channels(); ++c) moved |= before.at(x, y, c) != after.at(x, y, c);
+      if (!moved) continue;
+      ++changed;
+      bool inside = false;
+      for (const image::AffineTransform& align : aligns) {
+        double cx, cy;
+        align.apply(x, y, cx, cy);
+        const double margin = 2 * std::hypot(align.a, align.d);  // 2 picture pixels in crop units
+        inside |= cx > -margin && cy > -margin && cx < 511 + margin && cy < 511 + margin;
+      }
+      if (!inside) ++changed_outside;
+    }
+  }
+}
+
 class FaceRestorationTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -60,32 +89,8 @@ TEST_F(FaceRestorationTest, OnlyPixelsUnderTheFaceMasksChange) {
   EXPECT_EQ(restorer.calls, restored->face_count);
   EXPECT_GE(restored->face_count, 1);
 
-  // Where each crop lands: picture pixels whose position maps inside a 512x512 crop, or within
-  // 2 picture pixels of it (facexlib's blur reaches a pixel past the square's bilinear fringe on
-  // the right and bottom, where its 2x2 erosion does not bite, darkening it slightly).
-  std::vector<image::AffineTransform> aligns;
-  for (const DetectedFace& face : *faces) {
-    auto align = estimate_similarity(face.landmarks, ffhq_template(512));
-    ASSERT_TRUE(align.is_ok());
-    aligns.push_back(*align);
-  }
   long changed = 0, changed_outside = 0;
-  for (int y = 0; y < picture->height(); ++y) {
-    for (int x = 0; x < picture->width(); ++x) {
-      bool moved = false;
-      for (int c = 0; c < picture->channels(); ++c) moved |= picture->at(x, y, c) != restored->picture.at(x, y, c);
-      if (!moved) continue;
-      ++changed;
-      bool inside = false;
-      for (const image::AffineTransform& align : aligns) {
-        double cx, cy;
-        align.apply(x, y, cx, cy);
-        const double margin = 2 * std::hypot(align.a, align.d);  // 2 picture pixels in crop units
-        inside |= cx > -margin && cy > -margin && cx < 511 + margin && cy < 511 + margin;
-      }
-      if (!inside) ++changed_outside;
-    }
-  }
+  count_changes(*picture, restored->picture, *faces, changed, changed_outside);
   EXPECT_GT(changed, 100);  // the faces were really painted
   EXPECT_EQ(changed_outside, 0);
   // The centre of a restored face is the painted green.
@@ -113,6 +118,26 @@ TEST_F(FaceRestorationTest, OnlyCenterFaceRestoresOneAndNoFaceRestoresNone) {
   ASSERT_TRUE(none.is_ok());
   EXPECT_EQ(none->face_count, 0);
   EXPECT_EQ(restorer.calls, 0);
+}
+
+TEST_F(FaceRestorationTest, RandomWeightGfpganOnARealPhotoChangesOnlyTheFaces) {
+  std::string skip;
+  const fs::path fixtures = testing::gfpgan_fixtures(UPRES_TEST_OUTPUT_DIR, &skip);
+  if (fixtures.empty()) GTEST_SKIP() << skip;
+  auto restorer = models::load_face_restorer(fixtures / "gfpgan512_narrow16.pth");
+  ASSERT_TRUE(restorer.is_ok()) << restorer.status().to_string();
+  auto picture = image::read_image(kShared / "images/faces/portrait.jpg");
+  ASSERT_TRUE(picture.is_ok());
+  auto faces = detector_->detect(*picture);
+  ASSERT_TRUE(faces.is_ok());
+  Progress progress;
+  auto restored = restore_faces(*picture, *detector_, **restorer, {}, progress);
+  ASSERT_TRUE(restored.is_ok()) << restored.status().to_string();
+  EXPECT_EQ(restored->face_count, static_cast<int>(faces->size()));
+  long changed = 0, changed_outside = 0;
+  count_changes(*picture, restored->picture, *faces, changed, changed_outside);
+  EXPECT_GT(changed, 1000);
+  EXPECT_EQ(changed_outside, 0);
 }
 
 TEST_F(FaceRestorationTest, CancelledProgressStopsBeforeTheFirstFace) {

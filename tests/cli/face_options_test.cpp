@@ -1,0 +1,89 @@
+// `upres upscale` with face restoration, run as users run it: bad face-model options are usage
+// errors naming the option, and a run with a (random-weight) GFPGAN file and the real RetinaFace
+// MobileNet detector from ../shared records the visibility in the infotext.
+#include <sys/wait.h>
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include "face_fixtures.h"
+#include "image/image_codec.h"
+#include "test_folder.h"
+
+namespace upres {
+namespace {
+
+namespace fs = std::filesystem;
+
+const fs::path kShared = UPRES_SHARED_DIR;
+const fs::path kDetector = kShared / "models/retinaface/detection_mobilenet0.25_Final.pth";
+const fs::path kPortrait = kShared / "images/faces/portrait.jpg";
+
+struct CommandRun {
+  int exit_code;
+  std::string output;  // stdout and stderr together
+};
+
+CommandRun run_upres(const std::string& arguments) {
+  const std::string command = std::string(UPRES_BINARY) + " " + arguments + " 2>&1";
+  CommandRun run{-1, ""};
+  FILE* pipe = ::popen(command.c_str(), "r");
+  char buffer[4096];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) run.output.append(buffer, n);
+  const int status = ::pclose(pipe);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+std::string quoted(const fs::path& path) { return "'" + path.string() + "'"; }
+
+class FaceOptionsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!fs::exists(kDetector) || !fs::exists(kPortrait)) GTEST_SKIP() << "../shared is absent";
+  }
+  upres::testing::TestFolder dir_;
+  fs::path out_ = dir_.path() / "out";
+};
+
+TEST_F(FaceOptionsTest, MissingOrWrongFaceModelsAreUsageErrorsNamingTheOption) {
+  const std::string base = "upscale " + quoted(kPortrait) + " --scale 1 --upscaler None -o " + quoted(out_) +
+                           " --models " + quoted(dir_.path() / "models") + " --face-detector " + quoted(kDetector);
+  CommandRun unknown = run_upres(base + " --gfpgan 1 --gfpgan-model NoSuchRestorer");
+  EXPECT_EQ(unknown.exit_code, 2) << unknown.output;
+  EXPECT_NE(unknown.output.find("--gfpgan-model"), std::string::npos) << unknown.output;
+
+  CommandRun detector_as_restorer = run_upres(base + " --codeformer 1 --codeformer-model " + quoted(kDetector));
+  EXPECT_EQ(detector_as_restorer.exit_code, 2) << detector_as_restorer.output;
+  EXPECT_NE(detector_as_restorer.output.find("not a GFPGAN or CodeFormer model"), std::string::npos)
+      << detector_as_restorer.output;
+  EXPECT_FALSE(fs::exists(out_ / "00000.png"));
+}
+
+TEST_F(FaceOptionsTest, GfpganRunRecordsItsVisibility) {
+  std::string skip;
+  const fs::path fixtures = upres::testing::gfpgan_fixtures(UPRES_TEST_OUTPUT_DIR, &skip);
+  if (fixtures.empty()) GTEST_SKIP() << skip;
+  CommandRun run = run_upres("upscale " + quoted(kPortrait) + " --scale 1 --upscaler None --gfpgan 0.75 "
+                             "--gfpgan-model " + quoted(fixtures / "gfpgan512_narrow16.pth") +
+                             " --face-detector " + quoted(kDetector) + " --only-center-face -o " + quoted(out_));
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  auto result = image::read_image(out_ / "00000.png");
+  ASSERT_TRUE(result.is_ok()) << result.status().to_string();
+  const std::string* info = result->metadata.find_text("postprocessing");
+  ASSERT_NE(info, nullptr);
+  EXPECT_EQ(*info, "GFPGAN visibility: 0.75");
+  auto original = image::read_image(kPortrait);
+  ASSERT_TRUE(original.is_ok());
+  ASSERT_EQ(result->width(), original->width());
+  double total_change = 0;
+  for (size_t i = 0; i < original->sample_count(); ++i) total_change += std::abs(result->pixels()[i] - original->pixels()[i]);
+  EXPECT_GT(total_change, 100.0);  // the face really changed
+}
+
+}  // namespace
+}  // namespace upres
