@@ -1,5 +1,7 @@
 // Lowering of activations, scale, prelu and binary add/mul onto oneDNN eltwise, prelu and binary
 // primitives. They run in whatever layout their input has (blocked or plain).
+#include <string>
+
 #include "engine/cpu/lowering.h"
 
 namespace upres::engine::cpu {
@@ -78,25 +80,42 @@ bool binary_runs_on_onednn(const Graph& graph, const Node& node) {
   return a.size() == out.size() && b.size() == out.size() && (a == out || b == out);
 }
 
+// oneDNN 2.6 runs binary on its jit kernel only when src1 has src0's layout (a broadcast
+// [1,C,1,1] or [1,1,H,W] operand included: nChw16c src0 with a plain src1 takes the `ref`
+// kernel, ~100x slower). The broadcast operand therefore follows src0: nChw16c or plain.
+memory::desc broadcast_desc(const memory::desc& src0, const Shape& full, const Shape& other) {
+  if (full.size() == 4 && src0 == blocked_desc(full, src0.data_type())) return blocked_desc(other, src0.data_type());
+  return plain_desc(other, src0.data_type());
+}
+
+bool is_ref_kernel(const dnnl::primitive_desc_base& pd) {
+  return std::string(pd.impl_info_str()).rfind("ref", 0) == 0;
+}
+
 Status lower_binary(ExecutionPlan& plan, const Node& node) {
   const Graph& graph = plan.graph();
   const Shape& out = graph.shape(node.output);
   const bool swap = graph.shape(node.inputs[0]) != out;
   const Value full = node.inputs[swap ? 1 : 0];
   const Value other = node.inputs[swap ? 0 : 1];
-  const memory::desc src0 = plan.storage(full).desc;
-  memory src1 = plan.memory_of(other);
-  if (graph.shape(other) != out && src1.get_desc() != plain_desc(graph.shape(other), src1.get_desc().data_type())) {
-    src1 = plan.input_as(other, plain_desc(graph.shape(other), memory::data_type::f32));  // broadcast operand
-  } else if (graph.shape(other) == out && src1.get_desc() != src0) {
-    src1 = plan.input_as(other, src0);  // same layout as src0 keeps oneDNN on its jit path
-  }
+  const bool broadcast = graph.shape(other) != out;
+  memory src0 = plan.memory_of(full);
+  const memory::desc own1 = plan.storage(other).desc;
+  memory::desc want1 = broadcast ? broadcast_desc(src0.get_desc(), out, graph.shape(other)) : src0.get_desc();
   const algorithm alg = node.kind == OpKind::kMul ? algorithm::binary_mul : algorithm::binary_add;
-  dnnl::binary::primitive_desc pd(dnnl::binary::desc(alg, src0, src1.get_desc(), src0), plan.engine());
+  auto make_pd = [&] {
+    return dnnl::binary::primitive_desc(dnnl::binary::desc(alg, src0.get_desc(), want1, src0.get_desc()), plan.engine());
+  };
+  dnnl::binary::primitive_desc pd = make_pd();
+  if (broadcast && is_ref_kernel(pd) && src0.get_desc() != plain_desc(out, src0.get_desc().data_type())) {
+    // A broadcast the blocked jit kernel does not take: plain operands, one reorder of src0.
+    src0 = plan.input_as(full, plain_desc(out, src0.get_desc().data_type()));
+    want1 = plain_desc(graph.shape(other), src0.get_desc().data_type());
+    pd = make_pd();
+  }
+  const memory src1 = own1 == want1 ? plan.memory_of(other) : plan.input_as(other, want1);
   plan.set_desc(node.output, pd.dst_desc());
-  plan.add_primitive(dnnl::binary(pd), {{DNNL_ARG_SRC_0, plan.memory_of(full)},
-                                        {DNNL_ARG_SRC_1, src1},
-                                        {DNNL_ARG_DST, plan.memory_of(node.output)}});
+  plan.add_primitive(dnnl::binary(pd), {{DNNL_ARG_SRC_0, src0}, {DNNL_ARG_SRC_1, src1}, {DNNL_ARG_DST, plan.memory_of(node.output)}});
   return Status::ok();
 }
 

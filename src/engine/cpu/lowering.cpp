@@ -1,5 +1,5 @@
-// The cpu backend's kernel table: which op lowers to which oneDNN primitive, and which take the
-// reference fallback (lower_fallback.cpp).
+// The cpu backend's kernel table: which op lowers to which oneDNN primitive or native host
+// kernel, and which take the reference fallback (lower_fallback.cpp).
 #include "engine/cpu/lowering.h"
 
 #include <string>
@@ -23,14 +23,20 @@ bool runs_on_onednn(const Node& node) {
   }
 }
 
+bool runs_natively(const Graph& graph, const Node& node) {
+  const bool native_kind = node.kind == OpKind::kResize || node.kind == OpKind::kPad || node.kind == OpKind::kGroupNorm;
+  return native_kind && graph.shape(node.inputs[0]).size() == 4;
+}
+
 Status lower_node(ExecutionPlan& plan, const Node& node) {
   plan.begin_node(std::string(op_kind_name(node.kind)) + " '" + node.name + "'");
   const bool binary = node.kind == OpKind::kAdd || node.kind == OpKind::kMul;
   const bool pool_dense = node.kind == OpKind::kAvgPool2d || node.kind == OpKind::kMaxPool2d ||
                           node.kind == OpKind::kGlobalAvgPool || node.kind == OpKind::kLinear ||
                           node.kind == OpKind::kMatmul || node.kind == OpKind::kSoftmax;
-  if (!runs_on_onednn(node) || (binary && !binary_runs_on_onednn(plan.graph(), node)) ||
-      (pool_dense && !pool_dense_runs_on_onednn(plan.graph(), node))) {
+  const bool native = runs_natively(plan.graph(), node);
+  if (!native && (!runs_on_onednn(node) || (binary && !binary_runs_on_onednn(plan.graph(), node)) ||
+      (pool_dense && !pool_dense_runs_on_onednn(plan.graph(), node)))) {
     return lower_fallback(plan, node);
   }
   try {
@@ -43,6 +49,8 @@ Status lower_node(ExecutionPlan& plan, const Node& node) {
       case OpKind::kLinear: case OpKind::kMatmul: case OpKind::kSoftmax:
         return lower_pool_dense(plan, node);
       case OpKind::kLayerNorm: return lower_layer_norm(plan, node);
+      case OpKind::kResize: case OpKind::kPad: return lower_resize_pad(plan, node);
+      case OpKind::kGroupNorm: return lower_group_norm(plan, node);
       default: return lower_eltwise(plan, node);
     }
   } catch (const dnnl::error& e) {

@@ -1,6 +1,7 @@
-// Lowering: turns one graph node into ExecutionPlan steps. Each op family has its own .cpp; ops
-// oneDNN 2.6 lacks run the reference kernels on plain fp32 copies (lower_fallback.cpp, the list is
-// kFallbackOps there). Functions over a caller-owned plan; thread-compatible.
+// Lowering: turns one graph node into ExecutionPlan steps. Each op family has its own .cpp; resize,
+// pad and group norm run native host kernels (lower_resize_pad.cpp, lower_group_norm.cpp); other
+// ops oneDNN 2.6 lacks run the reference kernels on plain fp32 copies (lower_fallback.cpp).
+// Functions over a caller-owned plan; thread-compatible.
 #pragma once
 
 #include "base/status.h"
@@ -23,6 +24,9 @@ bool runs_on_onednn(const Node& node);
 bool conv_runs_on_onednn(const Node& node);                       // lower_conv.cpp (prelu post-op: no)
 bool binary_runs_on_onednn(const Graph& graph, const Node& node);  // lower_elementwise.cpp
 bool pool_dense_runs_on_onednn(const Graph& graph, const Node& node);  // lower_pool_dense.cpp
+// Whether lower_node runs `node` on a native host kernel of this backend: resize and pad
+// (lower_resize_pad.cpp) and group norm (lower_group_norm.cpp) of 4-D values.
+bool runs_natively(const Graph& graph, const Node& node);
 
 // Per family (lower_*.cpp).
 Status lower_conv(ExecutionPlan& plan, const Node& node);
@@ -32,6 +36,8 @@ Status lower_concat(ExecutionPlan& plan, const Node& node);
 Status lower_slice(ExecutionPlan& plan, const Node& node);
 Status lower_pool_dense(ExecutionPlan& plan, const Node& node);  // pooling, linear, matmul, softmax
 Status lower_layer_norm(ExecutionPlan& plan, const Node& node);
+Status lower_resize_pad(ExecutionPlan& plan, const Node& node);
+Status lower_group_norm(ExecutionPlan& plan, const Node& node);
 Status lower_fallback(ExecutionPlan& plan, const Node& node);
 
 }  // namespace upres::engine::cpu

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "engine/reference/kernel.h"
+#include "engine/reference/sampling_grid.h"
 #include "engine/shape_rules.h"
 
 namespace upres::engine::reference {
@@ -100,32 +101,18 @@ Status pixel_shuffle(const KernelArgs& args) {
   return Status::ok();
 }
 
-namespace {
-
-// Source coordinate for padded coordinate `p` (already shifted by the leading pad); -1 = fill.
-int64_t pad_source(int64_t p, int64_t size, PadMode mode) {
-  if (p >= 0 && p < size) return p;
-  switch (mode) {
-    case PadMode::kZero: return -1;
-    case PadMode::kReflect: return p < 0 ? -p : 2 * (size - 1) - p;
-    case PadMode::kReplicate: return std::clamp<int64_t>(p, 0, size - 1);
-  }
-  return -1;
-}
-
-}  // namespace
-
 Status pad(const KernelArgs& args) {
   UPRES_ASSIGN_OR_RETURN(const PadAttrs* a, attrs_of<PadAttrs>(args.node));
   const Shape& in = args.input_shapes[0];
   const Shape& out = args.output_shape;
+  UPRES_ASSIGN_OR_RETURN(const SamplingGrid grid, pad_grid(*a, in, out));  // one tap per row, column
   for (int64_t plane = 0; plane < out[0] * out[1]; ++plane) {
     const float* src = args.inputs[0] + plane * in[2] * in[3];
     float* dst = args.output + plane * out[2] * out[3];
     for (int64_t y = 0; y < out[2]; ++y) {
-      const int64_t sy = pad_source(y - a->top, in[2], a->mode);
+      const int64_t sy = grid.rows[static_cast<size_t>(y)].index[0];
       for (int64_t x = 0; x < out[3]; ++x) {
-        const int64_t sx = pad_source(x - a->left, in[3], a->mode);
+        const int64_t sx = grid.cols[static_cast<size_t>(x)].index[0];
         dst[y * out[3] + x] = sy < 0 || sx < 0 ? a->value : src[sy * in[3] + sx];
       }
     }

@@ -1,0 +1,191 @@
+// Ops fed by a convolution (nChw16c activations) on the cpu backend: broadcast add/mul ([1,C,1,1]
+// and [1,1,H,W] operands), resize, pad and group norm against the reference backend, and that they
+// stay on fast paths: no oneDNN `ref` kernel, no reorder of the blocked activation.
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "engine/backend_registry.h"
+#include "engine/cpu/cpu_backend.h"
+#include "engine/cpu/cpu_executable.h"
+#include "op_case.h"
+
+namespace upres::engine {
+namespace {
+
+Tensor random_tensor(const Shape& shape, std::mt19937& rng, float range) {
+  std::uniform_real_distribution<float> dist(-range, range);
+  std::vector<float> values(static_cast<size_t>(shape_numel(shape)));
+  for (float& v : values) v = dist(rng);
+  return *Tensor::from_f32(values, shape);
+}
+
+Value conv3x3(Graph& g, Value x, int64_t in, int64_t out, std::mt19937& rng) {
+  const float range = 1.0f / std::sqrt(static_cast<float>(in * 9));
+  return g.conv2d(x, random_tensor({out, in, 3, 3}, rng, range), random_tensor({out}, rng, 0.1f), {.padding = 1});
+}
+
+std::vector<Tensor> random_inputs(const Graph& graph, std::mt19937& rng) {
+  std::vector<Tensor> inputs;
+  for (Value input : graph.inputs()) inputs.push_back(random_tensor(graph.shape(input), rng, 1.0f));
+  return inputs;
+}
+
+Tensor run_on(const std::string& backend_name, const Graph& graph, const std::vector<Tensor>& inputs) {
+  auto backend = create_backend(backend_name);
+  EXPECT_TRUE(backend.is_ok());
+  PrepareOptions options;
+  options.run_graph_passes = backend_name != "reference";
+  auto exe = (*backend)->prepare(graph, options);
+  EXPECT_TRUE(exe.is_ok()) << exe.status().to_string();
+  std::vector<Tensor> outputs(1);
+  Status status = (*exe)->run(inputs, outputs);
+  EXPECT_TRUE(status.is_ok()) << status.to_string();
+  return outputs[0];
+}
+
+// The cpu steps lowered for `graph` (oneDNN implementation names, "host" for host kernels).
+std::vector<std::string> cpu_steps(const Graph& graph) {
+  cpu::CpuBackend backend;
+  auto exe = backend.prepare(graph, {});
+  EXPECT_TRUE(exe.is_ok()) << exe.status().to_string();
+  auto* cpu_exe = dynamic_cast<cpu::CpuExecutable*>(exe->get());
+  return cpu_exe != nullptr ? cpu_exe->step_descriptions() : std::vector<std::string>{};
+}
+
+void expect_matches_reference(const Graph& graph, std::mt19937& rng) {
+  ASSERT_TRUE(graph.status().is_ok()) << graph.status().to_string();
+  const std::vector<Tensor> inputs = random_inputs(graph, rng);
+  EXPECT_LE(testing::relative_error(run_on("cpu", graph, inputs), run_on("reference", graph, inputs)), 1e-5);
+}
+
+// x -> conv (nChw16c) -> op(conv, operand) -> conv, operand a graph input or made by a conv.
+TEST(CpuBlockedInputsTest, BroadcastBinaryMatchesReferenceOnJitKernels) {
+  std::mt19937 rng(21);
+  for (int64_t channels : {32, 24}) {
+    for (const Shape& operand : {Shape{1, channels, 1, 1}, Shape{1, 1, 20, 24}}) {
+      for (bool mul : {false, true}) {
+        for (bool operand_first : {false, true}) {
+          SCOPED_TRACE("channels " + std::to_string(channels) + " operand " + shape_to_string(operand) +
+                       (mul ? " mul" : " add") + (operand_first ? " operand first" : ""));
+          Graph g;
+          Value x = conv3x3(g, g.input("x", {1, 8, 20, 24}), 8, channels, rng);
+          Value b = g.input("b", operand);
+          Value y = operand_first ? (mul ? g.mul(b, x) : g.add(b, x)) : (mul ? g.mul(x, b) : g.add(x, b));
+          g.mark_output(conv3x3(g, y, channels, 16, rng));
+          expect_matches_reference(g, rng);
+          for (const std::string& step : cpu_steps(g)) EXPECT_EQ(step.find(" ref"), std::string::npos) << step;
+        }
+      }
+    }
+  }
+}
+
+TEST(CpuBlockedInputsTest, BroadcastOperandsFromConvolutionsStayBlocked) {
+  std::mt19937 rng(22);
+  Graph g;
+  Value x = conv3x3(g, g.input("x", {1, 8, 18, 18}), 8, 32, rng);
+  Value per_channel = g.global_avg_pool(conv3x3(g, x, 32, 32, rng));  // [1, 32, 1, 1]
+  Value spatial = g.sigmoid(conv3x3(g, x, 32, 1, rng));                // [1, 1, 18, 18]
+  g.mark_output(conv3x3(g, g.add(g.mul(x, spatial), per_channel), 32, 16, rng));
+  expect_matches_reference(g, rng);
+  for (const std::string& step : cpu_steps(g)) {
+    EXPECT_EQ(step.find(" ref"), std::string::npos) << step;
+    EXPECT_EQ(step.find(": host"), std::string::npos) << step;
+  }
+}
+
+ResizeAttrs resize_to(ResizeMode mode, int64_t h, int64_t w, bool align_corners = false) {
+  ResizeAttrs a;
+  a.mode = mode;
+  a.out_h = h;
+  a.out_w = w;
+  a.align_corners = align_corners;
+  return a;
+}
+
+ResizeAttrs resize_by(ResizeMode mode, float scale) {
+  ResizeAttrs a;
+  a.mode = mode;
+  a.scale_h = scale;
+  a.scale_w = scale;
+  return a;
+}
+
+// conv (nChw16c) -> resize or pad -> conv, for every mode, with whole and partial 16-blocks.
+TEST(CpuBlockedInputsTest, ResizeAndPadMatchReference) {
+  std::mt19937 rng(23);
+  const std::vector<ResizeAttrs> resizes = {
+      resize_by(ResizeMode::kNearest, 2.0f),         resize_to(ResizeMode::kNearest, 13, 31),
+      resize_by(ResizeMode::kBilinear, 2.0f),        resize_to(ResizeMode::kBilinear, 9, 37),
+      resize_to(ResizeMode::kBilinear, 27, 11, true), resize_by(ResizeMode::kBilinear, 0.5f),
+      resize_to(ResizeMode::kBicubic, 29, 40),       resize_to(ResizeMode::kBicubic, 29, 40, true)};
+  const std::vector<PadAttrs> pads = {{1, 1, 1, 1, PadMode::kReflect},  {3, 0, 2, 5, PadMode::kReflect},
+                                      {2, 1, 0, 3, PadMode::kReplicate}, {1, 2, 3, 1, PadMode::kZero, 0.5f},
+                                      {0, 2, 1, 0, PadMode::kZero},       {4, 4, 4, 4, PadMode::kReplicate}};
+  for (int64_t channels : {32, 24}) {
+    for (size_t k = 0; k < resizes.size() + pads.size(); ++k) {
+      SCOPED_TRACE("channels " + std::to_string(channels) + " case " + std::to_string(k));
+      Graph g;
+      Value x = conv3x3(g, g.input("x", {1, 8, 15, 19}), 8, channels, rng);
+      Value y = k < resizes.size() ? g.resize(x, resizes[k]) : g.pad(x, pads[k - resizes.size()]);
+      g.mark_output(conv3x3(g, y, channels, 16, rng));
+      expect_matches_reference(g, rng);
+      int host_steps = 0;
+      for (const std::string& step : cpu_steps(g)) {
+        if (step.rfind("resize", 0) != 0 && step.rfind("pad", 0) != 0) continue;
+        if (channels == 32) {
+          EXPECT_EQ(step.find(": reorder"), std::string::npos) << "blocked input reordered: " << step;
+        }
+        host_steps += step.find(": host") != std::string::npos;
+      }
+      EXPECT_EQ(host_steps, 1);
+    }
+  }
+}
+
+// conv (nChw16c or plain) -> group norm -> conv: VQGAN's 32 groups, one group, partial
+// 16-blocks, no affine parameters, and activations far from zero mean (one-pass statistics).
+TEST(CpuBlockedInputsTest, GroupNormMatchesReference) {
+  std::mt19937 rng(25);
+  struct Case {
+    int64_t channels;
+    int groups;
+    bool affine;
+    float shift;
+  };
+  for (const Case& c : {Case{64, 32, true, 0.0f}, Case{32, 1, true, 0.0f}, Case{24, 8, true, 0.0f},
+                        Case{48, 16, false, 0.0f}, Case{32, 32, true, 40.0f}}) {
+    SCOPED_TRACE("channels " + std::to_string(c.channels) + " groups " + std::to_string(c.groups));
+    Graph g;
+    Value x = g.scale(conv3x3(g, g.input("x", {1, 8, 17, 21}), 8, c.channels, rng), 3.0f, c.shift);
+    Tensor weight = c.affine ? random_tensor({c.channels}, rng, 2.0f) : Tensor();
+    Tensor bias = c.affine ? random_tensor({c.channels}, rng, 1.0f) : Tensor();
+    Value y = g.group_norm(x, weight, bias, {.groups = c.groups, .eps = 1e-6f});
+    g.mark_output(conv3x3(g, y, c.channels, 16, rng));
+    expect_matches_reference(g, rng);
+    for (const std::string& step : cpu_steps(g)) {
+      if (step.rfind("group_norm", 0) != 0 || c.channels % 16 != 0) continue;
+      EXPECT_EQ(step.find(": reorder"), std::string::npos) << "blocked input reordered: " << step;
+    }
+  }
+}
+
+// Sizes where the row, chunk and plane split across threads matters: ParseNet's reflect pad and a
+// 2x bilinear upsampling on 64 channels of 128x128, each followed by VQGAN's group norm.
+TEST(CpuBlockedInputsTest, LargeResizePadAndGroupNormMatchReference) {
+  std::mt19937 rng(24);
+  for (int variant = 0; variant < 2; ++variant) {
+    Graph g;
+    Value x = g.relu(conv3x3(g, g.input("x", {1, 3, 128, 128}), 3, 64, rng));
+    Value y = variant == 0 ? g.pad(x, {1, 1, 1, 1, PadMode::kReflect}) : g.resize(x, resize_by(ResizeMode::kBilinear, 2.0f));
+    y = g.group_norm(y, random_tensor({64}, rng, 1.0f), random_tensor({64}, rng, 1.0f), {.groups = 32});
+    g.mark_output(y);
+    expect_matches_reference(g, rng);
+  }
+}
+
+}  // namespace
+}  // namespace upres::engine
