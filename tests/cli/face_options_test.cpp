@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <string>
 
-#include "face_fixtures.h"
+#include "model_test_support.h"
 #include "image/image_codec.h"
 #include "test_folder.h"
 
@@ -65,11 +65,10 @@ TEST_F(FaceOptionsTest, MissingOrWrongFaceModelsAreUsageErrorsNamingTheOption) {
 }
 
 TEST_F(FaceOptionsTest, GfpganRunRecordsItsVisibility) {
-  std::string skip;
-  const fs::path fixtures = upres::testing::gfpgan_fixtures(UPRES_TEST_OUTPUT_DIR, &skip);
-  if (fixtures.empty()) GTEST_SKIP() << skip;
+  auto fixtures = models::testing::ensure_fixtures("gfpgan_torch.py", "gfpgan_fixtures");
+  if (!fixtures.is_ok()) GTEST_SKIP() << fixtures.status().message();
   CommandRun run = run_upres("upscale " + quoted(kPortrait) + " --scale 1 --upscaler None --gfpgan 0.75 "
-                             "--gfpgan-model " + quoted(fixtures / "gfpgan512_narrow16.pth") +
+                             "--gfpgan-model " + quoted(*fixtures / "gfpgan512_narrow16.pth") +
                              " --face-detector " + quoted(kDetector) + " --only-center-face -o " + quoted(out_));
   ASSERT_EQ(run.exit_code, 0) << run.output;
   auto result = image::read_image(out_ / "00000.png");

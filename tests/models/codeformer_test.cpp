@@ -71,24 +71,14 @@ weights::WeightMap without_key(const weights::WeightMap& source, const std::stri
 
 class CodeFormerTest : public ::testing::Test {
  protected:
-  // Made once per script version and reused by later test processes (as torch_models_test does).
+  // Fixtures are made once per script version (testing::ensure_fixtures).
   static void SetUpTestSuite() {
-    const fs::path script = fs::path(UPRES_SOURCE_DIR) / "tests/reference/codeformer_torch.py";
-    const fs::path manifest = fixture_dir() / "manifest.json";
-    std::error_code error;
-    if (!fs::exists(manifest) || fs::last_write_time(manifest) < fs::last_write_time(script)) {
-      const std::string pid = std::to_string(::getpid());
-      const fs::path fresh = fixture_dir().string() + ".new." + pid;
-      std::string message;
-      if (!testing::run_reference_script("codeformer_torch.py", fresh.string(), &message)) {
-        skip_reason_ = new std::string(message);
-        return;
-      }
-      fs::rename(fixture_dir(), fixture_dir().string() + ".old." + pid, error);
-      fs::rename(fresh, fixture_dir(), error);
-      fs::remove_all(fresh, error);
-      fs::remove_all(fixture_dir().string() + ".old." + pid, error);
+    auto dir = testing::ensure_fixtures("codeformer_torch.py", "codeformer_fixtures");
+    if (!dir.is_ok()) {
+      skip_reason_ = new std::string(dir.status().message());
+      return;
     }
+    const fs::path manifest = *dir / "manifest.json";
     std::ifstream in(manifest);
     manifest_ = new json(json::parse(in));
   }

@@ -30,25 +30,14 @@ fs::path fixture_dir() { return fs::path(UPRES_TEST_OUTPUT_DIR) / "gfpgan_fixtur
 
 class GfpganTest : public ::testing::Test {
  protected:
-  // Fixtures are made once per script version (see torch_models_test.cpp): a manifest newer than
-  // the script is reused; a fresh set is written beside it and renamed into place.
+  // Fixtures are made once per script version (testing::ensure_fixtures).
   static void SetUpTestSuite() {
-    const fs::path script = fs::path(UPRES_SOURCE_DIR) / "tests/reference/gfpgan_torch.py";
-    const fs::path manifest = fixture_dir() / "manifest.json";
-    std::error_code error;
-    if (!fs::exists(manifest) || fs::last_write_time(manifest) < fs::last_write_time(script)) {
-      const std::string pid = std::to_string(::getpid());
-      const fs::path fresh = fixture_dir().string() + ".new." + pid;
-      std::string message;
-      if (!testing::run_reference_script("gfpgan_torch.py", fresh.string(), &message)) {
-        skip_reason_ = new std::string(message);
-        return;
-      }
-      fs::rename(fixture_dir(), fixture_dir().string() + ".old." + pid, error);
-      fs::rename(fresh, fixture_dir(), error);
-      fs::remove_all(fresh, error);
-      fs::remove_all(fixture_dir().string() + ".old." + pid, error);
+    auto dir = testing::ensure_fixtures("gfpgan_torch.py", "gfpgan_fixtures");
+    if (!dir.is_ok()) {
+      skip_reason_ = new std::string(dir.status().message());
+      return;
     }
+    const fs::path manifest = *dir / "manifest.json";
     std::ifstream in(manifest);
     manifest_ = new json(json::parse(in));
   }

