@@ -173,6 +173,35 @@ TEST(CpuBlockedInputsTest, GroupNormMatchesReference) {
   }
 }
 
+// bf16 compute: blocked bf16 activations feed the broadcast binary (jit, bf16 operand) and the
+// native kernels (via an fp32 blocked copy); the result stays within bf16 rounding.
+TEST(CpuBlockedInputsTest, Bf16ActivationsStayOnFastPaths) {
+  if (!cpu::has_native_bf16()) GTEST_SKIP() << "this CPU lacks avx512_bf16";
+  std::mt19937 rng(26);
+  Graph g;
+  Value x = conv3x3(g, g.input("x", {1, 8, 18, 18}), 8, 32, rng);
+  Value per_channel = g.global_avg_pool(conv3x3(g, x, 32, 32, rng));
+  Value y = g.add(g.mul(x, g.sigmoid(conv3x3(g, x, 32, 1, rng))), per_channel);
+  y = g.group_norm(g.pad(y, {1, 1, 1, 1, PadMode::kReflect}), random_tensor({32}, rng, 1.0f),
+                   random_tensor({32}, rng, 1.0f), {.groups = 8});
+  g.mark_output(conv3x3(g, g.resize(y, resize_by(ResizeMode::kBilinear, 2.0f)), 32, 16, rng));
+  ASSERT_TRUE(g.status().is_ok()) << g.status().to_string();
+  const std::vector<Tensor> inputs = random_inputs(g, rng);
+  PrepareOptions bf16;
+  bf16.compute_dtype = DType::kBF16;
+  cpu::CpuBackend backend;
+  auto exe = backend.prepare(g, bf16);
+  ASSERT_TRUE(exe.is_ok()) << exe.status().to_string();
+  std::vector<Tensor> outputs(1);
+  ASSERT_TRUE((*exe)->run(inputs, outputs).is_ok());
+  const double error = testing::relative_error(outputs[0], run_on("reference", g, inputs));
+  EXPECT_LE(error, 3e-2);
+  EXPECT_GT(error, 0.0) << "bit-identical to fp32: was it really bf16?";
+  for (const std::string& step : dynamic_cast<cpu::CpuExecutable*>(exe->get())->step_descriptions()) {
+    EXPECT_EQ(step.find(" ref"), std::string::npos) << step;
+  }
+}
+
 // Sizes where the row, chunk and plane split across threads matters: ParseNet's reflect pad and a
 // 2x bilinear upsampling on 64 channels of 128x128, each followed by VQGAN's group norm.
 TEST(CpuBlockedInputsTest, LargeResizePadAndGroupNormMatchReference) {
