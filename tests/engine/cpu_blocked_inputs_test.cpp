@@ -62,10 +62,11 @@ void expect_matches_reference(const Graph& graph, std::mt19937& rng) {
 }
 
 // x -> conv (nChw16c) -> op(conv, operand) -> conv, operand a graph input or made by a conv.
+// [1,C,1,1] and [1,1,H,W] must run on jit kernels; [1,C,H,1] only has to be right.
 TEST(CpuBlockedInputsTest, BroadcastBinaryMatchesReferenceOnJitKernels) {
   std::mt19937 rng(21);
   for (int64_t channels : {32, 24}) {
-    for (const Shape& operand : {Shape{1, channels, 1, 1}, Shape{1, 1, 20, 24}}) {
+    for (const Shape& operand : {Shape{1, channels, 1, 1}, Shape{1, 1, 20, 24}, Shape{1, channels, 20, 1}}) {
       for (bool mul : {false, true}) {
         for (bool operand_first : {false, true}) {
           SCOPED_TRACE("channels " + std::to_string(channels) + " operand " + shape_to_string(operand) +
@@ -76,6 +77,7 @@ TEST(CpuBlockedInputsTest, BroadcastBinaryMatchesReferenceOnJitKernels) {
           Value y = operand_first ? (mul ? g.mul(b, x) : g.add(b, x)) : (mul ? g.mul(x, b) : g.add(x, b));
           g.mark_output(conv3x3(g, y, channels, 16, rng));
           expect_matches_reference(g, rng);
+          if (operand[2] == 20 && operand[3] == 1) continue;  // [1,C,H,1]: oneDNN 2.6 has only `ref`
           for (const std::string& step : cpu_steps(g)) EXPECT_EQ(step.find(" ref"), std::string::npos) << step;
         }
       }
@@ -209,7 +211,8 @@ TEST(CpuBlockedInputsTest, LargeResizePadAndGroupNormMatchReference) {
   for (int variant = 0; variant < 2; ++variant) {
     Graph g;
     Value x = g.relu(conv3x3(g, g.input("x", {1, 3, 128, 128}), 3, 64, rng));
-    Value y = variant == 0 ? g.pad(x, {1, 1, 1, 1, PadMode::kReflect}) : g.resize(x, resize_by(ResizeMode::kBilinear, 2.0f));
+    Value y = variant == 0 ? g.pad(x, {1, 1, 1, 1, PadMode::kReflect})
+                           : g.resize(x, resize_by(ResizeMode::kBilinear, 2.0f));
     y = g.group_norm(y, random_tensor({64}, rng, 1.0f), random_tensor({64}, rng, 1.0f), {.groups = 32});
     g.mark_output(y);
     expect_matches_reference(g, rng);

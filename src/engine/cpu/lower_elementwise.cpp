@@ -101,21 +101,28 @@ Status lower_binary(ExecutionPlan& plan, const Node& node) {
   const bool broadcast = graph.shape(other) != out;
   memory src0 = plan.memory_of(full);
   const memory::desc own1 = plan.storage(other).desc;
+  const memory::data_type type = src0.get_desc().data_type();
   memory::desc want1 = broadcast ? broadcast_desc(src0.get_desc(), out, graph.shape(other)) : src0.get_desc();
   const algorithm alg = node.kind == OpKind::kMul ? algorithm::binary_mul : algorithm::binary_add;
-  auto make_pd = [&] {
-    return dnnl::binary::primitive_desc(dnnl::binary::desc(alg, src0.get_desc(), want1, src0.get_desc()), plan.engine());
+  auto make_pd = [&](const memory::desc& s0, const memory::desc& s1) {
+    return dnnl::binary::primitive_desc(dnnl::binary::desc(alg, s0, s1, s0), plan.engine());
   };
-  dnnl::binary::primitive_desc pd = make_pd();
-  if (broadcast && is_ref_kernel(pd) && src0.get_desc() != plain_desc(out, src0.get_desc().data_type())) {
-    // A broadcast the blocked jit kernel does not take: plain operands, one reorder of src0.
-    src0 = plan.input_as(full, plain_desc(out, src0.get_desc().data_type()));
-    want1 = plain_desc(graph.shape(other), src0.get_desc().data_type());
-    pd = make_pd();
+  dnnl::binary::primitive_desc pd = make_pd(src0.get_desc(), want1);
+  if (broadcast && is_ref_kernel(pd) && src0.get_desc() != plain_desc(out, type)) {
+    // A broadcast the blocked jit kernel does not take (e.g. [1,C,H,1]): plain operands when the
+    // jit kernel takes those, at the cost of one reorder of src0.
+    const memory::desc plain0 = plain_desc(out, type), plain1 = plain_desc(graph.shape(other), type);
+    dnnl::binary::primitive_desc plain_pd = make_pd(plain0, plain1);
+    if (!is_ref_kernel(plain_pd)) {
+      src0 = plan.input_as(full, plain0);
+      want1 = plain1;
+      pd = plain_pd;
+    }
   }
   const memory src1 = own1 == want1 ? plan.memory_of(other) : plan.input_as(other, want1);
   plan.set_desc(node.output, pd.dst_desc());
-  plan.add_primitive(dnnl::binary(pd), {{DNNL_ARG_SRC_0, src0}, {DNNL_ARG_SRC_1, src1}, {DNNL_ARG_DST, plan.memory_of(node.output)}});
+  plan.add_primitive(dnnl::binary(pd),
+                     {{DNNL_ARG_SRC_0, src0}, {DNNL_ARG_SRC_1, src1}, {DNNL_ARG_DST, plan.memory_of(node.output)}});
   return Status::ok();
 }
 

@@ -68,7 +68,10 @@ void group_affine(const GroupNormForm& f, const std::vector<double>& sum, const 
     for (int64_t g = 0; g < f.groups; ++g) {
       double s = 0.0, q = 0.0;
       const int64_t first = n * f.channels + g * per_group;
-      for (int64_t c = first; c < first + per_group; ++c) s += sum[static_cast<size_t>(c)], q += sq[static_cast<size_t>(c)];
+      for (int64_t c = first; c < first + per_group; ++c) {
+        s += sum[static_cast<size_t>(c)];
+        q += sq[static_cast<size_t>(c)];
+      }
       const double mean = s / count;
       const double inv = 1.0 / std::sqrt(std::max(q / count - mean * mean, 0.0) + f.eps);
       for (int64_t c = first; c < first + per_group; ++c) {
