@@ -139,6 +139,30 @@ TEST_F(FaceRestorationTest, RandomWeightGfpganOnARealPhotoChangesOnlyTheFaces) {
   EXPECT_EQ(changed_outside, 0);
 }
 
+TEST_F(FaceRestorationTest, ParsingNetworkChangesThePasteMaskButNotWhereFacesGo) {
+  auto fixtures = models::testing::ensure_fixtures("parsenet_torch.py", "parsenet_fixtures");
+  if (!fixtures.is_ok()) GTEST_SKIP() << fixtures.status().message();
+  auto parser = models::ParseNet::load(*fixtures / "parsenet512_narrow16.pth");
+  ASSERT_TRUE(parser.is_ok()) << parser.status().to_string();
+  auto picture = image::read_image(kShared / "images/faces/portrait.jpg");
+  ASSERT_TRUE(picture.is_ok());
+  auto faces = detector_->detect(*picture);
+  ASSERT_TRUE(faces.is_ok());
+  PaintingRestorer restorer;
+  Progress progress;
+  auto square = restore_faces(*picture, *detector_, restorer, {}, progress);
+  auto parsed = restore_faces(*picture, *detector_, restorer, {}, progress, parser->get());
+  ASSERT_TRUE(square.is_ok() && parsed.is_ok()) << parsed.status().to_string();
+  EXPECT_EQ(parsed->face_count, square->face_count);
+  long changed = 0, changed_outside = 0;
+  count_changes(*picture, parsed->picture, *faces, changed, changed_outside);
+  EXPECT_EQ(changed_outside, 0);
+  long differs_from_square = 0;
+  for (size_t i = 0; i < picture->sample_count(); ++i)
+    differs_from_square += parsed->picture.pixels()[i] != square->picture.pixels()[i];
+  EXPECT_GT(differs_from_square, 1000);  // the parsing mask, not the square, shaped the paste
+}
+
 TEST_F(FaceRestorationTest, CancelledProgressStopsBeforeTheFirstFace) {
   auto picture = image::read_image(kShared / "images/faces/portrait.jpg");
   ASSERT_TRUE(picture.is_ok());
