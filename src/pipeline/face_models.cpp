@@ -76,8 +76,9 @@ Result<models::FaceRestorer*> FaceModels::restorer(FaceRestorerKind kind) {
 }
 
 Result<models::ParseNet*> FaceModels::parser() {
-  if (parser_looked_up_) return parser_.get();
-  parser_looked_up_ = true;
+  // Absence is remembered; a broken file is not, so every run reports it rather than only the first.
+  if (parser_ || parser_absent_) return parser_.get();
+  parser_absent_ = true;
   if (options_.parser.empty()) return parser_.get();
   std::error_code ec;
   fs::path path = options_.parser;
@@ -87,6 +88,7 @@ Result<models::ParseNet*> FaceModels::parser() {
     if (!listing.is_ok() || !listing->installed || listing->files.empty()) return parser_.get();
     path = listing->files[0];
   }
+  parser_absent_ = false;
   UPRES_ASSIGN_OR_RETURN(parser_, models::ParseNet::load(path));
   return parser_.get();
 }

@@ -59,7 +59,7 @@ class FaceModels {
   std::unique_ptr<models::FaceRestorer> gfpgan_;
   std::unique_ptr<models::FaceRestorer> codeformer_;
   std::unique_ptr<models::ParseNet> parser_;
-  bool parser_looked_up_ = false;
+  bool parser_absent_ = false;  // not configured or not installed: the square mask is used
 };
 
 // "GFPGAN" / "CodeFormer": the restorer's name in infotext, progress and messages.
