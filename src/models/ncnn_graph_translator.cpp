@@ -10,8 +10,17 @@ std::string ncnn_layer_context(const weights::NcnnLayer& layer) {
   return "layer '" + layer.name + "' (" + layer.type + ")";
 }
 
-NcnnGraphTranslator::NcnnGraphTranslator(engine::Graph& graph, const NcnnLayerTensors& tensors)
-    : graph_(graph), tensors_(tensors) {}
+int count_ncnn_global_means(const weights::NcnnGraph& ncnn) {
+  int count = 0;
+  for (const weights::NcnnLayer& layer : ncnn.layers) {
+    count += layer.type == "Pooling" && layer.params.get_int(0, 0) == 1 && layer.params.get_int(4, 0) != 0;
+  }
+  return count;
+}
+
+NcnnGraphTranslator::NcnnGraphTranslator(engine::Graph& graph, const NcnnLayerTensors& tensors,
+                                         const NcnnGlobalMeanBinding* means)
+    : graph_(graph), tensors_(tensors), means_(means) {}
 
 Result<engine::Value> NcnnGraphTranslator::translate(const weights::NcnnGraph& ncnn, engine::Value input) {
   int input_layers = 0;
@@ -28,7 +37,12 @@ Result<engine::Value> NcnnGraphTranslator::translate(const weights::NcnnGraph& n
   for (const weights::NcnnLayer& layer : ncnn.layers) {
     if (layer.type == "Input") continue;
     UPRES_RETURN_IF_ERROR(translate_layer(layer));
+    if (stopped_at_.is_valid()) return stopped_at_;
     read.insert(layer.inputs.begin(), layer.inputs.end());
+  }
+  if (means_ != nullptr && (means_->stop_at >= 0 || static_cast<int>(means_->supplied.size()) > global_means_seen_)) {
+    return invalid_argument("ncnn graph has " + std::to_string(global_means_seen_) +
+                            " global averages, fewer than the tiled run binds");
   }
   std::vector<std::string> unread;
   for (const weights::NcnnLayer& layer : ncnn.layers) {

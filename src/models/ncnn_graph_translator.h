@@ -25,15 +25,26 @@ struct NcnnBlob {
   int dims = 3;
 };
 
+// What replaces the graph's global averages (Pooling with global=1, average) in a tiled run: the
+// first `supplied.size()` are these values ([1, C, 1, 1]); with stop_at = i >= 0, translation ends
+// at average number i and returns the feature map it would average.
+struct NcnnGlobalMeanBinding {
+  std::vector<engine::Value> supplied;
+  int stop_at = -1;
+};
+
 class NcnnGraphTranslator {
  public:
-  // `graph` receives the ops; `tensors` are the layers' weights (outlive the translator).
-  NcnnGraphTranslator(engine::Graph& graph, const NcnnLayerTensors& tensors);
+  // `graph` receives the ops; `tensors` are the layers' weights (outlive the translator);
+  // `means`, if given, rebinds the global averages (outlives the translator).
+  NcnnGraphTranslator(engine::Graph& graph, const NcnnLayerTensors& tensors,
+                      const NcnnGlobalMeanBinding* means = nullptr);
 
   // Binds the Input layer's blob (there must be exactly one Input layer) to `input`
   // [1, C, H, W], translates every other layer in file order and returns the one blob no layer
-  // reads. Unsupported names the layer type and name it cannot map; InvalidArgument when shapes
-  // do not fit (e.g. an input too small for the valid convolutions).
+  // reads (or the feature map a stopping binding asks for). Unsupported names the layer type and
+  // name it cannot map; InvalidArgument when shapes do not fit (e.g. an input too small for the
+  // valid convolutions) or the binding wants more averages than the graph has.
   Result<engine::Value> translate(const weights::NcnnGraph& ncnn, engine::Value input);
 
  private:
@@ -77,10 +88,16 @@ class NcnnGraphTranslator {
 
   engine::Graph& graph_;
   const NcnnLayerTensors& tensors_;
+  const NcnnGlobalMeanBinding* means_;
+  int global_means_seen_ = 0;
+  engine::Value stopped_at_;  // the feature map a stopping binding returns, once reached
   std::unordered_map<std::string, NcnnBlob> blobs_;
 };
 
 // "layer 'Conv_0' (Convolution)", the context of messages.
 std::string ncnn_layer_context(const weights::NcnnLayer& layer);
+
+// The number of global averages (Pooling, global, average) in the graph.
+int count_ncnn_global_means(const weights::NcnnGraph& ncnn);
 
 }  // namespace upres::models

@@ -153,8 +153,19 @@ Result<NcnnBlob> NcnnGraphTranslator::pooling(const NcnnLayer& layer, const Ncnn
   const Shape& in = shape(x);
   if (p.get_int(7, 0) != 0) return unsupported("adaptive pooling is not supported");
   if (p.get_int(4, 0) != 0) {  // global: a 1-D blob of length c
-    Value v = type == 1 ? graph_.global_avg_pool(x.value)
-                        : graph_.max_pool2d(x.value, {.kernel = engine::Int2(static_cast<int>(in[2]), static_cast<int>(in[3]))});
+    Value v;
+    if (type == 1) {
+      const size_t index = static_cast<size_t>(global_means_seen_++);
+      if (means_ != nullptr && index < means_->supplied.size()) {
+        v = means_->supplied[index];  // a whole-image mean computed over all tiles
+        if (graph_.shape(v) != Shape{1, in[1], 1, 1}) return invalid_argument("supplied mean has the wrong shape");
+      } else {
+        if (means_ != nullptr && static_cast<int>(index) == means_->stop_at) stopped_at_ = x.value;
+        v = graph_.global_avg_pool(x.value);
+      }
+    } else {
+      v = graph_.max_pool2d(x.value, {.kernel = engine::Int2(static_cast<int>(in[2]), static_cast<int>(in[3]))});
+    }
     return NcnnBlob{graph_.reshape(v, {1, in[1]}), 1};
   }
   int kw = p.get_int(1, 0), sw = p.get_int(2, 1), pl = p.get_int(3, 0);

@@ -2,6 +2,7 @@
 #include "models/ncnn_upscale_model.h"
 
 #include <algorithm>
+#include <numeric>
 #include <utility>
 #include <vector>
 
@@ -98,11 +99,82 @@ Result<std::shared_ptr<const NcnnUpscaleModel>> NcnnUpscaleModel::load(const std
   model->convention_ = *convention;
   UPRES_ASSIGN_OR_RETURN(Graph probe, model->build_graph(kPeakProbePx, kPeakProbePx));
   model->bytes_per_input_pixel_ = peak_activation_bytes(probe) / (kPeakProbePx * kPeakProbePx);
+  if (model->convention_.family != NcnnHostConvention::Family::kPlain) {
+    ValidConvTiling tiling{.context_px = model->convention_.prepadding_px,
+                           .alignment = model->convention_.multiple,
+                           .border = model->convention_.border};
+    model->valid_tiling_ = tiling;
+    Status probed = model->probe_global_means();
+    if (!probed.is_ok()) return probed.with_context(param_path.string());
+  }
   return std::shared_ptr<const NcnnUpscaleModel>(std::move(model));
 }
 
-Result<Value> NcnnUpscaleModel::add_ncnn_graph(Graph& graph, Value input) const {
-  NcnnGraphTranslator translator(graph, tensors_);
+Result<engine::Shape> NcnnUpscaleModel::global_mean_input_shape(int index, int height, int width) const {
+  const int context = valid_tiling_->context_px;
+  Graph graph;
+  Value x = graph.input("input", {1, kChannels, height + 2 * context, width + 2 * context});
+  NcnnGlobalMeanBinding binding{.stop_at = index};
+  UPRES_ASSIGN_OR_RETURN(Value v, add_ncnn_graph(graph, x, &binding));
+  if (!graph.status().is_ok()) return graph.status();
+  return graph.shape(v);
+}
+
+Status NcnnUpscaleModel::probe_global_means() {
+  constexpr int kSmall = 64, kLarge = 128;  // multiples of every alignment
+  const int count = count_ncnn_global_means(ncnn_);
+  for (int i = 0; i < count; ++i) {
+    UPRES_ASSIGN_OR_RETURN(Shape small, global_mean_input_shape(i, kSmall, kSmall));
+    UPRES_ASSIGN_OR_RETURN(Shape large, global_mean_input_shape(i, kLarge, kLarge));
+    const int grow = static_cast<int>(large[2] - small[2]), span = kLarge - kSmall;
+    if (grow <= 0 || large[3] - small[3] != grow) {
+      return unsupported("global average " + std::to_string(i) + " does not grow evenly with the input");
+    }
+    const int divisor = std::gcd(grow, span);
+    valid_tiling_->global_mean_density.emplace_back(grow / divisor, span / divisor);
+    global_mean_channels_.push_back(small[1]);
+  }
+  return Status::ok();
+}
+
+Result<Graph> NcnnUpscaleModel::build_window_graph(int height, int width, const GlobalMeanInputs& means) const {
+  if (!valid_tiling_) return UpscaleModel::build_window_graph(height, width, means);
+  const int a = valid_tiling_->alignment, context = valid_tiling_->context_px;
+  if (height < 1 || width < 1 || height % a != 0 || width % a != 0) {
+    return invalid_argument("window " + std::to_string(height) + "x" + std::to_string(width) +
+                            " is not a positive multiple of " + std::to_string(a));
+  }
+  if (means.supplied < 0 || means.supplied > static_cast<int>(global_mean_channels_.size()) ||
+      (means.stop && means.supplied == static_cast<int>(global_mean_channels_.size()))) {
+    return invalid_argument("the graph has " + std::to_string(global_mean_channels_.size()) + " global averages");
+  }
+  Graph graph;
+  Value x = graph.input("input", {1, kChannels, height + 2 * context, width + 2 * context});
+  NcnnGlobalMeanBinding binding{.stop_at = means.stop ? means.supplied : -1};
+  for (int i = 0; i < means.supplied; ++i) {
+    binding.supplied.push_back(
+        graph.input("mean" + std::to_string(i), {1, global_mean_channels_[static_cast<size_t>(i)], 1, 1}));
+  }
+  UPRES_ASSIGN_OR_RETURN(Value v, add_ncnn_graph(graph, x, &binding));
+  if (!means.stop) {
+    const int64_t out_h = int64_t{height} * scale(), out_w = int64_t{width} * scale();
+    const Shape& s = graph.shape(v);
+    if (s[2] != out_h || s[3] != out_w) {
+      return internal_error(param_path_.string() + ": window output " + engine::shape_to_string(s) + " is not " +
+                            std::to_string(scale()) + "x the window core");
+    }
+    if (convention_.add_nearest_input) {
+      Value core = graph.slice(graph.slice(x, 2, context, context + height), 3, context, context + width);
+      v = graph.add(v, graph.resize(core, {.mode = engine::ResizeMode::kNearest, .out_h = out_h, .out_w = out_w}));
+    }
+  }
+  graph.mark_output(v);
+  if (!graph.status().is_ok()) return graph.status().with_context(param_path_.string());
+  return graph;
+}
+
+Result<Value> NcnnUpscaleModel::add_ncnn_graph(Graph& graph, Value input, const NcnnGlobalMeanBinding* means) const {
+  NcnnGraphTranslator translator(graph, tensors_, means);
   auto out = translator.translate(ncnn_, input);
   if (!out.is_ok()) return out.status().with_context(param_path_.string());
   return out;

@@ -9,6 +9,7 @@
 
 #include "base/result.h"
 #include "engine/graph.h"
+#include "models/ncnn_graph_translator.h"
 #include "models/ncnn_host_convention.h"
 #include "models/ncnn_layer_tensors.h"
 #include "models/upscale_model.h"
@@ -28,6 +29,9 @@ class NcnnUpscaleModel final : public UpscaleModel {
   // [1, 3, height, width] in [0, 1] -> [1, 3, height * scale, width * scale]. Requires: height
   // and width >= 1.
   Result<engine::Graph> build_graph(int height, int width) const override;
+  // Real-CUGAN and waifu2x (cunet, upconv_7) graphs are valid convolutions throughout.
+  std::optional<ValidConvTiling> valid_conv_tiling() const override { return valid_tiling_; }
+  Result<engine::Graph> build_window_graph(int height, int width, const GlobalMeanInputs& means) const override;
 
   const NcnnHostConvention& convention() const { return convention_; }
   const std::filesystem::path& param_path() const { return param_path_; }
@@ -35,13 +39,20 @@ class NcnnUpscaleModel final : public UpscaleModel {
  private:
   NcnnUpscaleModel() = default;
   // The bare ncnn graph on `input`, without the host convention.
-  Result<engine::Value> add_ncnn_graph(engine::Graph& graph, engine::Value input) const;
+  Result<engine::Value> add_ncnn_graph(engine::Graph& graph, engine::Value input,
+                                       const NcnnGlobalMeanBinding* means = nullptr) const;
+  // The feature map each global average reads, in a window graph of core height x width.
+  Result<engine::Shape> global_mean_input_shape(int index, int height, int width) const;
+  // Channels and feature-map density of each global average, from window graphs of two sizes.
+  Status probe_global_means();
 
   std::filesystem::path param_path_;
   weights::NcnnGraph ncnn_;
   NcnnLayerTensors tensors_;
   NcnnHostConvention convention_;
   double bytes_per_input_pixel_ = 0;
+  std::optional<ValidConvTiling> valid_tiling_;
+  std::vector<int64_t> global_mean_channels_;
 };
 
 // The entry point load_upscale_model() calls for .param files.

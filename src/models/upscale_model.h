@@ -5,12 +5,34 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "base/result.h"
 #include "engine/graph.h"
 
 namespace upres::models {
+
+// A model built only from unpadded ("valid") convolutions computes each output pixel from a fixed
+// window of input pixels, so it tiles exactly: the host extends the whole image's border once and
+// every tile gets its real neighbours as context (realcugan/waifu2x-ncnn-vulkan do the same).
+struct ValidConvTiling {
+  int context_px = 0;  // input pixels a tile needs past its core on every side
+  int alignment = 1;   // tile offsets and sizes must be multiples of this (stride-2 phases)
+  engine::PadMode border = engine::PadMode::kReflect;  // how the image edge is extended
+  // Feature-map pixels per input pixel (numerator, denominator) at each global average (the
+  // squeeze of an SE block), in graph order. A tile at input offset b starts at feature b * n / d.
+  std::vector<std::pair<int, int>> global_mean_density;
+};
+
+// Which global averages of a window graph come from outside. Tiled runs must feed whole-image
+// means (averaging each tile alone changes the result per tile and shows seams).
+struct GlobalMeanInputs {
+  int supplied = 0;    // averages 0..supplied-1 are graph inputs "mean<i>", [1, C, 1, 1]
+  bool stop = false;   // the graph's output is the feature map average number `supplied` reads
+  bool operator==(const GlobalMeanInputs&) const = default;
+};
 
 class UpscaleModel {
  public:
@@ -32,6 +54,15 @@ class UpscaleModel {
   // positive multiples of size_multiple(). Any host-side padding or cropping a model needs
   // (Real-CUGAN's) is inside the graph.
   virtual Result<engine::Graph> build_graph(int height, int width) const = 0;
+
+  // Set when the model tiles exactly (see ValidConvTiling); absent for padded convolutions, whose
+  // tiles overlap and blend.
+  virtual std::optional<ValidConvTiling> valid_conv_tiling() const { return std::nullopt; }
+  // The graph for one tile window already extended by context_px on every side: input
+  // [1, channels(), height + 2c, width + 2c] -> [1, channels(), height * scale, width * scale], or
+  // the feature map `means` stops at. Requires: valid_conv_tiling(); height and width positive
+  // multiples of its alignment.
+  virtual Result<engine::Graph> build_window_graph(int height, int width, const GlobalMeanInputs& means) const;
 };
 
 // Loads a model file: .pth/.pt/.ckpt/.safetensors (architecture detected from the weights) or an

@@ -7,6 +7,7 @@
 #include "engine/backend_registry.h"
 #include "image/resample.h"
 #include "pipeline/tile_plan.h"
+#include "pipeline/valid_conv_tiles.h"
 
 namespace upres::pipeline {
 namespace {
@@ -81,8 +82,8 @@ int NeuralUpscaler::initial_tile_px() const {
   return std::max(multiple, tile / multiple * multiple);
 }
 
-Result<engine::Executable*> NeuralUpscaler::executable_for(int height, int width) {
-  if (executable_ && executable_shape_ == std::make_pair(height, width)) return executable_.get();
+Result<engine::Executable*> NeuralUpscaler::executable_for(const GraphKey& key) {
+  if (executable_ && executable_key_ == key) return executable_.get();
   executable_.reset();  // free the old arena before planning the new one
   if (!backend_) {
     std::string name = options_.backend;
@@ -92,16 +93,17 @@ Result<engine::Executable*> NeuralUpscaler::executable_for(int height, int width
     }
     UPRES_ASSIGN_OR_RETURN(backend_, engine::create_backend(name));
   }
-  UPRES_ASSIGN_OR_RETURN(engine::Graph graph, model_->build_graph(height, width));
+  UPRES_ASSIGN_OR_RETURN(engine::Graph graph, key.window ? model_->build_window_graph(key.height, key.width, key.means)
+                                                          : model_->build_graph(key.height, key.width));
   engine::PrepareOptions prepare;
   prepare.compute_dtype = options_.precision;
   try {
     UPRES_ASSIGN_OR_RETURN(executable_, backend_->prepare(graph, prepare));
   } catch (const std::bad_alloc&) {
     return resource_exhausted("out of memory preparing " + name_ + " for a " +
-                              std::to_string(width) + "x" + std::to_string(height) + " tile");
+                              std::to_string(key.width) + "x" + std::to_string(key.height) + " tile");
   }
-  executable_shape_ = {height, width};
+  executable_key_ = key;
   return executable_.get();
 }
 
@@ -111,7 +113,7 @@ Result<Tensor> NeuralUpscaler::run_tiled(const Tensor& rgb, int tile_px, Progres
   const int overlap = std::min(options_.overlap_px, tile_px / 3);
   const TilePlan plan = plan_tiles(w, h, tile_px, overlap);
   UPRES_ASSIGN_OR_RETURN(engine::Executable * executable,
-                         executable_for(plan.y.input_length, plan.x.input_length));
+                         executable_for({.height = plan.y.input_length, .width = plan.x.input_length}));
   UPRES_ASSIGN_OR_RETURN(Tensor output, Tensor::zeros({1, 3, int64_t{h} * s, int64_t{w} * s}));
   UPRES_ASSIGN_OR_RETURN(Tensor tile_in, Tensor::zeros({1, 3, plan.y.input_length, plan.x.input_length}));
   Tensor tile_out;
@@ -152,19 +154,32 @@ Result<Tensor> NeuralUpscaler::run_tiled(const Tensor& rgb, int tile_px, Progres
 Result<Tensor> NeuralUpscaler::run_pass(const Tensor& rgb, Progress& progress) {
   const int multiple = std::max(1, model_->size_multiple());
   const int h = static_cast<int>(rgb.dim(2)), w = static_cast<int>(rgb.dim(3));
+  const std::optional<models::ValidConvTiling> valid = model_->valid_conv_tiling();
   const int padded_h = round_up(h, multiple), padded_w = round_up(w, multiple);
   Tensor source = rgb;
   if (padded_h != h || padded_w != w) {  // repeat the edge to the size the model needs
     UPRES_ASSIGN_OR_RETURN(source, Tensor::zeros({1, 3, padded_h, padded_w}));
     copy_window(rgb, 0, 0, source);
   }
+  auto run = [&](int tile_px) -> Result<Tensor> {
+    // Valid convolutions tile exactly; one tile is the whole-image graph either way.
+    if (!valid || !needs_valid_conv_tiles(*valid, padded_h, padded_w, tile_px)) return run_tiled(source, tile_px, progress);
+    auto window_executable = [this](int height, int width, const models::GlobalMeanInputs& means) {
+      return executable_for({.height = height, .width = width, .window = true, .means = means});
+    };
+    try {
+      return run_valid_conv_tiles(*model_, source, tile_px, window_executable, name_ + " tile", progress);
+    } catch (const std::bad_alloc&) {
+      return resource_exhausted("out of memory running " + name_ + " on a tile");
+    }
+  };
   int tile_px = initial_tile_px();
-  Result<Tensor> result = run_tiled(source, tile_px, progress);
+  Result<Tensor> result = run(tile_px);
   // Out of memory: halve the tile and start the pass again.
   while (!result.is_ok() && result.status().code() == StatusCode::kResourceExhausted && tile_px > 64) {
     tile_px = std::max(64, tile_px / 2 / multiple * multiple);
     executable_.reset();
-    result = run_tiled(source, tile_px, progress);
+    result = run(tile_px);
   }
   last_tile_px_ = tile_px;
   if (!result.is_ok() || (padded_h == h && padded_w == w)) return result;

@@ -1,6 +1,7 @@
-// NeuralUpscaler: runs an UpscaleModel as an Upscaler: tiles with blended overlaps (tile size from
-// a memory budget, halved and retried when memory runs out), repeated native-scale passes until the
-// target is covered, then a Lanczos resize to the exact size. Alpha is resized on its own;
+// NeuralUpscaler: runs an UpscaleModel as an Upscaler: tiles with blended overlaps, or exact tiles
+// for valid-convolution models (valid_conv_tiles.h) (tile size from a memory budget, halved and
+// retried when memory runs out), repeated native-scale passes until the target is covered, then a
+// Lanczos resize to the exact size. Alpha is resized on its own;
 // grayscale runs as RGB and comes back grayscale. One upscale() at a time (it reuses its executable).
 #pragma once
 
@@ -42,7 +43,14 @@ class NeuralUpscaler : public Upscaler {
 
  private:
   Result<engine::Tensor> run_tiled(const engine::Tensor& rgb, int tile_px, Progress& progress);
-  Result<engine::Executable*> executable_for(int height, int width);
+  // Which graph an executable runs: the whole-tile graph, or a window graph (valid_conv_tiles.h).
+  struct GraphKey {
+    int height = 0, width = 0;
+    bool window = false;
+    models::GlobalMeanInputs means;
+    bool operator==(const GraphKey&) const = default;
+  };
+  Result<engine::Executable*> executable_for(const GraphKey& key);
   int initial_tile_px() const;
 
   std::string name_;
@@ -50,7 +58,7 @@ class NeuralUpscaler : public Upscaler {
   InferenceOptions options_;
   std::mutex mutex_;
   std::unique_ptr<engine::Backend> backend_;
-  std::pair<int, int> executable_shape_{0, 0};
+  GraphKey executable_key_;
   std::unique_ptr<engine::Executable> executable_;
   int last_tile_px_ = 0;
 };
