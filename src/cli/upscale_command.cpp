@@ -3,6 +3,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 
 #include "cli/progress_display.h"
 #include "pipeline/batch_run.h"
@@ -129,8 +130,12 @@ int UpscaleCommand::run() {
   auto inference = inference_options(tile_px_, overlap_px_, max_memory_, precision_, backend_);
   if (inference.is_ok()) model_options.inference = inference.value();
   else if (status.is_ok()) status = inference.status();
-  model_options.download_progress = [](uint64_t done_bytes, uint64_t total_bytes) {
+  // A download's progress line is redrawn in place; what comes next (an error) starts a new line.
+  auto download_line_open = std::make_shared<bool>(false);
+  model_options.download_progress = [download_line_open](uint64_t done_bytes, uint64_t total_bytes) {
     std::fprintf(stderr, "\rdownloading model: %.1f / %.1f MB", done_bytes / 1e6, total_bytes / 1e6);
+    *download_line_open = total_bytes == 0 || done_bytes < total_bytes;
+    if (!*download_line_open) std::fputc('\n', stderr);
     return true;
   };
   auto registry = pipeline::make_upscaler_registry(model_options);
@@ -157,6 +162,7 @@ int UpscaleCommand::run() {
     if (status.is_ok()) status = registry->find(name).status();
   }
   if (!status.is_ok()) {
+    if (*download_line_open) std::fputc('\n', stderr);
     std::fprintf(stderr, "upres: %s\n", status.to_string().c_str());
     return 2;
   }

@@ -106,6 +106,25 @@ TEST_F(UpscaleCommandTest, BadOptionsAreUsageErrorsNamingTheProblem) {
   EXPECT_FALSE(fs::exists(out_ / "00000.png"));
 }
 
+// A model whose download fails (here: the mirror serves the wrong bytes, the sha256 check refuses
+// them) is a usage error up front; the error starts its own line after the progress line.
+TEST_F(UpscaleCommandTest, FailedDownloadIsReportedOnItsOwnLine) {
+  write_png(dir_.path() / "in.png", 8, 8);
+  fs::create_directories(dir_.path() / "mirror");
+  std::string wrong_bytes(200000, 'x');
+  ASSERT_TRUE(write_file_atomic(dir_.path() / "mirror/RealESRGAN_x2plus.pth",
+                                std::vector<uint8_t>(wrong_bytes.begin(), wrong_bytes.end())).is_ok());
+  ::setenv("UPRES_MODEL_MIRROR", ("file://" + (dir_.path() / "mirror").string()).c_str(), 1);
+  CommandRun run = run_upres("upscale " + quoted(dir_.path() / "in.png") + " --scale 2 --upscaler 'R-ESRGAN 2x+' " +
+                             "--models " + quoted(dir_.path() / "models") + " -o " + quoted(out_));
+  ::unsetenv("UPRES_MODEL_MIRROR");
+  EXPECT_EQ(run.exit_code, 2) << run.output;
+  EXPECT_NE(run.output.find("downloading model:"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("MB\nupres: "), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("expected"), std::string::npos) << run.output;  // names the mismatch
+  EXPECT_FALSE(fs::exists(out_ / "00000.png"));
+}
+
 // Kills upres at different moments while it writes a large result: every visible file in the
 // output folder must be a whole image, and the next run clears the dead process's temporaries.
 TEST_F(UpscaleCommandTest, KilledWriteLeavesNoPartialFile) {
