@@ -26,6 +26,11 @@ Status fuse_conv_activation(Graph& graph, const FusionOptions& options = {});
 // act(that) -> activation_after_residual when the conv had no activation. (fuse_conv_residual.cpp)
 Status fuse_conv_residual(Graph& graph);
 
+// add(scale(y, s), r2) with y = conv2d(x) + r1 (a fused residual read only there) -> conv2d(x)
+// with residual r' = add(scale(r1, s), r2) computed just before it and residual_scale * s; the
+// conv output is then the block output (RRDBNet's 0.2 * rdb3(x) + x). (fold_nested_residual.cpp)
+Status fold_nested_residual(Graph& graph);
+
 // Marks channel concats (axis 1) whose inputs are distinct conv2d outputs, so a backend may let
 // those convolutions write into channel slices of one buffer. In a dense block the same conv
 // output feeds several nested concats (cat(x, x1), cat(x, x1, x2), ...): a backend that gives

@@ -10,6 +10,8 @@ Status optimize_graph(Graph& graph, const FusionOptions& options) {
   UPRES_RETURN_IF_ERROR(fuse_conv_activation(graph, options));
   UPRES_RETURN_IF_ERROR(fuse_conv_residual(graph));
   UPRES_RETURN_IF_ERROR(fuse_conv_activation(graph, options));  // act(conv + r): activation after residual
+  UPRES_RETURN_IF_ERROR(fold_nested_residual(graph));
+  UPRES_RETURN_IF_ERROR(fuse_conv_activation(graph, options));  // act(conv + r'), now that r' is inside
   UPRES_RETURN_IF_ERROR(mark_in_place_concat(graph));
   graph.remove_dead_nodes();
   return graph.validate();

@@ -134,5 +134,42 @@ TEST(GraphPassesTest, MarksDenseConcatsInPlace) {
   EXPECT_EQ(marks, (std::vector<bool>{true, false, true}));
 }
 
+TEST(GraphPassesTest, FoldsNestedResidualIntoTheInnerConv) {
+  Graph g;
+  Value x = g.input("x", {1, 6, 8, 8});
+  Value in = conv3x3(g, x, 6, 6, 51);
+  Value rdb = g.add(g.scale(conv3x3(g, in, 6, 6, 53), 0.2f), in);    // inner: 0.2 * conv + in
+  Value body = g.add(g.scale(conv3x3(g, rdb, 6, 6, 55), 0.2f), rdb);  // inner residual: rdb
+  Value rrdb = g.add(g.scale(body, 0.2f), in);                         // outer: 0.2 * body + in
+  g.mark_output(conv3x3(g, rrdb, 6, 6, 57));
+  Graph opt = optimized_and_checked(g, 1e-6);  // only the summation order changes
+  ASSERT_EQ(count(opt, OpKind::kConv2d), 4);
+  EXPECT_EQ(count(opt, OpKind::kAdd), 1);
+  EXPECT_EQ(count(opt, OpKind::kScale), 1);
+  // The third conv now sums r' = 0.2 * rdb + in (computed just before it) at 0.2 * 0.2.
+  const Node& third = opt.nodes()[opt.nodes().size() - 2];
+  ASSERT_EQ(third.kind, OpKind::kConv2d);
+  const PostOps& post = std::get<Conv2dAttrs>(third.attrs).post;
+  EXPECT_TRUE(post.has_residual);
+  EXPECT_FLOAT_EQ(post.residual_scale, 0.04f);
+  const Node& residual = opt.nodes()[static_cast<size_t>(opt.info(third.inputs[1]).producer)];
+  EXPECT_EQ(residual.kind, OpKind::kAdd);
+  EXPECT_EQ(opt.nodes().back().inputs[0], third.output) << "the last conv reads the folded conv directly";
+}
+
+TEST(GraphPassesTest, LeavesNestedResidualsThatCannotFold) {
+  Graph g;
+  Value x = g.input("x", {1, 4, 6, 6});
+  Value in = conv3x3(g, x, 4, 4, 61);
+  Value shared = g.add(conv3x3(g, in, 4, 4, 63), in);
+  g.mark_output(g.add(g.scale(shared, 0.5f), x));  // `shared` is also an output: read twice
+  g.mark_output(shared);
+  Value activated = g.relu(g.add(conv3x3(g, in, 4, 4, 65), in));  // relu(conv + in): not linear
+  g.mark_output(g.add(activated, x));
+  Graph opt = optimized_and_checked(g, 1e-6);
+  EXPECT_EQ(count(opt, OpKind::kAdd), 2);
+  EXPECT_EQ(count(opt, OpKind::kScale), 1);
+}
+
 }  // namespace
 }  // namespace upres::engine

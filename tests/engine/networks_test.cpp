@@ -145,10 +145,11 @@ TEST_F(NetworksTest, RrdbPassesFuseAndPlannerReusesMemory) {
   }
   EXPECT_EQ(convs, 1 + 2 * 15 + 5);
   EXPECT_EQ(fused_residuals, 2 * 3 + 1) << "each rdb's conv5 and conv_body sum their residual";
-  // Dense concats read conv outputs, except in block 1's rdb1 whose x is the add of block 0's
-  // outer residual (0.2 * rdb3 + x: rdb3's conv5 already sums its own residual).
-  EXPECT_EQ(in_place, 2 * 3 * 4 - 4);
-  const size_t concats = 2 * 3 * 4, resizes = 2, outer_residuals = 2 * 2;  // scale + add per RRDB
+  // Every dense concat reads conv outputs: the RRDB's outer residual (0.2 * rdb3 + x) is folded
+  // into rdb3's conv5, whose output is the block output.
+  EXPECT_EQ(in_place, 2 * 3 * 4);
+  // Per RRDB, scale + add now build conv5's residual (0.2 * rdb3's input + x) before conv5.
+  const size_t concats = 2 * 3 * 4, resizes = 2, outer_residuals = 2 * 2;
   EXPECT_EQ(g.nodes().size(), convs + concats + resizes + outer_residuals) << "before: " << before;
   auto plan = plan_buffers(g, 4);
   ASSERT_TRUE(plan.is_ok());

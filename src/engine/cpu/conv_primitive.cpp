@@ -48,6 +48,8 @@ dnnl::primitive_attr make_attr(const ConvSpec& spec) {
   for (const ConvPostOp& op : spec.post_ops) {
     if (op.kind == ConvPostOp::Kind::kSum) {
       ops.append_sum(op.scale);
+    } else if (op.kind == ConvPostOp::Kind::kBinaryAdd) {
+      ops.append_binary(dnnl::algorithm::binary_add, op.addend);
     } else {
       ops.append_eltwise(1.0f, op.algorithm, op.alpha, op.beta);
     }
@@ -150,9 +152,14 @@ memory::desc ConvPrimitive::src_desc() const { return primitive_desc_.src_desc()
 memory::desc ConvPrimitive::dst_desc() const { return primitive_desc_.dst_desc(); }
 const char* ConvPrimitive::implementation() const { return primitive_desc_.impl_info_str(); }
 
-std::unordered_map<int, memory> ConvPrimitive::arguments(const memory& src, const memory& dst) const {
+std::unordered_map<int, memory> ConvPrimitive::arguments(const memory& src, const memory& dst,
+                                                         const memory& addend) const {
   std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights_}, {DNNL_ARG_DST, dst}};
   if (spec_.has_bias) args.emplace(DNNL_ARG_BIAS, bias_);
+  for (size_t k = 0; k < spec_.post_ops.size(); ++k) {
+    if (spec_.post_ops[k].kind != ConvPostOp::Kind::kBinaryAdd) continue;
+    args.emplace(DNNL_ARG_ATTR_MULTIPLE_POST_OP(static_cast<int>(k)) | DNNL_ARG_SRC_1, addend);
+  }
   return args;
 }
 

@@ -14,14 +14,16 @@
 
 namespace upres::engine::cpu {
 
-// One post-op applied to the convolution's output, in order.
+// One post-op applied to the convolution's output, in order. kBinaryAdd adds a tensor of the
+// output's shape read from its own buffer (no copy into dst first, unlike kSum).
 struct ConvPostOp {
-  enum class Kind { kEltwise, kSum };
+  enum class Kind { kEltwise, kSum, kBinaryAdd };
   Kind kind = Kind::kEltwise;
   dnnl::algorithm algorithm = dnnl::algorithm::eltwise_relu;  // kEltwise only
   float alpha = 0.0f;  // eltwise alpha (leaky relu slope, linear scale, ...)
   float beta = 0.0f;   // eltwise beta (linear shift, ...)
   float scale = 1.0f;  // kSum: dst = conv + scale * previous dst
+  dnnl::memory::desc addend;  // kBinaryAdd: the added tensor's layout
 };
 
 // Geometry of a 2-D convolution on NCHW data; PyTorch's conventions (dilation 1 = dense).
@@ -65,11 +67,13 @@ class ConvPrimitive {
   const char* implementation() const;
 
   // The primitive and its arguments (holding the reordered weights) for replay elsewhere.
+  // `addend` is the kBinaryAdd post-op's tensor. Requires: given iff spec().post_ops has one.
   const dnnl::primitive& primitive() const { return primitive_; }
-  std::unordered_map<int, dnnl::memory> arguments(const dnnl::memory& src, const dnnl::memory& dst) const;
+  std::unordered_map<int, dnnl::memory> arguments(const dnnl::memory& src, const dnnl::memory& dst,
+                                                  const dnnl::memory& addend = {}) const;
 
   // Runs the convolution. With a kSum post-op, dst must already hold the residual.
-  // Requires: src and dst match src_desc() and dst_desc().
+  // Requires: src and dst match src_desc() and dst_desc(); no kBinaryAdd post-op.
   void execute(dnnl::stream& stream, const dnnl::memory& src, const dnnl::memory& dst) const;
 
  private:

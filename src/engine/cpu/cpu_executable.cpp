@@ -125,6 +125,19 @@ Status CpuExecutable::run(std::span<const Tensor> inputs, std::span<Tensor> outp
   });
 }
 
+std::vector<double> CpuExecutable::profile_steps() {
+  std::vector<double> seconds;
+  const Status status = with_threads(num_threads_, [&] {
+    try {
+      return plan_->execute(stream_, &seconds);
+    } catch (const dnnl::error& e) {
+      return internal_error(std::string("cpu: profile: oneDNN: ") + e.what());
+    }
+  });
+  if (!status.is_ok()) seconds.clear();
+  return seconds;
+}
+
 std::vector<std::string> CpuExecutable::step_descriptions() const {
   std::vector<std::string> out;
   for (const Step& step : plan_->steps()) {

@@ -29,6 +29,9 @@ class CpuExecutable final : public Executable {
   // "label: host" for a reference-kernel fallback.
   const Graph& graph() const { return graph_; }
   std::vector<std::string> step_descriptions() const;
+  // For benchmarks: replays the steps once on the arena as the last run() left it and returns
+  // each step's seconds, in step_descriptions() order (empty on failure). Requires: one run() done.
+  std::vector<double> profile_steps();
 
  private:
   CpuExecutable() = default;

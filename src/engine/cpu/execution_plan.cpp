@@ -4,6 +4,7 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 
@@ -77,6 +78,19 @@ void ExecutionPlan::alias(Value value, Value root, int64_t channel_offset) {
 
 bool ExecutionPlan::is_aliased(Value value) const {
   return values_.at(static_cast<size_t>(value.id)).root != value.id;
+}
+
+bool ExecutionPlan::has_aliases(Value value) const {
+  for (size_t v = 0; v < values_.size(); ++v) {
+    if (values_[v].root == value.id && static_cast<int32_t>(v) != value.id) return true;
+  }
+  return false;
+}
+
+void ExecutionPlan::share_storage(Value value, Value with) {
+  ValueStorage& s = storage(value);
+  s.root = storage(with).root;
+  s.offset_in_root = storage(with).offset_in_root;
 }
 
 void ExecutionPlan::set_desc(Value value, const memory::desc& desc) {
@@ -169,18 +183,25 @@ Status ExecutionPlan::bind() {
   return Status::ok();
 }
 
-Status ExecutionPlan::execute(dnnl::stream& stream) {
-  for (Step& step : steps_) {
+Status ExecutionPlan::execute(dnnl::stream& stream, std::vector<double>* step_seconds) {
+  if (step_seconds != nullptr) step_seconds->assign(steps_.size(), 0.0);
+  for (size_t k = 0; k < steps_.size(); ++k) {
+    Step& step = steps_[k];
+    const auto start = std::chrono::steady_clock::now();
     if (step.host) {
       stream.wait();
       Status status = step.host();
       if (!status.is_ok()) return status.with_context(step.label);
-      continue;
+    } else {
+      try {
+        step.primitive.execute(stream, step.args);
+      } catch (const dnnl::error& e) {
+        return internal_error(step.label + ": oneDNN: " + e.what());
+      }
     }
-    try {
-      step.primitive.execute(stream, step.args);
-    } catch (const dnnl::error& e) {
-      return internal_error(step.label + ": oneDNN: " + e.what());
+    if (step_seconds != nullptr) {
+      stream.wait();
+      (*step_seconds)[k] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     }
   }
   stream.wait();

@@ -48,6 +48,12 @@ class ExecutionPlan {
   // Requires: called before either is given a desc; both are 4-D, batch 1, nChw16c.
   void alias(Value value, Value root, int64_t channel_offset);
   bool is_aliased(Value value) const;
+  // Whether another value lives inside `value`'s bytes (it is their root).
+  bool has_aliases(Value value) const;
+  // Places `value` in the bytes of `with` (a residual that a convolution accumulates onto in
+  // place). Requires: before bind(); neither is_aliased(value) nor has_aliases(value); both
+  // have the same desc.
+  void share_storage(Value value, Value with);
   ValueStorage& storage(Value value) { return values_.at(static_cast<size_t>(value.id)); }
   // Fixes the layout of `value` (its producer's output).
   void set_desc(Value value, const dnnl::memory::desc& desc);
@@ -71,7 +77,9 @@ class ExecutionPlan {
   // Places every value and temporary in one arena (reused across runs) and binds the handles.
   Status bind();
   size_t arena_bytes() const { return arena_bytes_; }
-  Status execute(dnnl::stream& stream);
+  // Replays the steps. With `step_seconds`, waits after each step and records its wall time there
+  // (for profiling: slower than a plain run).
+  Status execute(dnnl::stream& stream, std::vector<double>* step_seconds = nullptr);
   const std::vector<Step>& steps() const { return steps_; }
 
  private:

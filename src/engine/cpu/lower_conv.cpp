@@ -1,5 +1,7 @@
 // Lowering of conv2d and conv_transpose2d onto ConvPrimitive, with PostOps as oneDNN post-ops:
-// act -> eltwise, residual_scale -> eltwise_linear, residual -> sum (dst pre-filled with it).
+// act -> eltwise, residual_scale -> eltwise_linear (or folded into the weights), residual -> sum
+// over the residual computed in dst's own bytes when nothing else reads it, else a binary add
+// reading it where it lies (and where neither runs on a jit kernel, sum over a copy in dst).
 #include <string>
 
 #include "engine/cpu/conv_primitive.h"
@@ -94,6 +96,26 @@ bool is_blocked(const memory::desc& desc) {
          desc.data.format_desc.blocking.inner_blks[0] == 16 && desc.data.format_desc.blocking.inner_idxs[0] == 1;
 }
 
+bool is_ref_kernel(const ConvPrimitive& conv) { return std::string(conv.implementation()).rfind("ref", 0) == 0; }
+
+// `spec` with its sum post-op (residual pre-copied into dst) replaced by a binary add of a
+// tensor in layout `addend`, read from its own buffer.
+ConvSpec with_binary_residual(ConvSpec spec, const memory::desc& addend) {
+  for (ConvPostOp& op : spec.post_ops) {
+    if (op.kind == ConvPostOp::Kind::kSum) op = ConvPostOp{.kind = ConvPostOp::Kind::kBinaryAdd, .addend = addend};
+  }
+  return spec;
+}
+
+// Whether the conv's residual can live in the output's bytes: nothing else reads it (not even
+// the conv's own input), it is not a graph input or output, and it shares no buffer.
+bool accumulates_in_place(const ExecutionPlan& plan, const Node& node) {
+  const Graph& graph = plan.graph();
+  const Value residual = node.inputs[1];
+  if (graph.info(residual).producer < 0 || graph.use_counts()[static_cast<size_t>(residual.id)] != 1) return false;
+  return !plan.is_aliased(residual) && !plan.has_aliases(residual);
+}
+
 }  // namespace
 
 bool conv_runs_on_onednn(const Node& node) {
@@ -117,19 +139,35 @@ Status lower_conv(ExecutionPlan& plan, const Node& node) {
   layout.dst = blocked_desc(out_shape, plan.compute_type());
   if (is_blocked(in_desc) && in_desc.data.data_type == static_cast<dnnl_data_type_t>(plan.compute_type()))
     layout.src = in_desc;
+  const bool has_residual = node.inputs.size() > 1;
+  if (has_residual && plan.storage(node.inputs[1]).desc == *layout.dst) {
+    // A residual read by this conv alone is computed straight into the output's bytes and summed
+    // there; one that others read is added from where it lies by a binary post-op. Neither copies.
+    const bool in_place = accumulates_in_place(plan, node);
+    auto conv = ConvPrimitive::create(plan.engine(), in_place ? spec : with_binary_residual(spec, *layout.dst),
+                                      weights, bias, layout);
+    if (conv.is_ok() && !is_ref_kernel(*conv)) {
+      if (in_place) plan.share_storage(node.inputs[1], node.output);
+      plan.set_desc(node.output, conv->dst_desc());
+      memory src = plan.input_as(node.inputs[0], conv->src_desc());
+      memory addend = in_place ? memory() : plan.memory_of(node.inputs[1]);
+      plan.add_primitive(conv->primitive(), conv->arguments(src, plan.memory_of(node.output), addend));
+      return Status::ok();
+    }
+  }
   auto conv = ConvPrimitive::create(plan.engine(), spec, weights, bias, layout);
   if (!conv.is_ok()) return conv.status();
   // Shapes the blocked jit kernels do not cover (e.g. groups of a few channels) would run on
   // oneDNN's naive `ref` kernel; let oneDNN choose both layouts instead, unless the output must
   // sit in a concat buffer.
-  if (std::string(conv->implementation()).rfind("ref", 0) == 0 && !plan.is_aliased(node.output)) {
+  if (is_ref_kernel(*conv) && !plan.is_aliased(node.output)) {
     auto free_layout = ConvPrimitive::create(plan.engine(), spec, weights, bias, ConvLayout{});
     if (free_layout.is_ok()) conv = std::move(free_layout);
   }
   plan.set_desc(node.output, conv->dst_desc());
   memory src = plan.input_as(node.inputs[0], conv->src_desc());
   memory dst = plan.memory_of(node.output);
-  if (node.inputs.size() > 1) plan.add_reorder(plan.memory_of(node.inputs[1]), dst);  // sum post-op reads dst
+  if (has_residual) plan.add_reorder(plan.memory_of(node.inputs[1]), dst);  // sum post-op reads dst
   plan.add_primitive(conv->primitive(), conv->arguments(src, dst));
   return Status::ok();
 }
