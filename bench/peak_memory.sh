@@ -1,7 +1,7 @@
 #!/bin/sh
 # Peak memory (max RSS from /usr/bin/time -v) of `upres upscale --scale 4` on a SIZE x SIZE noise image,
-# once per --max-memory budget ("default" = the CLI's default), beside the image-sized buffers no tile
-# size avoids: the pass's fp32 output tensor and the float Image made from it (alive together).
+# once per --max-memory budget ("default" = the CLI's default), beside the one image-sized buffer no
+# tile size avoids: the float output image the passes write into (the input and 8-bit copies are smaller).
 # Each budget runs once: at 2048 with R-ESRGAN 4x+ that is minutes per run on two cores.
 # Usage: bench/peak_memory.sh BUILD_DIR [SIZE_PX=2048] [MODEL=models/RealESRGAN/realesrgan-x4plus.param]
 #                             [BUDGETS="default 1G"]     extra upscale flags via UPRES_FLAGS
@@ -20,8 +20,8 @@ Image.effect_noise(($size, $size), 64).convert('RGB').save('$work/in.png')"
 out_px=$((size * 4))
 echo "input ${size}x${size}, output ${out_px}x${out_px}, model $model, $threads thread(s)"
 output_mib=$((out_px * out_px * 3 * 4 / 1048576))
-echo "fp32 output tensor: $output_mib MiB, float Image as much; 8-bit RGB output: $((output_mib / 4)) MiB"
-echo "| --max-memory | wall | max RSS MiB | RSS beyond 2 x fp32 output, MiB |"
+echo "float output image: $output_mib MiB; 8-bit RGB output: $((output_mib / 4)) MiB"
+echo "| --max-memory | wall | max RSS MiB | RSS beyond the float output, MiB |"
 echo "|---|---|---|---|"
 for budget in $budgets; do
   flag=""
@@ -33,5 +33,5 @@ for budget in $budgets; do
     tail -5 "$work/log"; exit 1; }
   rss_kb=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$work/log")
   wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$work/log")
-  echo "| $budget | $wall | $((rss_kb / 1024)) | $((rss_kb / 1024 - 2 * output_mib)) |"
+  echo "| $budget | $wall | $((rss_kb / 1024)) | $((rss_kb / 1024 - output_mib)) |"
 done

@@ -1,4 +1,4 @@
-// upscale_model_forward: forward seconds of one upscale model file on a random [1, 3, S, S] input,
+// upscale_model_forward: forward seconds of one upscale model file on a random S x S RGB input,
 // through NeuralUpscaler::run_pass with one tile covering the whole input (what `upres upscale`
 // runs, without process start, model loading or the image codec), fp32 and/or bf16; one warm-up
 // (it compiles the executable) then best of RUNS. Conv GFLOP/s are counted from the model's graph
@@ -49,16 +49,16 @@ std::vector<std::string> split_commas(const std::string& text) {
 }
 
 // Best-of-`runs` seconds of run_pass after a warm-up, or the error.
-Result<double> best_pass_seconds(pipeline::NeuralUpscaler& upscaler, const engine::Tensor& input, int runs) {
+Result<double> best_pass_seconds(pipeline::NeuralUpscaler& upscaler, const image::Image& input, int runs) {
   pipeline::Progress progress;
   double best = 1e300;
   for (int run = 0; run <= runs; ++run) {  // run 0 compiles and warms up
     const auto start = std::chrono::steady_clock::now();
-    UPRES_ASSIGN_OR_RETURN(engine::Tensor output, upscaler.run_pass(input, progress));
+    UPRES_ASSIGN_OR_RETURN(image::Image output, upscaler.run_pass(input, progress));
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (run > 0) best = std::min(best, seconds);
   }
-  if (upscaler.last_tile_px() < input.dim(3)) return invalid_argument("the input did not fit in one tile");
+  if (upscaler.last_tile_px() < input.width()) return invalid_argument("the input did not fit in one tile");
   return best;
 }
 
@@ -89,10 +89,8 @@ int main(int argc, char** argv) {
 
   std::mt19937 rng(1);
   std::uniform_real_distribution<float> dist(0.0f, 1.0f);
-  std::vector<float> pixels(static_cast<size_t>(3) * size * size);
-  for (float& v : pixels) v = dist(rng);
-  auto input = engine::Tensor::from_f32(pixels, {1, 3, size, size});
-  if (!input.is_ok()) return 1;
+  image::Image input(size, size, 3);
+  for (size_t i = 0; i < input.sample_count(); ++i) input.pixels()[i] = dist(rng);
 
   const double peak = bench::measured_peak_gflops(false, threads);
   std::printf("# %s x%d, %dx%d, %d thread(s): %.2f conv GFLOP per run; fp32 FMA peak %.1f GFLOP/s\n",
@@ -103,7 +101,7 @@ int main(int argc, char** argv) {
     options.precision = precision == "bf16" ? DType::kBF16 : DType::kF32;
     options.tile_px = tile_px;
     pipeline::NeuralUpscaler upscaler("bench", *model, options);
-    auto seconds = best_pass_seconds(upscaler, *input, runs);
+    auto seconds = best_pass_seconds(upscaler, input, runs);
     if (!seconds.is_ok()) {
       std::printf("%s unsupported %s\n", precision.c_str(), seconds.status().to_string().c_str());
       continue;

@@ -14,54 +14,47 @@ namespace {
 
 using engine::Tensor;
 
-// [1, 3, h, w] from the colour channels; grey is repeated into R, G and B; alpha is left out.
-Tensor to_rgb_tensor(const image::Image& input) {
+// `input`'s colour channels as RGB (grey repeated into R, G and B; alpha left out).
+image::Image to_rgb(const image::Image& input) {
   const int w = input.width(), h = input.height(), colors = input.color_channels();
-  Tensor rgb = Tensor::zeros({1, 3, h, w}).value();
-  float* out = rgb.f32();
-  const size_t plane = static_cast<size_t>(w) * h;
+  image::Image rgb(w, h, 3);
   for (int y = 0; y < h; ++y)
     for (int x = 0; x < w; ++x)
-      for (int c = 0; c < 3; ++c)
-        out[c * plane + static_cast<size_t>(y) * w + x] = input.at(x, y, colors == 1 ? 0 : c);
+      for (int c = 0; c < 3; ++c) rgb.at(x, y, c) = input.at(x, y, colors == 1 ? 0 : c);
   return rgb;
 }
 
-// Back to an image with the original's channel count (grey = mean of R, G, B), clamped to [0, 1];
-// alpha, if any, is filled in later.
-image::Image to_image(const Tensor& rgb, int channels) {
-  const int h = static_cast<int>(rgb.dim(2)), w = static_cast<int>(rgb.dim(3));
-  const bool grey = channels <= 2;
-  image::Image out(w, h, channels);
-  const float* in = rgb.f32();
-  const size_t plane = static_cast<size_t>(w) * h;
-  for (int y = 0; y < h; ++y) {
-    for (int x = 0; x < w; ++x) {
-      const size_t i = static_cast<size_t>(y) * w + x;
-      if (grey) {
-        out.at(x, y, 0) = std::clamp((in[i] + in[plane + i] + in[2 * plane + i]) / 3.0f, 0.0f, 1.0f);
+// The RGB result clamped to [0, 1] with the original's channel count (grey = mean of R, G, B);
+// alpha, if any, is filled in later. RGB, the usual case, is clamped in place, not copied.
+image::Image with_channels(image::Image rgb, int channels) {
+  float* samples = rgb.pixels();
+  for (size_t i = 0; i < rgb.sample_count(); ++i) samples[i] = std::clamp(samples[i], 0.0f, 1.0f);
+  if (channels == 3) return rgb;
+  image::Image out(rgb.width(), rgb.height(), channels);
+  for (int y = 0; y < rgb.height(); ++y)
+    for (int x = 0; x < rgb.width(); ++x) {
+      if (channels <= 2) {
+        out.at(x, y, 0) = (rgb.at(x, y, 0) + rgb.at(x, y, 1) + rgb.at(x, y, 2)) / 3.0f;
       } else {
-        for (int c = 0; c < 3; ++c) out.at(x, y, c) = std::clamp(in[c * plane + i], 0.0f, 1.0f);
+        for (int c = 0; c < 3; ++c) out.at(x, y, c) = rgb.at(x, y, c);
       }
     }
-  }
   return out;
 }
 
-// Copies the window [x0, x0+w) x [y0, y0+h) of `src` into `dst` ([1, 3, h, w]); positions past the
-// source edge repeat the last row/column (only used to pad to the model's size multiple).
-void copy_window(const Tensor& src, int x0, int y0, Tensor& dst) {
-  const int src_h = static_cast<int>(src.dim(2)), src_w = static_cast<int>(src.dim(3));
+// Copies the window of `dst`'s size at (x0, y0) of the RGB image `src` into the planar tile `dst`
+// ([1, 3, h, w]); positions past the edge repeat the last row/column (the model's size multiple).
+void copy_tile_input(const image::Image& src, int x0, int y0, Tensor& dst) {
   const int h = static_cast<int>(dst.dim(2)), w = static_cast<int>(dst.dim(3));
-  const float* in = src.f32();
   float* out = dst.f32();
-  for (int c = 0; c < 3; ++c)
-    for (int y = 0; y < h; ++y) {
-      const int sy = std::min(y0 + y, src_h - 1);
-      const float* row = in + (static_cast<size_t>(c) * src_h + sy) * src_w;
-      float* out_row = out + (static_cast<size_t>(c) * h + y) * w;
-      for (int x = 0; x < w; ++x) out_row[x] = row[std::min(x0 + x, src_w - 1)];
+  const size_t plane = static_cast<size_t>(w) * h;
+  for (int y = 0; y < h; ++y) {
+    const int sy = std::min(y0 + y, src.height() - 1);
+    for (int x = 0; x < w; ++x) {
+      const int sx = std::min(x0 + x, src.width() - 1);
+      for (int c = 0; c < 3; ++c) out[c * plane + static_cast<size_t>(y) * w + x] = src.at(sx, sy, c);
     }
+  }
 }
 
 int round_up(int value, int multiple) { return (value + multiple - 1) / multiple * multiple; }
@@ -107,24 +100,25 @@ Result<engine::Executable*> NeuralUpscaler::executable_for(const GraphKey& key) 
   return executable_.get();
 }
 
-Result<Tensor> NeuralUpscaler::run_tiled(const Tensor& rgb, int tile_px, Progress& progress) {
-  const int h = static_cast<int>(rgb.dim(2)), w = static_cast<int>(rgb.dim(3));
+Result<image::Image> NeuralUpscaler::run_tiled(const image::Image& rgb, int tile_px, Progress& progress) {
+  const int multiple = std::max(1, model_->size_multiple());
+  const int h = rgb.height(), w = rgb.width();
   const int s = model_->scale();
   const int overlap = std::min(options_.overlap_px, tile_px / 3);
-  const TilePlan plan = plan_tiles(w, h, tile_px, overlap);
+  // Tiles cover the size rounded up to the model's multiple; windows past the edge repeat it.
+  const TilePlan plan = plan_tiles(round_up(w, multiple), round_up(h, multiple), tile_px, overlap);
   UPRES_ASSIGN_OR_RETURN(engine::Executable * executable,
                          executable_for({.height = plan.y.input_length, .width = plan.x.input_length}));
-  UPRES_ASSIGN_OR_RETURN(Tensor output, Tensor::zeros({1, 3, int64_t{h} * s, int64_t{w} * s}));
+  image::Image output(w * s, h * s, 3);
   UPRES_ASSIGN_OR_RETURN(Tensor tile_in, Tensor::zeros({1, 3, plan.y.input_length, plan.x.input_length}));
   Tensor tile_out;
   const int tile_out_w = plan.x.input_length * s, tile_out_h = plan.y.input_length * s;
-  const size_t out_plane = static_cast<size_t>(w) * s * h * s;
   int done = 0;
   for (size_t ty = 0; ty < plan.y.spans.size(); ++ty) {
     for (size_t tx = 0; tx < plan.x.spans.size(); ++tx) {
       if (progress.is_cancelled()) return cancelled("interrupted during " + name_);
       const int x0 = plan.x.spans[tx].input_begin, y0 = plan.y.spans[ty].input_begin;
-      copy_window(rgb, x0, y0, tile_in);
+      copy_tile_input(rgb, x0, y0, tile_in);
       Tensor outputs[1] = {tile_out};
       try {
         UPRES_RETURN_IF_ERROR(executable->run(std::span<const Tensor>(&tile_in, 1), outputs));
@@ -133,48 +127,44 @@ Result<Tensor> NeuralUpscaler::run_tiled(const Tensor& rgb, int tile_px, Progres
       }
       tile_out = outputs[0];
       // Blend: weights of the tiles covering a pixel sum to 1 per axis, so a weighted sum suffices.
-      std::vector<float> wx(tile_out_w), wy(tile_out_h);
-      for (int i = 0; i < tile_out_w; ++i) wx[i] = plan.x.weight(static_cast<int>(tx), x0 + (i + 0.5) / s);
-      for (int i = 0; i < tile_out_h; ++i) wy[i] = plan.y.weight(static_cast<int>(ty), y0 + (i + 0.5) / s);
+      const int visible_w = std::min(tile_out_w, w * s - x0 * s), visible_h = std::min(tile_out_h, h * s - y0 * s);
+      std::vector<float> wx(static_cast<size_t>(visible_w)), wy(static_cast<size_t>(visible_h));
+      for (int i = 0; i < visible_w; ++i) wx[i] = plan.x.weight(static_cast<int>(tx), x0 + (i + 0.5) / s);
+      for (int i = 0; i < visible_h; ++i) wy[i] = plan.y.weight(static_cast<int>(ty), y0 + (i + 0.5) / s);
       const float* in = tile_out.f32();
-      float* out = output.f32();
-      for (int c = 0; c < 3; ++c)
-        for (int y = 0; y < tile_out_h; ++y) {
-          if (wy[y] == 0.0f) continue;
-          const float* row = in + (static_cast<size_t>(c) * tile_out_h + y) * tile_out_w;
-          float* out_row = out + c * out_plane + (static_cast<size_t>(y0) * s + y) * w * s + static_cast<size_t>(x0) * s;
-          for (int x = 0; x < tile_out_w; ++x) out_row[x] += wy[y] * wx[x] * row[x];
-        }
+      const size_t tile_plane = static_cast<size_t>(tile_out_w) * tile_out_h;
+      for (int y = 0; y < visible_h; ++y) {
+        if (wy[y] == 0.0f) continue;
+        const float* row = in + static_cast<size_t>(y) * tile_out_w;
+        float* out = &output.at(x0 * s, y0 * s + y, 0);
+        for (int x = 0; x < visible_w; ++x)
+          for (int c = 0; c < 3; ++c) out[x * 3 + c] += wy[y] * wx[x] * row[c * tile_plane + x];
+      }
       progress.report({name_ + " tile", ++done, plan.tile_count()});
     }
   }
   return output;
 }
 
-Result<Tensor> NeuralUpscaler::run_pass(const Tensor& rgb, Progress& progress) {
+Result<image::Image> NeuralUpscaler::run_pass(const image::Image& rgb, Progress& progress) {
   const int multiple = std::max(1, model_->size_multiple());
-  const int h = static_cast<int>(rgb.dim(2)), w = static_cast<int>(rgb.dim(3));
   const std::optional<models::ValidConvTiling> valid = model_->valid_conv_tiling();
-  const int padded_h = round_up(h, multiple), padded_w = round_up(w, multiple);
-  Tensor source = rgb;
-  if (padded_h != h || padded_w != w) {  // repeat the edge to the size the model needs
-    UPRES_ASSIGN_OR_RETURN(source, Tensor::zeros({1, 3, padded_h, padded_w}));
-    copy_window(rgb, 0, 0, source);
-  }
-  auto run = [&](int tile_px) -> Result<Tensor> {
+  auto run = [&](int tile_px) -> Result<image::Image> {
     // Valid convolutions tile exactly; one tile is the whole-image graph either way.
-    if (!valid || !needs_valid_conv_tiles(*valid, padded_h, padded_w, tile_px)) return run_tiled(source, tile_px, progress);
+    if (!valid || !needs_valid_conv_tiles(*valid, rgb.height(), rgb.width(), tile_px)) {
+      return run_tiled(rgb, tile_px, progress);
+    }
     auto window_executable = [this](int height, int width, const models::GlobalMeanInputs& means) {
       return executable_for({.height = height, .width = width, .window = true, .means = means});
     };
     try {
-      return run_valid_conv_tiles(*model_, source, tile_px, window_executable, name_ + " tile", progress);
+      return run_valid_conv_tiles(*model_, rgb, tile_px, window_executable, name_ + " tile", progress);
     } catch (const std::bad_alloc&) {
       return resource_exhausted("out of memory running " + name_ + " on a tile");
     }
   };
   int tile_px = initial_tile_px();
-  Result<Tensor> result = run(tile_px);
+  Result<image::Image> result = run(tile_px);
   // Out of memory: halve the tile and start the pass again.
   while (!result.is_ok() && result.status().code() == StatusCode::kResourceExhausted && tile_px > 64) {
     tile_px = std::max(64, tile_px / 2 / multiple * multiple);
@@ -182,23 +172,22 @@ Result<Tensor> NeuralUpscaler::run_pass(const Tensor& rgb, Progress& progress) {
     result = run(tile_px);
   }
   last_tile_px_ = tile_px;
-  if (!result.is_ok() || (padded_h == h && padded_w == w)) return result;
-  const int s = model_->scale();
-  UPRES_ASSIGN_OR_RETURN(Tensor cropped, Tensor::zeros({1, 3, int64_t{h} * s, int64_t{w} * s}));
-  copy_window(result.value(), 0, 0, cropped);
-  return cropped;
+  return result;
 }
 
 Result<image::Image> NeuralUpscaler::upscale(const image::Image& input, int width, int height,
                                              Progress& progress) {
   std::lock_guard lock(mutex_);
-  Tensor current = to_rgb_tensor(input);
+  // Full-size buffers are images (interleaved RGB floats): a pass's output becomes the result
+  // without a copy, so the peak beyond the output is the input, the tile and its executable.
+  image::Image current = input.channels() == 3 ? image::Image() : to_rgb(input);
   // Native-scale passes until the target is covered (at most 3, as the reference UI).
   for (int pass = 0; pass < 3; ++pass) {
-    if (pass > 0 && current.dim(3) >= width && current.dim(2) >= height) break;
-    UPRES_ASSIGN_OR_RETURN(current, run_pass(current, progress));
+    if (pass > 0 && current.width() >= width && current.height() >= height) break;
+    UPRES_ASSIGN_OR_RETURN(image::Image next, run_pass(current.empty() ? input : current, progress));
+    current = std::move(next);
   }
-  image::Image out = to_image(current, input.channels());
+  image::Image out = with_channels(std::move(current), input.channels());
   if (out.width() != width || out.height() != height)
     out = image::resize(out, width, height, image::ResampleFilter::kLanczos);
   if (input.has_alpha()) {

@@ -35,14 +35,15 @@ class NeuralUpscaler : public Upscaler {
   Result<image::Image> upscale(const image::Image& input, int width, int height,
                                Progress& progress) override;
 
-  // One native-scale pass over a [1, 3, h, w] fp32 tensor, tiled. Exposed for tests.
-  Result<engine::Tensor> run_pass(const engine::Tensor& rgb, Progress& progress);
+  // One native-scale pass over an RGB image (3 channels), tiled; the result is RGB, not clamped.
+  // Exposed for tests and benchmarks.
+  Result<image::Image> run_pass(const image::Image& rgb, Progress& progress);
 
   // The tile side used for the last pass (after any retries).
   int last_tile_px() const { return last_tile_px_; }
 
  private:
-  Result<engine::Tensor> run_tiled(const engine::Tensor& rgb, int tile_px, Progress& progress);
+  Result<image::Image> run_tiled(const image::Image& rgb, int tile_px, Progress& progress);
   // Which graph an executable runs: the whole-tile graph, or a window graph (valid_conv_tiles.h).
   struct GraphKey {
     int height = 0, width = 0;

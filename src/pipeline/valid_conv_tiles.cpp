@@ -59,20 +59,21 @@ std::vector<int> border_index_map(int length, int before, int after, engine::Pad
   return index;
 }
 
-// rgb [1, 3, h, w] extended to [1, 3, rows.size(), columns.size()] through the index maps.
-Result<Tensor> extend_border(const Tensor& rgb, const std::vector<int>& rows, const std::vector<int>& columns) {
-  const int h = static_cast<int>(rgb.dim(2)), w = static_cast<int>(rgb.dim(3));
+// The RGB image extended to a planar [1, 3, rows.size(), columns.size()] through the index maps.
+Result<Tensor> extend_border(const image::Image& rgb, const std::vector<int>& rows, const std::vector<int>& columns) {
   const int out_h = static_cast<int>(rows.size()), out_w = static_cast<int>(columns.size());
   UPRES_ASSIGN_OR_RETURN(Tensor out, Tensor::zeros({1, 3, out_h, out_w}));
-  const float* in = rgb.f32();
   float* dst = out.f32();
-  for (int c = 0; c < 3; ++c)
-    for (int y = 0; y < out_h; ++y) {
-      float* row = dst + (static_cast<size_t>(c) * out_h + y) * out_w;
-      if (rows[static_cast<size_t>(y)] < 0) continue;
-      const float* src = in + (static_cast<size_t>(c) * h + rows[static_cast<size_t>(y)]) * w;
-      for (int x = 0; x < out_w; ++x) row[x] = columns[static_cast<size_t>(x)] < 0 ? 0.0f : src[columns[static_cast<size_t>(x)]];
+  const size_t plane = static_cast<size_t>(out_w) * out_h;
+  for (int y = 0; y < out_h; ++y) {
+    const int sy = rows[static_cast<size_t>(y)];
+    if (sy < 0) continue;
+    for (int x = 0; x < out_w; ++x) {
+      const int sx = columns[static_cast<size_t>(x)];
+      if (sx < 0) continue;
+      for (int c = 0; c < 3; ++c) dst[c * plane + static_cast<size_t>(y) * out_w + x] = rgb.at(sx, sy, c);
     }
+  }
   return out;
 }
 
@@ -113,11 +114,11 @@ bool needs_valid_conv_tiles(const models::ValidConvTiling& tiling, int height, i
          plan_window_axis(width, tile_px, tiling.alignment).begins.size() > 1;
 }
 
-Result<Tensor> run_valid_conv_tiles(const models::UpscaleModel& model, const Tensor& rgb, int tile_px,
-                                    const WindowExecutableFn& executable_for, const std::string& stage,
-                                    Progress& progress) {
+Result<image::Image> run_valid_conv_tiles(const models::UpscaleModel& model, const image::Image& rgb, int tile_px,
+                                          const WindowExecutableFn& executable_for, const std::string& stage,
+                                          Progress& progress) {
   const models::ValidConvTiling tiling = *model.valid_conv_tiling();
-  const int h = static_cast<int>(rgb.dim(2)), w = static_cast<int>(rgb.dim(3));
+  const int h = rgb.height(), w = rgb.width();
   const int s = model.scale(), context = tiling.context_px;
   const WindowAxis ax = plan_window_axis(w, tile_px, tiling.alignment);
   const WindowAxis ay = plan_window_axis(h, tile_px, tiling.alignment);
@@ -173,23 +174,22 @@ Result<Tensor> run_valid_conv_tiles(const models::UpscaleModel& model, const Ten
     inputs.push_back(mean);
   }
 
-  // The output, tile by tile; the shifted last tiles overwrite pixels with equal values.
-  UPRES_ASSIGN_OR_RETURN(Tensor output, Tensor::zeros({1, 3, int64_t{ay.padded_length} * s, int64_t{ax.padded_length} * s}));
-  const int out_h = ay.padded_length * s, out_w = ax.padded_length * s;
+  // The output, tile by tile, clipped to the picture; shifted last tiles rewrite equal values.
+  image::Image output(w * s, h * s, 3);
   const int tile_h = ay.core * s, tile_w = ax.core * s;
+  const size_t tile_plane = static_cast<size_t>(tile_w) * tile_h;
   UPRES_RETURN_IF_ERROR(run_all_tiles({.supplied = means}, [&](size_t ty, size_t tx, const Tensor& tile) {
-    for (int c = 0; c < 3; ++c)
-      for (int y = 0; y < tile_h; ++y) {
-        const float* from = tile.f32() + (static_cast<size_t>(c) * tile_h + y) * tile_w;
-        float* to = output.f32() + (static_cast<size_t>(c) * out_h + ay.begins[ty] * s + y) * out_w + ax.begins[tx] * s;
-        std::copy(from, from + tile_w, to);
-      }
+    const int x0 = ax.begins[tx] * s, y0 = ay.begins[ty] * s;
+    const int visible_w = std::min(tile_w, w * s - x0), visible_h = std::min(tile_h, h * s - y0);
+    for (int y = 0; y < visible_h; ++y) {
+      const float* from = tile.f32() + static_cast<size_t>(y) * tile_w;
+      float* to = &output.at(x0, y0 + y, 0);
+      for (int x = 0; x < visible_w; ++x)
+        for (int c = 0; c < 3; ++c) to[x * 3 + c] = from[c * tile_plane + x];
+    }
     return Status::ok();
   }));
-  if (out_h == h * s && out_w == w * s) return output;
-  UPRES_ASSIGN_OR_RETURN(Tensor cropped, Tensor::zeros({1, 3, int64_t{h} * s, int64_t{w} * s}));
-  copy_window(output, 0, 0, cropped);
-  return cropped;
+  return output;
 }
 
 }  // namespace upres::pipeline

@@ -11,6 +11,7 @@
 
 #include "base/result.h"
 #include "engine/backend.h"
+#include "image/image.h"
 #include "models/upscale_model.h"
 #include "pipeline/progress.h"
 
@@ -23,11 +24,11 @@ using WindowExecutableFn =
 // Whether `length` x `length` cores of at most tile_px would need more than one tile.
 bool needs_valid_conv_tiles(const models::ValidConvTiling& tiling, int height, int width, int tile_px);
 
-// One native-scale pass: rgb [1, 3, h, w] -> [1, 3, h * scale, w * scale], in cores of at most
-// tile_px (rounded down to the alignment) per side. Reports `stage` progress once per tile run
-// (global averages + 1 runs per tile). Requires: model.valid_conv_tiling().
-Result<engine::Tensor> run_valid_conv_tiles(const models::UpscaleModel& model, const engine::Tensor& rgb,
-                                            int tile_px, const WindowExecutableFn& executable_for,
-                                            const std::string& stage, Progress& progress);
+// One native-scale pass: an RGB image (3 channels) -> one `scale` times larger (not clamped), in
+// cores of at most tile_px (rounded down to the alignment) per side. Reports `stage` progress once
+// per tile run (global averages + 1 runs per tile). Requires: model.valid_conv_tiling().
+Result<image::Image> run_valid_conv_tiles(const models::UpscaleModel& model, const image::Image& rgb,
+                                          int tile_px, const WindowExecutableFn& executable_for,
+                                          const std::string& stage, Progress& progress);
 
 }  // namespace upres::pipeline

@@ -23,7 +23,8 @@ Tensor random_tensor(const engine::Shape& shape, std::mt19937& rng, float scale)
 // A small random 2x network (receptive field radius 4): conv-lrelu-conv-lrelu-conv-pixel shuffle.
 class TinyModel : public models::UpscaleModel {
  public:
-  explicit TinyModel(int refuse_tiles_above_px = 0) : refuse_above_(refuse_tiles_above_px) {
+  explicit TinyModel(int refuse_tiles_above_px = 0, int size_multiple = 1)
+      : refuse_above_(refuse_tiles_above_px), multiple_(size_multiple) {
     std::mt19937 rng(7);
     w1_ = random_tensor({8, 3, 3, 3}, rng, 0.3f);
     w2_ = random_tensor({8, 8, 3, 3}, rng, 0.2f);
@@ -33,7 +34,9 @@ class TinyModel : public models::UpscaleModel {
   std::string architecture() const override { return "tiny"; }
   int scale() const override { return 2; }
   double bytes_per_input_pixel() const override { return 100; }
+  int size_multiple() const override { return multiple_; }
   Result<engine::Graph> build_graph(int height, int width) const override {
+    if (height % multiple_ != 0 || width % multiple_ != 0) return invalid_argument("not a multiple");
     if (refuse_above_ && (height > refuse_above_ || width > refuse_above_))
       return resource_exhausted("test model refuses tiles over " + std::to_string(refuse_above_));
     engine::Graph g;
@@ -50,6 +53,7 @@ class TinyModel : public models::UpscaleModel {
 
  private:
   int refuse_above_;
+  int multiple_;
   Tensor w1_, w2_, w3_, b3_;
 };
 
@@ -86,6 +90,23 @@ TEST(NeuralUpscalerTest, TiledEqualsUntiledWhenTheOverlapCoversTheReceptiveField
   ASSERT_TRUE(a.is_ok()) << a.status().to_string();
   ASSERT_TRUE(b.is_ok()) << b.status().to_string();
   EXPECT_EQ(tiled.last_tile_px(), 48);
+  EXPECT_LT(max_difference(a.value(), b.value()), 1e-5f);
+}
+
+// Models that need sizes in multiples (pixel unshuffle) see the edge repeated past the picture, the
+// same whether tiled or not, and the result has the picture's own size times the scale.
+TEST(NeuralUpscalerTest, SizeMultiplesArePaddedByRepeatingTheEdge) {
+  auto model = std::make_shared<TinyModel>(0, /*size_multiple=*/4);
+  image::Image input = noise_image(150, 97, 3);
+  NeuralUpscaler whole("tiny", model, with_tile(1024, 0));
+  NeuralUpscaler tiled("tiny", model, with_tile(48, 12));
+  Progress progress;
+  auto a = whole.upscale(input, 300, 194, progress);
+  auto b = tiled.upscale(input, 300, 194, progress);
+  ASSERT_TRUE(a.is_ok()) << a.status().to_string();
+  ASSERT_TRUE(b.is_ok()) << b.status().to_string();
+  EXPECT_EQ(a->width(), 300);
+  EXPECT_EQ(a->height(), 194);
   EXPECT_LT(max_difference(a.value(), b.value()), 1e-5f);
 }
 
