@@ -11,22 +11,13 @@
 #include "engine/cpu/cpu_backend.h"
 #include "engine/cpu/cpu_executable.h"
 #include "op_case.h"
+#include "random_graph_parts.h"
 
 namespace upres::engine {
 namespace {
 
-Tensor random_tensor(const Shape& shape, std::mt19937& rng, float range) {
-  std::uniform_real_distribution<float> dist(-range, range);
-  std::vector<float> values(static_cast<size_t>(shape_numel(shape)));
-  for (float& v : values) v = dist(rng);
-  return *Tensor::from_f32(values, shape);
-}
-
 Value conv3x3(Graph& g, Value x, int64_t in, int64_t out, std::mt19937& rng, const std::string& name) {
-  const float range = 1.0f / std::sqrt(static_cast<float>(in * 9));
-  return g.named(g.conv2d(x, random_tensor({out, in, 3, 3}, rng, range), random_tensor({out}, rng, 0.1f),
-                          {.padding = 1}),
-                 name);
+  return g.named(random_conv3x3(g, x, in, out, rng), name);
 }
 
 // basicsr ResidualDenseBlock: five convs over growing concatenations, out * 0.2 + x.

@@ -11,21 +11,10 @@
 #include "engine/cpu/cpu_backend.h"
 #include "engine/cpu/cpu_executable.h"
 #include "op_case.h"
+#include "random_graph_parts.h"
 
 namespace upres::engine {
 namespace {
-
-Tensor random_tensor(const Shape& shape, std::mt19937& rng, float range) {
-  std::uniform_real_distribution<float> dist(-range, range);
-  std::vector<float> values(static_cast<size_t>(shape_numel(shape)));
-  for (float& v : values) v = dist(rng);
-  return *Tensor::from_f32(values, shape);
-}
-
-Value conv3x3(Graph& g, Value x, int64_t in, int64_t out, std::mt19937& rng) {
-  const float range = 1.0f / std::sqrt(static_cast<float>(in * 9));
-  return g.conv2d(x, random_tensor({out, in, 3, 3}, rng, range), random_tensor({out}, rng, 0.1f), {.padding = 1});
-}
 
 std::vector<Tensor> random_inputs(const Graph& graph, std::mt19937& rng) {
   std::vector<Tensor> inputs;
@@ -72,10 +61,10 @@ TEST(CpuBlockedInputsTest, BroadcastBinaryMatchesReferenceOnJitKernels) {
           SCOPED_TRACE("channels " + std::to_string(channels) + " operand " + shape_to_string(operand) +
                        (mul ? " mul" : " add") + (operand_first ? " operand first" : ""));
           Graph g;
-          Value x = conv3x3(g, g.input("x", {1, 8, 20, 24}), 8, channels, rng);
+          Value x = random_conv3x3(g, g.input("x", {1, 8, 20, 24}), 8, channels, rng);
           Value b = g.input("b", operand);
           Value y = operand_first ? (mul ? g.mul(b, x) : g.add(b, x)) : (mul ? g.mul(x, b) : g.add(x, b));
-          g.mark_output(conv3x3(g, y, channels, 16, rng));
+          g.mark_output(random_conv3x3(g, y, channels, 16, rng));
           expect_matches_reference(g, rng);
           if (operand[2] == 20 && operand[3] == 1) continue;  // [1,C,H,1]: oneDNN 2.6 has only `ref`
           for (const std::string& step : cpu_steps(g)) EXPECT_EQ(step.find(" ref"), std::string::npos) << step;
@@ -88,10 +77,10 @@ TEST(CpuBlockedInputsTest, BroadcastBinaryMatchesReferenceOnJitKernels) {
 TEST(CpuBlockedInputsTest, BroadcastOperandsFromConvolutionsStayBlocked) {
   std::mt19937 rng(22);
   Graph g;
-  Value x = conv3x3(g, g.input("x", {1, 8, 18, 18}), 8, 32, rng);
-  Value per_channel = g.global_avg_pool(conv3x3(g, x, 32, 32, rng));  // [1, 32, 1, 1]
-  Value spatial = g.sigmoid(conv3x3(g, x, 32, 1, rng));                // [1, 1, 18, 18]
-  g.mark_output(conv3x3(g, g.add(g.mul(x, spatial), per_channel), 32, 16, rng));
+  Value x = random_conv3x3(g, g.input("x", {1, 8, 18, 18}), 8, 32, rng);
+  Value per_channel = g.global_avg_pool(random_conv3x3(g, x, 32, 32, rng));  // [1, 32, 1, 1]
+  Value spatial = g.sigmoid(random_conv3x3(g, x, 32, 1, rng));                // [1, 1, 18, 18]
+  g.mark_output(random_conv3x3(g, g.add(g.mul(x, spatial), per_channel), 32, 16, rng));
   expect_matches_reference(g, rng);
   for (const std::string& step : cpu_steps(g)) {
     EXPECT_EQ(step.find(" ref"), std::string::npos) << step;
@@ -131,9 +120,9 @@ TEST(CpuBlockedInputsTest, ResizeAndPadMatchReference) {
     for (size_t k = 0; k < resizes.size() + pads.size(); ++k) {
       SCOPED_TRACE("channels " + std::to_string(channels) + " case " + std::to_string(k));
       Graph g;
-      Value x = conv3x3(g, g.input("x", {1, 8, 15, 19}), 8, channels, rng);
+      Value x = random_conv3x3(g, g.input("x", {1, 8, 15, 19}), 8, channels, rng);
       Value y = k < resizes.size() ? g.resize(x, resizes[k]) : g.pad(x, pads[k - resizes.size()]);
-      g.mark_output(conv3x3(g, y, channels, 16, rng));
+      g.mark_output(random_conv3x3(g, y, channels, 16, rng));
       expect_matches_reference(g, rng);
       int host_steps = 0;
       for (const std::string& step : cpu_steps(g)) {
@@ -162,11 +151,11 @@ TEST(CpuBlockedInputsTest, GroupNormMatchesReference) {
                         Case{48, 16, false, 0.0f}, Case{32, 32, true, 40.0f}}) {
     SCOPED_TRACE("channels " + std::to_string(c.channels) + " groups " + std::to_string(c.groups));
     Graph g;
-    Value x = g.scale(conv3x3(g, g.input("x", {1, 8, 17, 21}), 8, c.channels, rng), 3.0f, c.shift);
+    Value x = g.scale(random_conv3x3(g, g.input("x", {1, 8, 17, 21}), 8, c.channels, rng), 3.0f, c.shift);
     Tensor weight = c.affine ? random_tensor({c.channels}, rng, 2.0f) : Tensor();
     Tensor bias = c.affine ? random_tensor({c.channels}, rng, 1.0f) : Tensor();
     Value y = g.group_norm(x, weight, bias, {.groups = c.groups, .eps = 1e-6f});
-    g.mark_output(conv3x3(g, y, c.channels, 16, rng));
+    g.mark_output(random_conv3x3(g, y, c.channels, 16, rng));
     expect_matches_reference(g, rng);
     for (const std::string& step : cpu_steps(g)) {
       if (step.rfind("group_norm", 0) != 0 || c.channels % 16 != 0) continue;
@@ -181,12 +170,12 @@ TEST(CpuBlockedInputsTest, Bf16ActivationsStayOnFastPaths) {
   if (!cpu::has_native_bf16()) GTEST_SKIP() << "this CPU lacks avx512_bf16";
   std::mt19937 rng(26);
   Graph g;
-  Value x = conv3x3(g, g.input("x", {1, 8, 18, 18}), 8, 32, rng);
-  Value per_channel = g.global_avg_pool(conv3x3(g, x, 32, 32, rng));
-  Value y = g.add(g.mul(x, g.sigmoid(conv3x3(g, x, 32, 1, rng))), per_channel);
+  Value x = random_conv3x3(g, g.input("x", {1, 8, 18, 18}), 8, 32, rng);
+  Value per_channel = g.global_avg_pool(random_conv3x3(g, x, 32, 32, rng));
+  Value y = g.add(g.mul(x, g.sigmoid(random_conv3x3(g, x, 32, 1, rng))), per_channel);
   y = g.group_norm(g.pad(y, {1, 1, 1, 1, PadMode::kReflect}), random_tensor({32}, rng, 1.0f),
                    random_tensor({32}, rng, 1.0f), {.groups = 8});
-  g.mark_output(conv3x3(g, g.resize(y, resize_by(ResizeMode::kBilinear, 2.0f)), 32, 16, rng));
+  g.mark_output(random_conv3x3(g, g.resize(y, resize_by(ResizeMode::kBilinear, 2.0f)), 32, 16, rng));
   ASSERT_TRUE(g.status().is_ok()) << g.status().to_string();
   const std::vector<Tensor> inputs = random_inputs(g, rng);
   PrepareOptions bf16;
@@ -210,7 +199,7 @@ TEST(CpuBlockedInputsTest, LargeResizePadAndGroupNormMatchReference) {
   std::mt19937 rng(24);
   for (int variant = 0; variant < 2; ++variant) {
     Graph g;
-    Value x = g.relu(conv3x3(g, g.input("x", {1, 3, 128, 128}), 3, 64, rng));
+    Value x = g.relu(random_conv3x3(g, g.input("x", {1, 3, 128, 128}), 3, 64, rng));
     Value y = variant == 0 ? g.pad(x, {1, 1, 1, 1, PadMode::kReflect})
                            : g.resize(x, resize_by(ResizeMode::kBilinear, 2.0f));
     y = g.group_norm(y, random_tensor({64}, rng, 1.0f), random_tensor({64}, rng, 1.0f), {.groups = 32});

@@ -12,43 +12,32 @@
 #include "engine/cpu/cpu_backend.h"
 #include "engine/cpu/cpu_executable.h"
 #include "op_case.h"
+#include "random_graph_parts.h"
 
 namespace upres::engine {
 namespace {
-
-Tensor random_tensor(const Shape& shape, std::mt19937& rng, float range) {
-  std::uniform_real_distribution<float> dist(-range, range);
-  std::vector<float> values(static_cast<size_t>(shape_numel(shape)));
-  for (float& v : values) v = dist(rng);
-  return *Tensor::from_f32(values, shape);
-}
-
-Value conv3x3(Graph& g, Value x, int64_t in, int64_t out, std::mt19937& rng) {
-  const float range = 1.0f / std::sqrt(static_cast<float>(in * 9));
-  return g.conv2d(x, random_tensor({out, in, 3, 3}, rng, range), random_tensor({out}, rng, 0.1f), {.padding = 1});
-}
 
 Value dense_block(Graph& g, Value x, int64_t nf, int64_t gc, std::mt19937& rng) {
   std::vector<Value> features = {x};
   for (int i = 1; i <= 4; ++i) {
     Value cat = features.size() == 1 ? x : g.concat(features, 1);
-    features.push_back(g.leaky_relu(conv3x3(g, cat, nf + gc * (i - 1), gc, rng), 0.2f));
+    features.push_back(g.leaky_relu(random_conv3x3(g, cat, nf + gc * (i - 1), gc, rng), 0.2f));
   }
-  return g.add(g.scale(conv3x3(g, g.concat(features, 1), nf + 4 * gc, nf, rng), 0.2f), x);
+  return g.add(g.scale(random_conv3x3(g, g.concat(features, 1), nf + 4 * gc, nf, rng), 0.2f), x);
 }
 
 // conv_first, two RRDB blocks (0.2 * rdb3(rdb2(rdb1(x))) + x), conv_body + skip: RRDBNet's trunk.
 Graph rrdb_trunk(const Shape& input, int64_t nf, int64_t gc) {
   std::mt19937 rng(2024);
   Graph g;
-  Value feat = conv3x3(g, g.input("x", input), input[1], nf, rng);
+  Value feat = random_conv3x3(g, g.input("x", input), input[1], nf, rng);
   Value body = feat;
   for (int block = 0; block < 2; ++block) {
     Value in = body;
     for (int rdb = 0; rdb < 3; ++rdb) body = dense_block(g, body, nf, gc, rng);
     body = g.add(g.scale(body, 0.2f), in);
   }
-  g.mark_output(g.add(conv3x3(g, body, nf, nf, rng), feat));
+  g.mark_output(g.add(random_conv3x3(g, body, nf, nf, rng), feat));
   EXPECT_TRUE(g.status().is_ok()) << g.status().to_string();
   return g;
 }
@@ -117,11 +106,11 @@ Graph residual_graph(bool read_again) {
   std::mt19937 rng(read_again ? 8 : 9);
   Graph g;
   Value x = g.input("x", {1, 3, 9, 11});  // 3 channels: convs read the plain input, no reorder
-  Value r = g.sigmoid(conv3x3(g, x, 3, 32, rng));
-  Value u = g.leaky_relu(conv3x3(g, x, 3, 16, rng), 0.2f);
-  Value y = g.add(conv3x3(g, u, 16, 32, rng), r);
+  Value r = g.sigmoid(random_conv3x3(g, x, 3, 32, rng));
+  Value u = g.leaky_relu(random_conv3x3(g, x, 3, 16, rng), 0.2f);
+  Value y = g.add(random_conv3x3(g, u, 16, 32, rng), r);
   if (read_again) y = g.mul(y, g.scale(r, 2.0f, 1.0f));  // reads r after conv_b summed it
-  g.mark_output(conv3x3(g, y, 32, 16, rng));
+  g.mark_output(random_conv3x3(g, y, 32, 16, rng));
   EXPECT_TRUE(g.status().is_ok()) << g.status().to_string();
   return g;
 }
