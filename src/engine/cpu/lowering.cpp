@@ -24,7 +24,8 @@ bool runs_on_onednn(const Node& node) {
 }
 
 bool runs_natively(const Graph& graph, const Node& node) {
-  const bool native_kind = node.kind == OpKind::kResize || node.kind == OpKind::kPad || node.kind == OpKind::kGroupNorm;
+  const bool native_kind = node.kind == OpKind::kResize || node.kind == OpKind::kPad || node.kind == OpKind::kGroupNorm ||
+                           node.kind == OpKind::kPixelShuffle || node.kind == OpKind::kPixelUnshuffle;
   return native_kind && graph.shape(node.inputs[0]).size() == 4;
 }
 
@@ -51,6 +52,7 @@ Status lower_node(ExecutionPlan& plan, const Node& node) {
       case OpKind::kLayerNorm: return lower_layer_norm(plan, node);
       case OpKind::kResize: case OpKind::kPad: return lower_resize_pad(plan, node);
       case OpKind::kGroupNorm: return lower_group_norm(plan, node);
+      case OpKind::kPixelShuffle: case OpKind::kPixelUnshuffle: return lower_pixel_shuffle(plan, node);
       default: return lower_eltwise(plan, node);
     }
   } catch (const dnnl::error& e) {

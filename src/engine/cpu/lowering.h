@@ -1,5 +1,6 @@
 // Lowering: turns one graph node into ExecutionPlan steps. Each op family has its own .cpp; resize,
-// pad and group norm run native host kernels (lower_resize_pad.cpp, lower_group_norm.cpp); other
+// pad, group norm and pixel (un)shuffle run native host kernels (lower_resize_pad.cpp,
+// lower_group_norm.cpp, lower_pixel_shuffle.cpp); other
 // ops oneDNN 2.6 lacks run the reference kernels on plain fp32 copies (lower_fallback.cpp).
 // Functions over a caller-owned plan; thread-compatible.
 #pragma once
@@ -25,7 +26,8 @@ bool conv_runs_on_onednn(const Node& node);                       // lower_conv.
 bool binary_runs_on_onednn(const Graph& graph, const Node& node);  // lower_elementwise.cpp
 bool pool_dense_runs_on_onednn(const Graph& graph, const Node& node);  // lower_pool_dense.cpp
 // Whether lower_node runs `node` on a native host kernel of this backend: resize and pad
-// (lower_resize_pad.cpp) and group norm (lower_group_norm.cpp) of 4-D values.
+// (lower_resize_pad.cpp), group norm (lower_group_norm.cpp) and pixel (un)shuffle
+// (lower_pixel_shuffle.cpp) of 4-D values.
 bool runs_natively(const Graph& graph, const Node& node);
 
 // Per family (lower_*.cpp).
@@ -38,6 +40,7 @@ Status lower_pool_dense(ExecutionPlan& plan, const Node& node);  // pooling, lin
 Status lower_layer_norm(ExecutionPlan& plan, const Node& node);
 Status lower_resize_pad(ExecutionPlan& plan, const Node& node);
 Status lower_group_norm(ExecutionPlan& plan, const Node& node);
+Status lower_pixel_shuffle(ExecutionPlan& plan, const Node& node);
 Status lower_fallback(ExecutionPlan& plan, const Node& node);
 
 }  // namespace upres::engine::cpu
