@@ -4,7 +4,8 @@
 #include <algorithm>
 #include <cassert>
 #include <cstring>
-#include <new>
+
+#include "base/buffer_memory.h"
 
 namespace upres::engine {
 namespace {
@@ -12,12 +13,10 @@ namespace {
 std::shared_ptr<std::byte[]> allocate_storage(size_t bytes) {
   size_t rounded = (bytes + Tensor::kAlignment - 1) / Tensor::kAlignment * Tensor::kAlignment;
   if (rounded == 0) rounded = Tensor::kAlignment;
-  void* memory = ::operator new(rounded, std::align_val_t{Tensor::kAlignment}, std::nothrow);
+  void* memory = allocate_buffer(rounded, Tensor::kAlignment);
   if (memory == nullptr) return nullptr;
   std::memset(memory, 0, rounded);
-  return std::shared_ptr<std::byte[]>(static_cast<std::byte*>(memory), [](std::byte* p) {
-    ::operator delete(p, std::align_val_t{Tensor::kAlignment});
-  });
+  return std::shared_ptr<std::byte[]>(static_cast<std::byte*>(memory), [](std::byte* p) { free_buffer(p); });
 }
 
 }  // namespace

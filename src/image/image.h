@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/buffer_memory.h"
+
 namespace upres::image {
 
 // What a file carried besides pixels; written back on save.
@@ -55,7 +57,7 @@ class Image {
   int width_ = 0;
   int height_ = 0;
   int channels_ = 0;
-  std::vector<float> pixels_;
+  std::vector<float, BufferAllocator<float>> pixels_;  // huge pages when large
 };
 
 }  // namespace upres::image
