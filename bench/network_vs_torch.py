@@ -5,7 +5,9 @@ against PyTorch CPU on the same weights, forward only on both sides, in one scri
 Weights are random (fixed seed) in the real architectures, written once as .pth, so both sides run
 exactly the same network on a random [1, 3, S, S] input (one tile, no image codec, no model loading):
   upres   : build/bench/upscale_model_forward (NeuralUpscaler::run_pass, cpu backend), fp32 and bf16,
-            with conv GFLOP/s and % of the fp32 FMA peak measured in the same process
+            with conv GFLOP/s and % of the fp32 FMA peak measured in the same process; fp32 runs
+            3x3 convolutions as Winograd where oneDNN can (GFLOP/s count the direct algorithm's
+            FLOPs, so they can pass the peak), "fp32 direct" is the same without Winograd
   default : PyTorch as the original inference scripts run it (NCHW fp32, glibc malloc)
   tuned   : what a careful CPU user runs: channels_last model and input (input converted once, outside
             the timed call), jemalloc through LD_PRELOAD (Debian libjemalloc2) with MALLOC_CONF
@@ -67,7 +69,7 @@ def write_random_weights(name, out_dir):
 def upres_forward(binary, model_path, size, runs, threads):
     """{precision: (seconds, GFLOP, GFLOP/s, % fp32 peak)} from one upscale_model_forward process."""
     env = dict(os.environ, OMP_NUM_THREADS=str(threads))
-    out = subprocess.run([binary, model_path, str(size), str(runs), "fp32,bf16"], env=env,
+    out = subprocess.run([binary, model_path, str(size), str(runs), "fp32,fp32-direct,bf16"], env=env,
                          capture_output=True, text=True)
     if out.returncode != 0:
         log(f"upres failed on {model_path}: {out.stderr.strip()}")
@@ -162,10 +164,10 @@ def main():
     nan = float("nan")
     print(f"{args.threads} threads; times in seconds (forward only, after a warm-up); * = one timed call, "
           "not best of; ratios > 1: upres faster")
-    print("| model | size | conv GFLOP | upres fp32 | GFLOP/s | % fp32 peak | upres bf16 | GFLOP/s "
-          "| torch default | torch tuned | torch bf16 | default / upres fp32 | tuned / upres fp32 "
+    print("| model | size | conv GFLOP | upres fp32 | GFLOP/s | % fp32 peak | upres fp32 direct | upres bf16 "
+          "| GFLOP/s | torch default | torch tuned | torch bf16 | default / upres fp32 | tuned / upres fp32 "
           "| torch bf16 / upres bf16 |")
-    print("|---" * 14 + "|")
+    print("|---" * 15 + "|")
     with tempfile.TemporaryDirectory() as work:
         for net in args.nets.split(","):
             model_path = write_random_weights(net, work)
@@ -196,9 +198,11 @@ def main():
                 for label, up in rows:
                     f32 = up.get("fp32", (nan,) * 4)
                     b16 = up.get("bf16", (nan,) * 4)
+                    direct = up.get("fp32-direct", (nan,) * 4)
                     default, tuned, bf16 = (torch_times.get(m, (nan, False))[0] for m in TORCH_MODES)
                     print(f"| {label} | {size} | {cell(f32[1], '{:.1f}')} | {cell(f32[0], '{:.3f}')} "
-                          f"| {cell(f32[2], '{:.0f}')} | {cell(f32[3], '{:.0f}%')} | {cell(b16[0], '{:.3f}')} "
+                          f"| {cell(f32[2], '{:.0f}')} | {cell(f32[3], '{:.0f}%')} | {cell(direct[0], '{:.3f}')} "
+                          f"| {cell(b16[0], '{:.3f}')} "
                           f"| {cell(b16[2], '{:.0f}')} | {' | '.join(torch_cells)} | {ratio(default, f32[0])} "
                           f"| {ratio(tuned, f32[0])} | {ratio(bf16, b16[0])} |", flush=True)
 

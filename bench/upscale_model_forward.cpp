@@ -4,6 +4,7 @@
 // (it compiles the executable) then best of RUNS. Conv GFLOP/s are counted from the model's graph
 // and given as a fraction of the fp32 FMA peak measured in the same process just before.
 // Usage: upscale_model_forward MODEL SIZE_PX [RUNS=3] [PRECISIONS=fp32,bf16] [BACKEND=cpu]
+// PRECISIONS: fp32, bf16, fp32-direct (fp32 without Winograd convolutions: the baseline for them).
 // Threads from OMP_NUM_THREADS. Prints one line per precision:
 //   "<precision> <seconds> <conv GFLOP per run> <GFLOP/s> <% of fp32 peak>"  (or "<precision> unsupported ...")
 // after a "# ..." line naming the model and the peak. Driven by bench/network_vs_torch.py.
@@ -96,9 +97,13 @@ int main(int argc, char** argv) {
   std::printf("# %s x%d, %dx%d, %d thread(s): %.2f conv GFLOP per run; fp32 FMA peak %.1f GFLOP/s\n",
               (*model)->architecture().c_str(), (*model)->scale(), size, size, threads, flop * 1e-9, peak);
   for (const std::string& precision : precisions) {
+    if (precision != "fp32" && precision != "bf16" && precision != "fp32-direct") {
+      return std::fprintf(stderr, "unknown precision '%s' (fp32, bf16, fp32-direct)\n", precision.c_str()), 2;
+    }
     pipeline::InferenceOptions options;
     options.backend = backend;
     options.precision = precision == "bf16" ? DType::kBF16 : DType::kF32;
+    options.winograd = precision != "fp32-direct";
     options.tile_px = tile_px;
     pipeline::NeuralUpscaler upscaler("bench", *model, options);
     auto seconds = best_pass_seconds(upscaler, input, runs);

@@ -90,6 +90,7 @@ Result<engine::Executable*> NeuralUpscaler::executable_for(const GraphKey& key) 
                                                           : model_->build_graph(key.height, key.width));
   engine::PrepareOptions prepare;
   prepare.compute_dtype = options_.precision;
+  prepare.winograd = options_.winograd;
   try {
     UPRES_ASSIGN_OR_RETURN(executable_, backend_->prepare(graph, prepare));
   } catch (const std::bad_alloc&) {

@@ -23,6 +23,7 @@ struct InferenceOptions {
   int tile_px = 0;                     // input tile side; 0 = chosen from max_memory_bytes
   int overlap_px = 32;                 // context each tile gets past its core, in input pixels
   int64_t max_memory_bytes = int64_t{4} << 30;  // activation budget for choosing tile_px
+  bool winograd = true;                // engine::PrepareOptions::winograd (benchmarks turn it off)
 };
 
 class NeuralUpscaler : public Upscaler {

@@ -1,5 +1,6 @@
-// ConvPrimitive: one oneDNN convolution or transposed convolution with its weights reordered once
-// into the layout oneDNN picked, fused post-ops (eltwise chain, residual sum) and bias.
+// ConvPrimitive: one oneDNN convolution or transposed convolution (Winograd where allowed and
+// available) with its weights reordered once into the layout oneDNN picked, fused post-ops
+// (eltwise chain, residual sum) and bias.
 // Immutable after create(); execute() may run concurrently only on distinct dst buffers and streams.
 #pragma once
 
@@ -37,6 +38,9 @@ struct ConvSpec {
   bool has_bias = false;
   std::vector<ConvPostOp> post_ops;
   dnnl::memory::data_type compute_type = dnnl::memory::data_type::f32;  // f32 or bf16
+  // Whether a 3x3 stride-1 fp32 convolution may run as Winograd F(4x4, 3x3) where oneDNN has a
+  // fast kernel for it (faster, slightly different rounding; see conv_primitive.cpp).
+  bool allow_winograd = true;
 
   // Output spatial size; 0 or negative when the geometry is impossible.
   int64_t out_height() const;

@@ -43,7 +43,7 @@ Result<std::unique_ptr<CpuExecutable>> CpuExecutable::create(const Graph& graph,
   exe->engine_ = engine;
   exe->stream_ = dnnl::stream(engine);
   exe->num_threads_ = options.num_threads;
-  exe->plan_ = std::make_unique<ExecutionPlan>(exe->graph_, engine, type);
+  exe->plan_ = std::make_unique<ExecutionPlan>(exe->graph_, engine, type, options.winograd);
   ExecutionPlan& plan = *exe->plan_;
   for (Value input : exe->graph_.inputs()) {
     exe->input_shapes_.push_back(exe->graph_.shape(input));

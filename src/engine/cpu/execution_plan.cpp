@@ -63,8 +63,12 @@ memory::desc blocked_desc(const Shape& shape, memory::data_type type) {
   return memory::desc(memory::dims(shape.begin(), shape.end()), type, memory::format_tag::nChw16c);
 }
 
-ExecutionPlan::ExecutionPlan(const Graph& graph, dnnl::engine engine, memory::data_type compute_type)
-    : graph_(graph), engine_(std::move(engine)), compute_type_(compute_type), values_(graph.value_info().size()) {
+ExecutionPlan::ExecutionPlan(const Graph& graph, dnnl::engine engine, memory::data_type compute_type, bool winograd)
+    : graph_(graph),
+      engine_(std::move(engine)),
+      compute_type_(compute_type),
+      winograd_(winograd),
+      values_(graph.value_info().size()) {
   for (size_t v = 0; v < values_.size(); ++v) values_[v].root = static_cast<int32_t>(v);
 }
 

@@ -37,11 +37,13 @@ struct Step {
 
 class ExecutionPlan {
  public:
-  ExecutionPlan(const Graph& graph, dnnl::engine engine, dnnl::memory::data_type compute_type);
+  // winograd: PrepareOptions::winograd, for the convolutions lowered into this plan.
+  ExecutionPlan(const Graph& graph, dnnl::engine engine, dnnl::memory::data_type compute_type, bool winograd);
 
   const Graph& graph() const { return graph_; }
   const dnnl::engine& engine() const { return engine_; }
   dnnl::memory::data_type compute_type() const { return compute_type_; }
+  bool allows_winograd() const { return winograd_; }
 
   // --- lowering -----------------------------------------------------------------------------
   // Marks `value` as stored at channel `channel_offset` of `root` (in-place concatenation).
@@ -91,6 +93,7 @@ class ExecutionPlan {
   const Graph& graph_;
   dnnl::engine engine_;
   dnnl::memory::data_type compute_type_;
+  bool winograd_;
   std::vector<ValueStorage> values_;
   std::vector<Step> steps_;
   std::vector<Temp> temps_;

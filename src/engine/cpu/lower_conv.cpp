@@ -72,6 +72,7 @@ ConvSpec spec_for(const ExecutionPlan& plan, const Node& node) {
   spec.kernel_w = w[3];
   spec.has_bias = node.constants.size() > 1 && node.constants[1].is_defined();
   spec.compute_type = plan.compute_type();
+  spec.allow_winograd = plan.allows_winograd();
   if (const auto* a = std::get_if<Conv2dAttrs>(&node.attrs)) {
     spec.stride_h = a->stride.h, spec.stride_w = a->stride.w;
     spec.pad_top = spec.pad_bottom = a->padding.h;
