@@ -7,11 +7,14 @@
 // PRECISIONS: fp32, bf16, fp32-direct (fp32 without Winograd convolutions: the baseline for them).
 // Threads from OMP_NUM_THREADS. Prints one line per precision:
 //   "<precision> <seconds> <conv GFLOP per run> <GFLOP/s> <% of fp32 peak>"  (or "<precision> unsupported ...")
-// after a "# ..." line naming the model and the peak. Driven by bench/network_vs_torch.py.
+// after a "# ..." line naming the model and the peak, and "# ..." lines comparing the outputs of
+// fp32 (Winograd) and bf16 with fp32-direct when it ran. Driven by bench/network_vs_torch.py.
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <random>
 #include <sstream>
 #include <string>
@@ -49,18 +52,36 @@ std::vector<std::string> split_commas(const std::string& text) {
   return parts;
 }
 
-// Best-of-`runs` seconds of run_pass after a warm-up, or the error.
-Result<double> best_pass_seconds(pipeline::NeuralUpscaler& upscaler, const image::Image& input, int runs) {
+struct Pass {
+  double best_seconds = 1e300;
+  image::Image output;
+};
+
+// Best-of-`runs` seconds of run_pass after a warm-up and the last output, or the error.
+Result<Pass> best_pass(pipeline::NeuralUpscaler& upscaler, const image::Image& input, int runs) {
   pipeline::Progress progress;
-  double best = 1e300;
+  Pass pass;
   for (int run = 0; run <= runs; ++run) {  // run 0 compiles and warms up
     const auto start = std::chrono::steady_clock::now();
-    UPRES_ASSIGN_OR_RETURN(image::Image output, upscaler.run_pass(input, progress));
+    UPRES_ASSIGN_OR_RETURN(pass.output, upscaler.run_pass(input, progress));
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (run > 0) best = std::min(best, seconds);
+    if (run > 0) pass.best_seconds = std::min(pass.best_seconds, seconds);
   }
   if (upscaler.last_tile_px() < input.width()) return invalid_argument("the input did not fit in one tile");
-  return best;
+  return pass;
+}
+
+// "max |a - b|, PSNR" of two outputs on the [0, 1] scale, each clamped to it as when saved.
+void print_difference(const char* what, const image::Image& a, const image::Image& b) {
+  double max_diff = 0.0, squares = 0.0;
+  for (size_t i = 0; i < a.sample_count(); ++i) {
+    const double d = std::clamp(a.pixels()[i], 0.0f, 1.0f) - std::clamp(b.pixels()[i], 0.0f, 1.0f);
+    max_diff = std::max(max_diff, std::abs(d));
+    squares += d * d;
+  }
+  const double mse = squares / static_cast<double>(std::max<size_t>(1, a.sample_count()));
+  std::printf("# %s: max |diff| %.2e (%.2f/255), PSNR %.1f dB\n", what, max_diff, max_diff * 255.0,
+              mse > 0.0 ? 10.0 * std::log10(1.0 / mse) : 999.0);
 }
 
 }  // namespace
@@ -96,6 +117,7 @@ int main(int argc, char** argv) {
   const double peak = bench::measured_peak_gflops(false, threads);
   std::printf("# %s x%d, %dx%d, %d thread(s): %.2f conv GFLOP per run; fp32 FMA peak %.1f GFLOP/s\n",
               (*model)->architecture().c_str(), (*model)->scale(), size, size, threads, flop * 1e-9, peak);
+  std::map<std::string, image::Image> outputs;
   for (const std::string& precision : precisions) {
     if (precision != "fp32" && precision != "bf16" && precision != "fp32-direct") {
       return std::fprintf(stderr, "unknown precision '%s' (fp32, bf16, fp32-direct)\n", precision.c_str()), 2;
@@ -106,13 +128,21 @@ int main(int argc, char** argv) {
     options.winograd = precision != "fp32-direct";
     options.tile_px = tile_px;
     pipeline::NeuralUpscaler upscaler("bench", *model, options);
-    auto seconds = best_pass_seconds(upscaler, input, runs);
-    if (!seconds.is_ok()) {
-      std::printf("%s unsupported %s\n", precision.c_str(), seconds.status().to_string().c_str());
+    auto pass = best_pass(upscaler, input, runs);
+    if (!pass.is_ok()) {
+      std::printf("%s unsupported %s\n", precision.c_str(), pass.status().to_string().c_str());
       continue;
     }
-    const double gflops = flop / *seconds * 1e-9;
-    std::printf("%s %.4f %.3f %.1f %.1f\n", precision.c_str(), *seconds, flop * 1e-9, gflops, 100.0 * gflops / peak);
+    const double gflops = flop / pass->best_seconds * 1e-9;
+    std::printf("%s %.4f %.3f %.1f %.1f\n", precision.c_str(), pass->best_seconds, flop * 1e-9, gflops,
+                100.0 * gflops / peak);
+    outputs[precision] = std::move(pass->output);
+  }
+  if (outputs.count("fp32-direct") != 0) {
+    for (const char* other : {"fp32", "bf16"}) {
+      if (outputs.count(other) == 0) continue;
+      print_difference((std::string(other) + " vs fp32-direct").c_str(), outputs[other], outputs["fp32-direct"]);
+    }
   }
   return 0;
 }

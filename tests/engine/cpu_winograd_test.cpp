@@ -64,10 +64,10 @@ TEST(CpuWinogradTest, SixtyFourChannelConvsRunAsWinogradAndMatchTheReference) {
   const auto& cpu_exe = dynamic_cast<const cpu::CpuExecutable&>(**exe);
   EXPECT_EQ(count_steps(cpu_exe, " ref"), 0) << "oneDNN fell back to a reference kernel";
   if (cpu_has_winograd_kernel()) {
-    // Four 64->64 convolutions and the 64->16 one. Not the 3->64 one (too few channels), nor the
-    // one adding `feat`: feat is read twice, so it is added by a binary post-op, which the
-    // Winograd kernel lacks.
-    EXPECT_EQ(count_steps(cpu_exe, "wino"), 5) << "the 3x3 convolutions of 16+ channels did not run as Winograd";
+    // Every conv but the 3->64 one (too few channels). The one adding `feat` too: feat is read
+    // twice, so it is copied into that conv's output and summed there (Winograd takes no binary
+    // post-op).
+    EXPECT_EQ(count_steps(cpu_exe, "wino"), 6) << "the 3x3 convolutions of 16+ channels did not run as Winograd";
   }
   for (int repeat = 0; repeat < 2; ++repeat) {
     EXPECT_LE(testing::relative_error(run(**exe, input), expected), 1e-5) << "run " << repeat;
@@ -79,18 +79,52 @@ TEST(CpuWinogradTest, SixtyFourChannelConvsRunAsWinogradAndMatchTheReference) {
   EXPECT_LE(testing::relative_error(run(**direct, input), expected), 1e-5);
 }
 
-TEST(CpuWinogradTest, Bf16AndLeakyReluConvsStayDirect) {
+// RRDBNet's dense blocks: convs reading growing concat views and writing into them, with leaky
+// relu, residuals read again (copied into the conv's output) and the folded RRDB residual.
+TEST(CpuWinogradTest, RrdbTrunkRunsOnWinogradAndMatchesTheReference) {
+  const Shape shape{1, 3, 20, 24};
+  const Graph graph = rrdb_trunk(shape, 64, 32);
+  ASSERT_TRUE(graph.status().is_ok()) << graph.status().to_string();
+  cpu::CpuBackend backend;
+  auto exe = backend.prepare(graph, PrepareOptions{});
+  ASSERT_TRUE(exe.is_ok()) << exe.status().to_string();
+  const auto& cpu_exe = dynamic_cast<const cpu::CpuExecutable&>(**exe);
+  EXPECT_EQ(count_steps(cpu_exe, " ref"), 0);
+  EXPECT_EQ(count_steps(cpu_exe, ": concat "), 0) << "a concat was copied instead of written in place";
+  if (cpu_has_winograd_kernel()) EXPECT_EQ(count_steps(cpu_exe, "wino"), 2 * 3 * 5 + 1) << "all but conv_first";
+  auto reference = (*create_backend("reference"))->prepare(graph, PrepareOptions{.run_graph_passes = false});
+  ASSERT_TRUE(reference.is_ok()) << reference.status().to_string();
+  std::mt19937 rng(14);
+  for (int repeat = 0; repeat < 2; ++repeat) {  // copied residuals must not leak into the next run
+    const Tensor input = random_tensor(shape, rng, 1.0f);
+    EXPECT_LE(testing::relative_error(run(**exe, input), run(**reference, input)), 1e-5) << "run " << repeat;
+  }
+}
+
+// Leaky relu, which the Winograd kernels lack as a post-op, runs after the conv on its own, both
+// alone and after a residual sum (leaky(conv(x) + r)); bf16 convs stay direct.
+TEST(CpuWinogradTest, LeakyReluRunsAfterTheWinogradConvAndBf16StaysDirect) {
   std::mt19937 rng(13);
   Graph g;
   Value x = g.input("x", kInput);
   Value feat = random_conv3x3(g, x, 3, 32, rng);
-  g.mark_output(g.leaky_relu(random_conv3x3(g, feat, 32, 32, rng), 0.2f));  // fused: Winograd lacks it
-  ASSERT_TRUE(g.status().is_ok());
+  Value y = g.leaky_relu(random_conv3x3(g, feat, 32, 32, rng), 0.2f);
+  y = g.leaky_relu(g.add(random_conv3x3(g, y, 32, 32, rng), feat), 0.1f);
+  g.mark_output(y);
+  ASSERT_TRUE(g.status().is_ok()) << g.status().to_string();
+  const Tensor input = random_tensor(kInput, rng, 1.0f);
+  auto reference = (*create_backend("reference"))->prepare(g, PrepareOptions{.run_graph_passes = false});
+  ASSERT_TRUE(reference.is_ok()) << reference.status().to_string();
   cpu::CpuBackend backend;
   auto exe = backend.prepare(g, PrepareOptions{});
   ASSERT_TRUE(exe.is_ok()) << exe.status().to_string();
-  EXPECT_EQ(count_steps(dynamic_cast<const cpu::CpuExecutable&>(**exe), "wino"), 0);
-  EXPECT_EQ(count_steps(dynamic_cast<const cpu::CpuExecutable&>(**exe), " ref"), 0);
+  const auto& cpu_exe = dynamic_cast<const cpu::CpuExecutable&>(**exe);
+  EXPECT_EQ(count_steps(cpu_exe, " ref"), 0);
+  if (cpu_has_winograd_kernel()) {
+    EXPECT_EQ(count_steps(cpu_exe, "wino"), 2);
+    EXPECT_EQ(count_steps(cpu_exe, ": eltwise "), 2) << "each leaky relu should follow its conv";
+  }
+  EXPECT_LE(testing::relative_error(run(**exe, input), run(**reference, input)), 1e-5);
   if (!cpu::has_native_bf16()) return;
   auto bf16 = backend.prepare(compact_stack(), PrepareOptions{.compute_dtype = DType::kBF16});
   ASSERT_TRUE(bf16.is_ok()) << bf16.status().to_string();

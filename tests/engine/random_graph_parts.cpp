@@ -17,4 +17,31 @@ Value random_conv3x3(Graph& g, Value x, int64_t in, int64_t out, std::mt19937& r
   return g.conv2d(x, random_tensor({out, in, 3, 3}, rng, range), random_tensor({out}, rng, 0.1f), {.padding = 1});
 }
 
+namespace {
+
+Value dense_block(Graph& g, Value x, int64_t nf, int64_t gc, std::mt19937& rng) {
+  std::vector<Value> features = {x};
+  for (int i = 1; i <= 4; ++i) {
+    Value cat = features.size() == 1 ? x : g.concat(features, 1);
+    features.push_back(g.leaky_relu(random_conv3x3(g, cat, nf + gc * (i - 1), gc, rng), 0.2f));
+  }
+  return g.add(g.scale(random_conv3x3(g, g.concat(features, 1), nf + 4 * gc, nf, rng), 0.2f), x);
+}
+
+}  // namespace
+
+Graph rrdb_trunk(const Shape& input, int64_t nf, int64_t gc) {
+  std::mt19937 rng(2024);
+  Graph g;
+  Value feat = random_conv3x3(g, g.input("x", input), input[1], nf, rng);
+  Value body = feat;
+  for (int block = 0; block < 2; ++block) {
+    Value in = body;
+    for (int rdb = 0; rdb < 3; ++rdb) body = dense_block(g, body, nf, gc, rng);
+    body = g.add(g.scale(body, 0.2f), in);
+  }
+  g.mark_output(g.add(random_conv3x3(g, body, nf, nf, rng), feat));
+  return g;
+}
+
 }  // namespace upres::engine

@@ -66,17 +66,6 @@ std::pair<memory::dims, Tag> weight_dims(const ConvSpec& s) {
   return {{g, oc, ic, s.kernel_h, s.kernel_w}, s.transposed ? Tag::giohw : Tag::goihw};
 }
 
-// Winograd F(4x4, 3x3) or F(2x2, 3x3) (oneDNN 2.6's jit_wino_4x3 / jit_fp32_wino_2x3, avx512 only):
-// 1.4-2.3x the direct kernel's speed on 3x3 stride-1 convolutions of 32-256 channels on maps of
-// 16-256 px (2 threads), slower on 8x8 maps; max difference to direct ~1e-5 on outputs of magnitude
-// ~3. fp32 only; it takes dense nChw16c layouts and the relu and sum post-ops, not leaky relu (so not
-// ESRGAN's dense blocks, whose inputs are concat views anyway).
-bool winograd_candidate(const ConvSpec& s) {
-  return !s.transposed && s.compute_type == memory::data_type::f32 && s.kernel_h == 3 && s.kernel_w == 3 &&
-         s.stride_h == 1 && s.stride_w == 1 && s.dilation_h == 1 && s.dilation_w == 1 && s.groups == 1 &&
-         s.in_channels >= 16 && s.out_channels >= 16 && s.out_height() >= 16 && s.out_width() >= 16;
-}
-
 // The Winograd primitive for these layouts and post-ops, or an empty one where oneDNN has no
 // fast kernel for them (then the caller takes the direct algorithm).
 dnnl::convolution_forward::primitive_desc winograd_desc(const dnnl::engine& engine, const dnnl::primitive_attr& attr,
@@ -104,6 +93,17 @@ int64_t ConvSpec::out_height() const {
 int64_t ConvSpec::out_width() const {
   return transposed ? deconv_output_size(in_width, kernel_w, stride_w, pad_left, pad_right, dilation_w, output_padding_w)
                     : conv_output_size(in_width, kernel_w, stride_w, pad_left, pad_right, dilation_w);
+}
+
+// Winograd F(4x4, 3x3) or F(2x2, 3x3) (oneDNN 2.6's jit_wino_4x3 / jit_fp32_wino_2x3, avx512 only):
+// 1.4-2.3x the direct kernel's speed on 3x3 stride-1 convolutions of 32-256 channels on maps of
+// 16-256 px (2 threads), slower on 8x8 maps; max difference to direct ~1e-5 on outputs of magnitude
+// ~3. fp32 only; it takes dense nChw16c layouts and the relu and sum post-ops only (lower_conv.cpp
+// runs other activations after it, in place).
+bool ConvSpec::may_run_winograd() const {
+  return !transposed && compute_type == memory::data_type::f32 && kernel_h == 3 && kernel_w == 3 && stride_h == 1 &&
+         stride_w == 1 && dilation_h == 1 && dilation_w == 1 && groups == 1 && in_channels >= 16 &&
+         out_channels >= 16 && out_height() >= 16 && out_width() >= 16;
 }
 
 double ConvSpec::flop() const {
@@ -154,7 +154,7 @@ Result<ConvPrimitive> ConvPrimitive::create(const dnnl::engine& engine, const Co
       conv.primitive_ = dnnl::deconvolution_forward(pd);
     } else {
       dnnl::convolution_forward::primitive_desc pd;
-      if (spec.allow_winograd && winograd_candidate(spec))
+      if (spec.allow_winograd && spec.may_run_winograd())
         pd = winograd_desc(engine, attr, src_md, w_any, b_md, dst_md, pad_l, pad_r);
       if (!pd) {
         dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
@@ -184,6 +184,7 @@ Result<ConvPrimitive> ConvPrimitive::create(const dnnl::engine& engine, const Co
 memory::desc ConvPrimitive::src_desc() const { return primitive_desc_.src_desc(); }
 memory::desc ConvPrimitive::dst_desc() const { return primitive_desc_.dst_desc(); }
 const char* ConvPrimitive::implementation() const { return primitive_desc_.impl_info_str(); }
+bool ConvPrimitive::is_winograd() const { return std::string(implementation()).find("wino") != std::string::npos; }
 
 std::unordered_map<int, memory> ConvPrimitive::arguments(const memory& src, const memory& dst,
                                                          const memory& addend) const {

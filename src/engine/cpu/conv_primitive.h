@@ -47,6 +47,9 @@ struct ConvSpec {
   int64_t out_width() const;
   // Multiply-adds x 2 of one execution.
   double flop() const;
+  // Whether the geometry is one the Winograd kernels serve well (the post-ops may still rule them
+  // out: they take relu and sum only).
+  bool may_run_winograd() const;
 };
 
 // Memory layouts the caller fixes; an absent one is left to oneDNN (format_tag::any).
@@ -69,6 +72,7 @@ class ConvPrimitive {
   dnnl::memory::desc dst_desc() const;
   // oneDNN's implementation name, e.g. "brg:avx512_core" ("ref..." means a slow fallback).
   const char* implementation() const;
+  bool is_winograd() const;
 
   // The primitive and its arguments (holding the reordered weights) for replay elsewhere.
   // `addend` is the kBinaryAdd post-op's tensor. Requires: given iff spec().post_ops has one.
