@@ -46,8 +46,13 @@ class UpscaleModel {
   virtual int channels() const { return 3; }
   // Input height and width must be multiples of this (the pipeline pads tiles to fit).
   virtual int size_multiple() const { return 1; }
-  // Rough fp32 activation bytes per input pixel at the memory peak, for choosing tile sizes.
+  // Rough fp32 activation bytes per input pixel at the memory peak, for choosing tile sizes. A
+  // tile's executable takes about kFixedExecutableBytes + this x its pixels.
   virtual double bytes_per_input_pixel() const = 0;
+  // Bytes an executable needs whatever its tile size: the cpu backend's Winograd convolutions
+  // keep a scratchpad of ~7-8 MiB from 64 px tiles up (more on large tiles, within the per-pixel
+  // estimate).
+  static constexpr double kFixedExecutableBytes = 16.0 * (1 << 20);
 
   // The graph for input [1, channels(), height, width] -> output [1, channels(), h*scale, w*scale].
   // Values in [0, 1]; output not clamped (the pipeline clamps). Requires: height and width are

@@ -69,7 +69,8 @@ int NeuralUpscaler::initial_tile_px() const {
   const int multiple = std::max(8, model_->size_multiple());
   int tile = options_.tile_px;
   if (tile <= 0) {
-    double pixels = options_.max_memory_bytes / std::max(1.0, model_->bytes_per_input_pixel());
+    const double budget = std::max(0.0, options_.max_memory_bytes - models::UpscaleModel::kFixedExecutableBytes);
+    double pixels = budget / std::max(1.0, model_->bytes_per_input_pixel());
     tile = std::clamp(static_cast<int>(std::sqrt(pixels)), 64, 1024);
   }
   return std::max(multiple, tile / multiple * multiple);

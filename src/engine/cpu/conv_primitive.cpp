@@ -56,6 +56,9 @@ dnnl::primitive_attr make_attr(const ConvSpec& spec) {
   }
   dnnl::primitive_attr attr;
   attr.set_post_ops(ops);
+  // The caller provides the scratchpad (the cpu plan: in its arena, counted and reused), rather
+  // than oneDNN keeping its own: a Winograd convolution's can be 3x its input.
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
   return attr;
 }
 
@@ -145,6 +148,7 @@ Result<ConvPrimitive> ConvPrimitive::create(const dnnl::engine& engine, const Co
 
   ConvPrimitive conv;
   conv.spec_ = spec;
+  conv.engine_ = engine;
   try {
     if (spec.transposed) {
       dnnl::deconvolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::deconvolution_direct,
@@ -186,10 +190,13 @@ memory::desc ConvPrimitive::dst_desc() const { return primitive_desc_.dst_desc()
 const char* ConvPrimitive::implementation() const { return primitive_desc_.impl_info_str(); }
 bool ConvPrimitive::is_winograd() const { return std::string(implementation()).find("wino") != std::string::npos; }
 
-std::unordered_map<int, memory> ConvPrimitive::arguments(const memory& src, const memory& dst,
-                                                         const memory& addend) const {
+memory::desc ConvPrimitive::scratchpad_desc() const { return primitive_desc_.scratchpad_desc(); }
+
+std::unordered_map<int, memory> ConvPrimitive::arguments(const memory& src, const memory& dst, const memory& addend,
+                                                         const memory& scratchpad) const {
   std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights_}, {DNNL_ARG_DST, dst}};
   if (spec_.has_bias) args.emplace(DNNL_ARG_BIAS, bias_);
+  if (scratchpad) args.emplace(DNNL_ARG_SCRATCHPAD, scratchpad);
   for (size_t k = 0; k < spec_.post_ops.size(); ++k) {
     if (spec_.post_ops[k].kind != ConvPostOp::Kind::kBinaryAdd) continue;
     args.emplace(DNNL_ARG_ATTR_MULTIPLE_POST_OP(static_cast<int>(k)) | DNNL_ARG_SRC_1, addend);
@@ -198,7 +205,8 @@ std::unordered_map<int, memory> ConvPrimitive::arguments(const memory& src, cons
 }
 
 void ConvPrimitive::execute(dnnl::stream& stream, const memory& src, const memory& dst) const {
-  primitive_.execute(stream, arguments(src, dst));
+  const memory::desc scratch = scratchpad_desc();
+  primitive_.execute(stream, arguments(src, dst, memory(), scratch.get_size() > 0 ? memory(scratch, engine_) : memory()));
 }
 
 }  // namespace upres::engine::cpu

@@ -74,13 +74,19 @@ class ConvPrimitive {
   const char* implementation() const;
   bool is_winograd() const;
 
+  // Scratch memory each execution needs (size 0: none); the caller provides it.
+  dnnl::memory::desc scratchpad_desc() const;
+
   // The primitive and its arguments (holding the reordered weights) for replay elsewhere.
-  // `addend` is the kBinaryAdd post-op's tensor. Requires: given iff spec().post_ops has one.
+  // `addend` is the kBinaryAdd post-op's tensor. Requires: given iff spec().post_ops has one;
+  // `scratchpad` of scratchpad_desc() when its size is not 0.
   const dnnl::primitive& primitive() const { return primitive_; }
   std::unordered_map<int, dnnl::memory> arguments(const dnnl::memory& src, const dnnl::memory& dst,
-                                                  const dnnl::memory& addend = {}) const;
+                                                  const dnnl::memory& addend = {},
+                                                  const dnnl::memory& scratchpad = {}) const;
 
-  // Runs the convolution. With a kSum post-op, dst must already hold the residual.
+  // Runs the convolution (allocating its scratchpad). With a kSum post-op, dst must already hold
+  // the residual.
   // Requires: src and dst match src_desc() and dst_desc(); no kBinaryAdd post-op.
   void execute(dnnl::stream& stream, const dnnl::memory& src, const dnnl::memory& dst) const;
 
@@ -90,6 +96,7 @@ class ConvPrimitive {
   ConvSpec spec_;
   dnnl::primitive_desc_base primitive_desc_;
   dnnl::primitive primitive_;
+  dnnl::engine engine_;
   dnnl::memory weights_;
   dnnl::memory bias_;
 };

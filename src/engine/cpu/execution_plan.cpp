@@ -114,9 +114,7 @@ memory ExecutionPlan::input_as(Value value, const memory::desc& wanted) {
 }
 
 memory ExecutionPlan::temp(const memory::desc& desc) {
-  Temp t{memory(desc, engine_, DNNL_MEMORY_NONE), node_temp_bytes_};
-  node_temp_bytes_ += align_up(desc.get_size());
-  temp_region_bytes_ = std::max(temp_region_bytes_, node_temp_bytes_);
+  Temp t{memory(desc, engine_, DNNL_MEMORY_NONE), std::max(node_index_, 0)};
   temps_.push_back(t);
   return t.memory;
 }
@@ -129,7 +127,7 @@ memory ExecutionPlan::view_of(const memory& base, const memory::desc& desc) {
 
 void ExecutionPlan::begin_node(std::string label) {
   label_ = std::move(label);
-  node_temp_bytes_ = 0;
+  ++node_index_;
 }
 
 void ExecutionPlan::add_primitive(dnnl::primitive primitive, std::unordered_map<int, memory> args) {
@@ -170,8 +168,10 @@ Status ExecutionPlan::bind() {
     if (s.memory && !s.desc.is_zero() && block_of[static_cast<size_t>(s.root)] < 0)
       return internal_error("cpu: a value has a layout but no producer or reader");
   }
-  const size_t value_bytes = align_up(place_blocks(blocks));
-  arena_bytes_ = value_bytes + align_up(temp_region_bytes_);
+  // Temporaries live during their node only, so they share bytes with values dead by then.
+  const size_t first_temp_block = blocks.size();
+  for (const Temp& t : temps_) blocks.push_back(Block{-1, t.node, t.node, align_up(t.memory.get_desc().get_size())});
+  arena_bytes_ = align_up(place_blocks(blocks));
   void* raw = std::aligned_alloc(kAlignment, std::max<size_t>(arena_bytes_, kAlignment));
   if (raw == nullptr) return resource_exhausted("cpu: arena of " + std::to_string(arena_bytes_) + " bytes");
   madvise(raw, arena_bytes_, MADV_HUGEPAGE);
@@ -182,7 +182,9 @@ Status ExecutionPlan::bind() {
     const Block& block = blocks[static_cast<size_t>(block_of[static_cast<size_t>(s.root)])];
     s.memory.set_data_handle(arena_.get() + block.offset + s.offset_in_root);
   }
-  for (Temp& t : temps_) t.memory.set_data_handle(arena_.get() + value_bytes + t.offset);
+  for (size_t k = 0; k < temps_.size(); ++k) {
+    temps_[k].memory.set_data_handle(arena_.get() + blocks[first_temp_block + k].offset);
+  }
   for (auto& [base, view] : views_) view.set_data_handle(base.get_data_handle());
   return Status::ok();
 }

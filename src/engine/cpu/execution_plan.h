@@ -64,7 +64,8 @@ class ExecutionPlan {
   // A memory holding `value` in layout `wanted`: the value's own memory when the layouts are
   // equal, else a temporary filled by a reorder step appended now.
   dnnl::memory input_as(Value value, const dnnl::memory::desc& wanted);
-  // A temporary that lives until the next begin_node().
+  // A temporary that lives until the next begin_node(): bind() places it among the values not
+  // alive during this node (a convolution's scratchpad, a reordered input).
   dnnl::memory temp(const dnnl::memory::desc& desc);
   // A memory over the same bytes as `base` seen through `desc` (e.g. a submemory descriptor).
   dnnl::memory view_of(const dnnl::memory& base, const dnnl::memory::desc& desc);
@@ -87,7 +88,7 @@ class ExecutionPlan {
  private:
   struct Temp {
     dnnl::memory memory;
-    size_t offset = 0;
+    int32_t node = 0;  // the node being lowered when it was made
   };
 
   const Graph& graph_;
@@ -99,8 +100,7 @@ class ExecutionPlan {
   std::vector<Temp> temps_;
   std::vector<std::pair<dnnl::memory, dnnl::memory>> views_;  // (base, view)
   std::string label_;
-  size_t node_temp_bytes_ = 0;   // temporaries of the node being lowered
-  size_t temp_region_bytes_ = 0;  // max over nodes
+  int32_t node_index_ = -1;  // of the node being lowered (begin_node() calls so far, minus one)
   std::vector<std::shared_ptr<const void>> owned_;
   std::shared_ptr<std::byte> arena_;
   size_t arena_bytes_ = 0;

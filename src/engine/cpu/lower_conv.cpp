@@ -99,6 +99,12 @@ bool is_blocked(const memory::desc& desc) {
          desc.data.format_desc.blocking.inner_blks[0] == 16 && desc.data.format_desc.blocking.inner_idxs[0] == 1;
 }
 
+// The conv's scratchpad as a temporary of the node (none when it needs none).
+memory scratchpad_for(ExecutionPlan& plan, const ConvPrimitive& conv) {
+  const memory::desc desc = conv.scratchpad_desc();
+  return desc.get_size() > 0 ? plan.temp(desc) : memory();
+}
+
 bool is_ref_kernel(const ConvPrimitive& conv) { return std::string(conv.implementation()).rfind("ref", 0) == 0; }
 
 // `spec` with its sum post-op (residual pre-copied into dst) replaced by a binary add of a
@@ -147,7 +153,7 @@ Result<bool> lower_as_winograd(ExecutionPlan& plan, const Node& node, const Conv
   memory src = plan.input_as(node.inputs[0], conv->src_desc());
   memory dst = plan.memory_of(node.output);
   if (has_residual && !in_place) plan.add_reorder(plan.memory_of(node.inputs[1]), dst);
-  plan.add_primitive(conv->primitive(), conv->arguments(src, dst));
+  plan.add_primitive(conv->primitive(), conv->arguments(src, dst, memory(), scratchpad_for(plan, *conv)));
   if (act_after) {
     dnnl::eltwise_forward::primitive_desc pd(
         dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_inference, act.algorithm, conv->dst_desc(), act.alpha,
@@ -195,7 +201,8 @@ Status lower_conv(ExecutionPlan& plan, const Node& node) {
       plan.set_desc(node.output, conv->dst_desc());
       memory src = plan.input_as(node.inputs[0], conv->src_desc());
       memory addend = in_place ? memory() : plan.memory_of(node.inputs[1]);
-      plan.add_primitive(conv->primitive(), conv->arguments(src, plan.memory_of(node.output), addend));
+      plan.add_primitive(conv->primitive(),
+                         conv->arguments(src, plan.memory_of(node.output), addend, scratchpad_for(plan, *conv)));
       return Status::ok();
     }
   }
@@ -212,7 +219,7 @@ Status lower_conv(ExecutionPlan& plan, const Node& node) {
   memory src = plan.input_as(node.inputs[0], conv->src_desc());
   memory dst = plan.memory_of(node.output);
   if (has_residual) plan.add_reorder(plan.memory_of(node.inputs[1]), dst);  // sum post-op reads dst
-  plan.add_primitive(conv->primitive(), conv->arguments(src, dst));
+  plan.add_primitive(conv->primitive(), conv->arguments(src, dst, memory(), scratchpad_for(plan, *conv)));
   return Status::ok();
 }
 
