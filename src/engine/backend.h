@@ -56,6 +56,9 @@ class Executable {
   virtual const std::vector<Shape>& output_shapes() const = 0;
   // Bytes of activation memory this executable holds between runs (its arena), for budgeting.
   virtual size_t arena_bytes() const = 0;
+  // Gives the activation memory back until the next run(), which allocates it again: for callers
+  // that keep an executable while other large buffers (an output image being encoded) are alive.
+  virtual void release_buffers() {}
 };
 
 class Backend {

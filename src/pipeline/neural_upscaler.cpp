@@ -189,6 +189,9 @@ Result<image::Image> NeuralUpscaler::upscale(const image::Image& input, int widt
     UPRES_ASSIGN_OR_RETURN(image::Image next, run_pass(current.empty() ? input : current, progress));
     current = std::move(next);
   }
+  // The arena (up to --max-memory) is not needed while the caller resizes, restores faces and
+  // encodes the result; the next picture allocates it again (page faults only, no re-planning).
+  if (executable_) executable_->release_buffers();
   image::Image out = with_channels(std::move(current), input.channels());
   if (out.width() != width || out.height() != height)
     out = image::resize(out, width, height, image::ResampleFilter::kLanczos);

@@ -114,6 +114,22 @@ TEST(CpuBackendTest, RerunsWithNewInputsReuseBuffers) {
   }
 }
 
+TEST(CpuBackendTest, RunsAgainAfterReleasingItsBuffers) {
+  const Graph graph = small_rrdb({1, 3, 20, 20}, 32, 16);  // 20 px: Winograd convs and their scratchpads too
+  auto backend = create_backend("cpu");
+  ASSERT_TRUE(backend.is_ok());
+  auto exe = (*backend)->prepare(graph, {});
+  ASSERT_TRUE(exe.is_ok()) << exe.status().to_string();
+  std::mt19937 rng(98);
+  for (int run = 0; run < 3; ++run) {
+    (*exe)->release_buffers();  // the next run allocates the arena again
+    const Tensor input = random_tensor({1, 3, 20, 20}, rng, 1.0f);
+    std::vector<Tensor> outputs(1);
+    ASSERT_TRUE((*exe)->run({&input, 1}, outputs).is_ok());
+    EXPECT_LE(testing::relative_error(outputs[0], reference_output(graph, input)), 1e-5) << "run " << run;
+  }
+}
+
 TEST(CpuBackendTest, ConcatsThatCannotBeInPlaceAreCopied) {
   std::mt19937 rng(5);
   Graph g;

@@ -114,6 +114,7 @@ Status CpuExecutable::run(std::span<const Tensor> inputs, std::span<Tensor> outp
     return invalid_argument("run: " + std::to_string(outputs.size()) + " outputs for " +
                             std::to_string(output_shapes_.size()) + " graph outputs");
   }
+  UPRES_RETURN_IF_ERROR(plan_->ensure_arena());  // after release_buffers()
   UPRES_RETURN_IF_ERROR(load_inputs(inputs));
   return with_threads(num_threads_, [&] {
     try {

@@ -23,6 +23,7 @@ class CpuExecutable final : public Executable {
   const std::vector<Shape>& input_shapes() const override { return input_shapes_; }
   const std::vector<Shape>& output_shapes() const override { return output_shapes_; }
   size_t arena_bytes() const override { return plan_->arena_bytes(); }
+  void release_buffers() override { plan_->release_arena(); }
 
   // For tests and benchmarks: the graph as executed, and its steps as "label: kind impl", e.g.
   // "conv2d 'conv1': convolution jit:avx512_core" (impl ref* is oneDNN's slow fallback), or

@@ -1,12 +1,12 @@
 // ExecutionPlan: layouts, reorders, arena placement by value lifetimes, and replay.
 #include "engine/cpu/execution_plan.h"
 
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+
+#include "base/buffer_memory.h"
 
 namespace upres::engine::cpu {
 namespace {
@@ -172,24 +172,30 @@ Status ExecutionPlan::bind() {
   const size_t first_temp_block = blocks.size();
   for (const Temp& t : temps_) blocks.push_back(Block{-1, t.node, t.node, align_up(t.memory.get_desc().get_size())});
   arena_bytes_ = align_up(place_blocks(blocks));
-  void* raw = std::aligned_alloc(kAlignment, std::max<size_t>(arena_bytes_, kAlignment));
-  if (raw == nullptr) return resource_exhausted("cpu: arena of " + std::to_string(arena_bytes_) + " bytes");
-  madvise(raw, arena_bytes_, MADV_HUGEPAGE);
-  std::memset(raw, 0, arena_bytes_);  // touch every page once, here rather than in the first run
-  arena_.reset(static_cast<std::byte*>(raw), [](std::byte* p) { std::free(p); });
+  placements_.clear();
   for (ValueStorage& s : values_) {
     if (!s.memory) continue;
     const Block& block = blocks[static_cast<size_t>(block_of[static_cast<size_t>(s.root)])];
-    s.memory.set_data_handle(arena_.get() + block.offset + s.offset_in_root);
+    placements_.push_back({s.memory, block.offset + s.offset_in_root});
   }
-  for (size_t k = 0; k < temps_.size(); ++k) {
-    temps_[k].memory.set_data_handle(arena_.get() + blocks[first_temp_block + k].offset);
-  }
+  for (size_t k = 0; k < temps_.size(); ++k) placements_.push_back({temps_[k].memory, blocks[first_temp_block + k].offset});
+  return allocate_arena();
+}
+
+Status ExecutionPlan::allocate_arena() {
+  void* raw = allocate_buffer(std::max<size_t>(arena_bytes_, kAlignment), kAlignment);
+  if (raw == nullptr) return resource_exhausted("cpu: arena of " + std::to_string(arena_bytes_) + " bytes");
+  std::memset(raw, 0, arena_bytes_);  // touch every page once, here rather than in the first run
+  arena_.reset(static_cast<std::byte*>(raw), [](std::byte* p) { free_buffer(p); });
+  for (auto& [memory, offset] : placements_) memory.set_data_handle(arena_.get() + offset);
   for (auto& [base, view] : views_) view.set_data_handle(base.get_data_handle());
   return Status::ok();
 }
 
+void ExecutionPlan::release_arena() { arena_.reset(); }
+
 Status ExecutionPlan::execute(dnnl::stream& stream, std::vector<double>* step_seconds) {
+  UPRES_RETURN_IF_ERROR(ensure_arena());
   if (step_seconds != nullptr) step_seconds->assign(steps_.size(), 0.0);
   for (size_t k = 0; k < steps_.size(); ++k) {
     Step& step = steps_[k];

@@ -80,6 +80,9 @@ class ExecutionPlan {
   // Places every value and temporary in one arena (reused across runs) and binds the handles.
   Status bind();
   size_t arena_bytes() const { return arena_bytes_; }
+  // Frees the arena; ensure_arena() (execute() calls it) allocates it again. Values do not survive.
+  void release_arena();
+  Status ensure_arena() { return arena_ ? Status::ok() : allocate_arena(); }
   // Replays the steps. With `step_seconds`, waits after each step and records its wall time there
   // (for profiling: slower than a plain run).
   Status execute(dnnl::stream& stream, std::vector<double>* step_seconds = nullptr);
@@ -102,8 +105,12 @@ class ExecutionPlan {
   std::string label_;
   int32_t node_index_ = -1;  // of the node being lowered (begin_node() calls so far, minus one)
   std::vector<std::shared_ptr<const void>> owned_;
+  // Allocates the arena and points every placed memory (and view) into it.
+  Status allocate_arena();
+
   std::shared_ptr<std::byte> arena_;
   size_t arena_bytes_ = 0;
+  std::vector<std::pair<dnnl::memory, size_t>> placements_;  // (memory, offset in the arena)
 };
 
 // The plain (row-major) layout of `shape` in `type`.
