@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <memory>
+#include <span>
 
 #include "image/exif_block.h"
 #include "image/image_codec.h"
@@ -23,10 +25,13 @@ bool is_sixteen_bit(const Image& image, ImageFormat format) {
 // Samples rounded to 8 or 16 bits; JPEG has no alpha, so it is dropped there (as PIL's
 // convert("RGB") does) rather than composited.
 template <typename T>
-std::vector<T> quantize(const Image& image, int bands, float max_value) {
+using Samples = std::vector<T, BufferAllocator<T>>;  // huge pages: cheap to fault in
+
+template <typename T>
+Samples<T> quantize(const Image& image, int bands, float max_value) {
   const int channels = image.channels();
   const size_t pixel_count = static_cast<size_t>(image.width()) * image.height();
-  std::vector<T> out(pixel_count * bands);
+  Samples<T> out(pixel_count * bands);
   const float* in = image.pixels();
   for (size_t p = 0; p < pixel_count; ++p) {
     for (int c = 0; c < bands; ++c) {
@@ -56,8 +61,19 @@ Result<std::vector<uint8_t>> exif_to_embed(const ImageMetadata& metadata, ImageF
   return set_exif_user_comment(metadata.exif, *comment);
 }
 
-std::vector<uint8_t> save_to_buffer(const vips::VImage& image, const EncodeOptions& options,
-                                    bool sixteen_bit) {
+// Owns the encoded bytes libvips returns.
+struct BlobUnref {
+  void operator()(VipsBlob* blob) const { vips_area_unref(reinterpret_cast<VipsArea*>(blob)); }
+};
+using BlobPtr = std::unique_ptr<VipsBlob, BlobUnref>;
+
+std::span<const uint8_t> bytes_of(const BlobPtr& blob) {
+  size_t length = 0;
+  const auto* data = static_cast<const uint8_t*>(vips_blob_get(blob.get(), &length));
+  return {data, length};
+}
+
+BlobPtr save_to_blob(const vips::VImage& image, const EncodeOptions& options, bool sixteen_bit) {
   VipsBlob* blob = nullptr;
   switch (options.format) {
     case ImageFormat::kPng:
@@ -76,11 +92,7 @@ std::vector<uint8_t> save_to_buffer(const vips::VImage& image, const EncodeOptio
           vips::VImage::option()->set("compression", VIPS_FOREIGN_TIFF_COMPRESSION_DEFLATE));
       break;
   }
-  size_t length = 0;
-  const auto* data = static_cast<const uint8_t*>(vips_blob_get(blob, &length));
-  std::vector<uint8_t> bytes(data, data + length);
-  vips_area_unref(reinterpret_cast<VipsArea*>(blob));
-  return bytes;
+  return BlobPtr(blob);
 }
 
 }  // namespace
@@ -95,10 +107,12 @@ Result<std::vector<uint8_t>> encode_image(const Image& image, const EncodeOption
   const int bands = options.format == ImageFormat::kJpeg ? image.color_channels() : image.channels();
   const bool grey = image.color_channels() == 1;
   UPRES_ASSIGN_OR_RETURN(std::vector<uint8_t> exif, exif_to_embed(image.metadata, options.format));
-  std::vector<uint8_t> encoded;
+  BlobPtr encoded;
   try {
-    std::vector<uint16_t> deep;
-    std::vector<uint8_t> shallow;
+    // Scoped so the quantized samples (192 MiB for an 8192^2 RGB picture) are gone before the
+    // encoded bytes are copied out.
+    Samples<uint16_t> deep;
+    Samples<uint8_t> shallow;
     vips::VImage vimage;
     if (sixteen_bit) {
       deep = quantize<uint16_t>(image, bands, 65535.0f);
@@ -114,14 +128,15 @@ Result<std::vector<uint8_t>> encode_image(const Image& image, const EncodeOption
     vimage = vimage.copy(vips::VImage::option()->set("interpretation", kind));
     if (!image.metadata.icc_profile.empty()) set_blob(vimage, VIPS_META_ICC_NAME, image.metadata.icc_profile);
     if (!exif.empty()) set_blob(vimage, VIPS_META_EXIF_NAME, exif);
-    encoded = save_to_buffer(vimage, options, sixteen_bit);
+    encoded = save_to_blob(vimage, options, sixteen_bit);
   } catch (const vips::VError& error) {
     return status_from_vips_error(StatusCode::kInternal, format_extension(options.format),
                                   "libvips could not encode the image", error);
   }
+  const std::span<const uint8_t> bytes = bytes_of(encoded);
   if (options.format == ImageFormat::kPng && !image.metadata.text.empty())
-    return insert_png_text_chunks(encoded, image.metadata.text);
-  return encoded;
+    return insert_png_text_chunks(bytes, image.metadata.text);
+  return std::vector<uint8_t>(bytes.begin(), bytes.end());
 }
 
 }  // namespace upres::image
