@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <vector>
 
 #include "engine/cpu/execution_plan.h"
 
@@ -21,22 +22,33 @@ Range bytes_of(const memory& m) {
   return {begin, begin + m.get_desc().get_size()};
 }
 
+const auto kF32 = memory::data_type::f32;
+const Shape kSmall{1, 16, 8, 8};
+
+// x -> relu -> ... (`length` relus), each [1, 16, 8, 8] in the graph; a test may give the plan
+// other layouts (the plan places what it is told).
+struct ReluChain {
+  Graph graph;
+  std::vector<Value> values;  // x, then each relu's output
+  explicit ReluChain(int length) {
+    values.push_back(graph.input("x", kSmall));
+    for (int i = 0; i < length; ++i) values.push_back(graph.relu(values.back()));
+    graph.mark_output(values.back());
+  }
+};
+
 TEST(CpuExecutionPlanTest, ATemporaryTakesTheBytesOfValuesNotAliveDuringItsNode) {
-  // x (small) -> a = relu(x) [node 0, with a 4 MiB temporary] -> b = relu(a) [node 1, a 4 MiB output].
-  Graph g;
-  const Value x = g.input("x", {1, 16, 8, 8});
-  const Value a = g.relu(x);
-  const Value b = g.relu(a);
-  g.mark_output(b);
-  ASSERT_TRUE(g.status().is_ok());
-  const auto f32 = memory::data_type::f32;
-  ExecutionPlan plan(g, dnnl::engine(dnnl::engine::kind::cpu, 0), f32, /*winograd=*/true);
-  plan.set_desc(x, plain_desc({1, 16, 8, 8}, f32));
+  // x -> a = relu(x) [node 0, with a 4 MiB temporary] -> b = relu(a) [node 1, a 4 MiB output].
+  ReluChain chain(2);
+  ASSERT_TRUE(chain.graph.status().is_ok());
+  const Value x = chain.values[0], a = chain.values[1], b = chain.values[2];
+  ExecutionPlan plan(chain.graph, dnnl::engine(dnnl::engine::kind::cpu, 0), kF32, /*winograd=*/true);
+  plan.set_desc(x, plain_desc(kSmall, kF32));
   plan.begin_node("node 0");
-  plan.set_desc(a, plain_desc({1, 16, 8, 8}, f32));
-  const memory temp = plan.temp(plain_desc({1, 1024, 32, 32}, f32));  // 4 MiB
+  plan.set_desc(a, plain_desc(kSmall, kF32));
+  const memory temp = plan.temp(plain_desc({1, 1024, 32, 32}, kF32));  // 4 MiB
   plan.begin_node("node 1");
-  plan.set_desc(b, plain_desc({1, 1024, 32, 32}, f32));  // 4 MiB, alive from node 1 on
+  plan.set_desc(b, plain_desc({1, 1024, 32, 32}, kF32));  // 4 MiB, alive from node 1 on
   ASSERT_TRUE(plan.bind().is_ok());
 
   const size_t four_mib = size_t{4} << 20;
@@ -47,18 +59,15 @@ TEST(CpuExecutionPlanTest, ATemporaryTakesTheBytesOfValuesNotAliveDuringItsNode)
 }
 
 TEST(CpuExecutionPlanTest, TemporariesOfOneNodeDoNotOverlap) {
-  Graph g;
-  const Value x = g.input("x", {1, 16, 8, 8});
-  const Value a = g.relu(x);
-  g.mark_output(a);
-  ASSERT_TRUE(g.status().is_ok());
-  const auto f32 = memory::data_type::f32;
-  ExecutionPlan plan(g, dnnl::engine(dnnl::engine::kind::cpu, 0), f32, /*winograd=*/true);
-  plan.set_desc(x, plain_desc({1, 16, 8, 8}, f32));
+  ReluChain chain(1);
+  ASSERT_TRUE(chain.graph.status().is_ok());
+  const Value x = chain.values[0], a = chain.values[1];
+  ExecutionPlan plan(chain.graph, dnnl::engine(dnnl::engine::kind::cpu, 0), kF32, /*winograd=*/true);
+  plan.set_desc(x, plain_desc(kSmall, kF32));
   plan.begin_node("node 0");
-  plan.set_desc(a, plain_desc({1, 16, 8, 8}, f32));
-  const memory first = plan.temp(plain_desc({1, 64, 32, 32}, f32));
-  const memory second = plan.temp(plain_desc({1, 64, 32, 32}, f32));
+  plan.set_desc(a, plain_desc(kSmall, kF32));
+  const memory first = plan.temp(plain_desc({1, 64, 32, 32}, kF32));
+  const memory second = plan.temp(plain_desc({1, 64, 32, 32}, kF32));
   ASSERT_TRUE(plan.bind().is_ok());
   EXPECT_FALSE(bytes_of(first).overlaps(bytes_of(second)));
   EXPECT_FALSE(bytes_of(first).overlaps(bytes_of(plan.memory_of(a))));
