@@ -130,9 +130,8 @@ bool accumulates_in_place(const ExecutionPlan& plan, const Node& node) {
 // the conv as an eltwise in place, and a residual that others read too (a binary post-op elsewhere)
 // is copied into dst for a sum. Both extra passes cost far less than Winograd saves (RRDBNet's
 // dense-block convs: 1.4-1.8x at 128-256 px, 2 threads).
-Result<bool> lower_as_winograd(ExecutionPlan& plan, const Node& node, const ConvSpec& spec,
-                               const std::vector<float>& weights, const std::vector<float>& bias,
-                               const ConvLayout& layout) {
+bool lower_as_winograd(ExecutionPlan& plan, const Node& node, const ConvSpec& spec, const std::vector<float>& weights,
+                       const std::vector<float>& bias, const ConvLayout& layout) {
   const auto* attrs = std::get_if<Conv2dAttrs>(&node.attrs);
   if (attrs == nullptr || !spec.allow_winograd || !spec.may_run_winograd()) return false;
   const PostOps& post = attrs->post;
@@ -187,8 +186,7 @@ Status lower_conv(ExecutionPlan& plan, const Node& node) {
   layout.dst = blocked_desc(out_shape, plan.compute_type());
   if (is_blocked(in_desc) && in_desc.data.data_type == static_cast<dnnl_data_type_t>(plan.compute_type()))
     layout.src = in_desc;
-  UPRES_ASSIGN_OR_RETURN(const bool winograd, lower_as_winograd(plan, node, spec, weights, bias, layout));
-  if (winograd) return Status::ok();
+  if (lower_as_winograd(plan, node, spec, weights, bias, layout)) return Status::ok();
   const bool has_residual = node.inputs.size() > 1;
   if (has_residual && plan.storage(node.inputs[1]).desc == *layout.dst) {
     // A residual read by this conv alone is computed straight into the output's bytes and summed
