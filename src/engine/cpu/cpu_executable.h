@@ -1,6 +1,7 @@
 // CpuExecutable: a graph prepared for oneDNN. prepare() runs the graph passes, plans in-place
 // concatenation, lowers each node to primitives (reordering weights once) and allocates one
-// arena; run() only copies inputs in, replays the steps and copies outputs out.
+// arena; run() only copies inputs in, replays the steps and copies outputs out (allocating the
+// arena again first if release_buffers() gave it back).
 // Not thread-safe: one run() at a time.
 #pragma once
 
