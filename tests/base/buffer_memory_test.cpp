@@ -43,6 +43,14 @@ long huge_kb_of_mapping(const void* pointer) {
   return -1;
 }
 
+// /proc/vmstat's count of huge-page faults that fell back to small pages (the kernel tried).
+long thp_fallbacks() {
+  std::ifstream vmstat("/proc/vmstat");
+  for (std::string key, value; vmstat >> key >> value;)
+    if (key == "thp_fault_fallback") return std::stol(value);
+  return 0;
+}
+
 TEST(BufferMemory, SmallBuffersHaveTheAskedAlignment) {
   for (size_t alignment : {size_t{16}, size_t{64}, size_t{4096}}) {
     void* buffer = allocate_buffer(1000, alignment);
@@ -71,12 +79,15 @@ TEST(BufferMemory, LargeBuffersAreHugePagesWhereTheKernelGivesThemOnRequest) {
   const std::string mode = thp_mode();
   if (mode != "madvise" && mode != "always") GTEST_SKIP() << "transparent huge pages are off here ('" << mode << "')";
   const size_t bytes = 8 * kHugePageBytes;
+  const long fallbacks_before = thp_fallbacks();
   void* buffer = allocate_buffer(bytes, 64);
   ASSERT_NE(buffer, nullptr);
   std::memset(buffer, 0, bytes);  // first touch: the faults that get huge pages
   const long huge_kb = huge_kb_of_mapping(buffer);
   free_buffer(buffer);
-  EXPECT_GT(huge_kb, 0) << "no huge pages under a madvised 16 MiB buffer";
+  // On a fragmented machine the kernel may find no free huge page and fall back: it still tried,
+  // which it does not do for unadvised memory under "madvise".
+  EXPECT_TRUE(huge_kb > 0 || thp_fallbacks() > fallbacks_before) << "no huge pages under a madvised 16 MiB buffer";
 }
 
 TEST(BufferMemory, VectorsUseTheAllocator) {
