@@ -108,7 +108,7 @@ Result<image::Image> NeuralUpscaler::run_tiled(const image::Image& rgb, int tile
   const int s = model_->scale();
   const int overlap = std::min(options_.overlap_px, tile_px / 3);
   // Tiles cover the size rounded up to the model's multiple; windows past the edge repeat it.
-  const TilePlan plan = plan_tiles(round_up(w, multiple), round_up(h, multiple), tile_px, overlap);
+  const TilePlan plan = plan_tiles(round_up(w, multiple), round_up(h, multiple), tile_px, overlap, multiple);
   UPRES_ASSIGN_OR_RETURN(engine::Executable * executable,
                          executable_for({.height = plan.y.input_length, .width = plan.x.input_length}));
   image::Image output(w * s, h * s, 3);

@@ -16,7 +16,7 @@ float ramp(double t) {
 
 }  // namespace
 
-TileAxis plan_tile_axis(int length, int tile_px, int overlap_px) {
+TileAxis plan_tile_axis(int length, int tile_px, int overlap_px, int multiple) {
   TileAxis axis;
   axis.length = length;
   if (length <= tile_px) {
@@ -24,15 +24,18 @@ TileAxis plan_tile_axis(int length, int tile_px, int overlap_px) {
     axis.spans.push_back({0, 0, length});
     return axis;
   }
-  axis.input_length = tile_px;
   axis.blend_px = overlap_px;
   const int core_px = tile_px - 2 * overlap_px;
   const int count = (length + core_px - 1) / core_px;
+  // The longest core (cores split the length as evenly as integers allow) plus the overlap on both
+  // sides; at most tile_px, because that core is at most core_px.
+  const int longest_core = (length + count - 1) / count;
+  const int needed = longest_core + 2 * overlap_px;
+  axis.input_length = std::min(tile_px, (needed + multiple - 1) / multiple * multiple);
   for (int i = 0; i < count; ++i) {
-    // Cores split the length as evenly as integers allow.
     int core_begin = static_cast<int>(static_cast<long>(length) * i / count);
     int core_end = static_cast<int>(static_cast<long>(length) * (i + 1) / count);
-    int input_begin = std::clamp(core_begin - overlap_px, 0, length - tile_px);
+    int input_begin = std::clamp(core_begin - overlap_px, 0, length - axis.input_length);
     axis.spans.push_back({input_begin, core_begin, core_end});
   }
   return axis;
@@ -48,8 +51,8 @@ float TileAxis::weight(int index, double position) const {
   return w;
 }
 
-TilePlan plan_tiles(int width, int height, int tile_px, int overlap_px) {
-  return {plan_tile_axis(width, tile_px, overlap_px), plan_tile_axis(height, tile_px, overlap_px)};
+TilePlan plan_tiles(int width, int height, int tile_px, int overlap_px, int multiple) {
+  return {plan_tile_axis(width, tile_px, overlap_px, multiple), plan_tile_axis(height, tile_px, overlap_px, multiple)};
 }
 
 }  // namespace upres::pipeline

@@ -26,18 +26,21 @@ struct TileAxis {
   float weight(int index, double position) const;
 };
 
-// Cuts `length` into tiles of input_length = min(tile_px, length). Adjacent cores abut; every
-// input region extends at least `overlap_px` past its core on inner sides (tiles at the end are
-// shifted inwards rather than padded, so no tile sees anything but real pixels). The blend band
-// is overlap_px wide, so every pixel used is at least overlap_px / 2 from its tile's inner edge.
-// Requires: length >= 1, tile_px >= 3 * overlap_px, overlap_px >= 0.
-TileAxis plan_tile_axis(int length, int tile_px, int overlap_px);
+// Cuts `length` into the fewest tiles of at most tile_px, each as short as still covers its core
+// plus the overlap (a multiple of `multiple`): 2048 px in 1024 px tiles with 32 px overlap is
+// three tiles of 747, not three of 1024, which would compute 1.5x the pixels per axis. Adjacent
+// cores abut; every input region extends at least `overlap_px` past its core on inner sides
+// (tiles at the end are shifted inwards rather than padded, so no tile sees anything but real
+// pixels). The blend band is overlap_px wide, so every pixel used is at least overlap_px / 2 from
+// its tile's inner edge. Requires: length >= 1, tile_px >= 3 * overlap_px, overlap_px >= 0,
+// multiple >= 1, tile_px and length multiples of `multiple` (or length <= tile_px).
+TileAxis plan_tile_axis(int length, int tile_px, int overlap_px, int multiple = 1);
 
 struct TilePlan {
   TileAxis x, y;
   int tile_count() const { return static_cast<int>(x.spans.size() * y.spans.size()); }
 };
 
-TilePlan plan_tiles(int width, int height, int tile_px, int overlap_px);
+TilePlan plan_tiles(int width, int height, int tile_px, int overlap_px, int multiple = 1);
 
 }  // namespace upres::pipeline
