@@ -93,7 +93,11 @@ UpscaleCommand::UpscaleCommand(CLI::App& app) {
   command_->add_option("--tile", tile_px_, "tile side in input pixels (0 = from --max-memory)")->capture_default_str();
   command_->add_option("--tile-overlap", overlap_px_, "context each tile gets past its core, in pixels")->capture_default_str();
   command_->add_option("--max-memory", max_memory_, "memory budget for a tile's activations (e.g. 512M, 4G)")->capture_default_str();
-  command_->add_option("--precision", precision_, "fp32, bf16 (CPUs with avx512_bf16) or auto (= fp32: on avx512 CPUs its Winograd convolutions are about as fast as bf16, and exact to 1e-5)")->capture_default_str();
+  command_
+      ->add_option("--precision", precision_,
+                   "fp32, bf16 (CPUs with avx512_bf16) or auto (= fp32: on avx512 CPUs its Winograd "
+                   "convolutions are about as fast as bf16, and exact to 1e-5)")
+      ->capture_default_str();
   command_->add_option("--backend", backend_, "inference backend: cpu or reference (default: the fastest built)");
   command_->add_option("--face-detector", face_detector_, "face detector for --gfpgan/--codeformer: name or .pth file")->capture_default_str();
   command_->add_option("--gfpgan-model", gfpgan_model_, "GFPGAN weights: name or .pth file")->capture_default_str();

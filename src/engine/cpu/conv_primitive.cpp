@@ -205,8 +205,9 @@ std::unordered_map<int, memory> ConvPrimitive::arguments(const memory& src, cons
 }
 
 void ConvPrimitive::execute(dnnl::stream& stream, const memory& src, const memory& dst) const {
-  const memory::desc scratch = scratchpad_desc();
-  primitive_.execute(stream, arguments(src, dst, memory(), scratch.get_size() > 0 ? memory(scratch, engine_) : memory()));
+  const memory::desc scratch_desc = scratchpad_desc();
+  const memory scratch = scratch_desc.get_size() > 0 ? memory(scratch_desc, engine_) : memory();
+  primitive_.execute(stream, arguments(src, dst, memory(), scratch));
 }
 
 }  // namespace upres::engine::cpu

@@ -177,7 +177,9 @@ Status ExecutionPlan::bind() {
     const Block& block = blocks[static_cast<size_t>(block_of[static_cast<size_t>(s.root)])];
     placements_.push_back({s.memory, block.offset + s.offset_in_root});
   }
-  for (size_t k = 0; k < temps_.size(); ++k) placements_.push_back({temps_[k].memory, blocks[first_temp_block + k].offset});
+  for (size_t k = 0; k < temps_.size(); ++k) {
+    placements_.push_back({temps_[k].memory, blocks[first_temp_block + k].offset});
+  }
   return allocate_arena();
 }
 
