@@ -83,12 +83,9 @@ Network build_network(int64_t size, int blocks, bool full) {
   return n;
 }
 
-// Steps that left the fast path: oneDNN `ref` kernels and reference-kernel host fallbacks (host
-// steps of resize, pad and group norm are the backend's own OpenMP kernels).
+// Steps that left the fast path: oneDNN `ref` kernels and reference-kernel host fallbacks.
 bool is_slow(const std::string& step) {
-  if (step.find(" ref") != std::string::npos) return true;
-  const bool native = step.rfind("resize ", 0) == 0 || step.rfind("pad ", 0) == 0 || step.rfind("group_norm ", 0) == 0;
-  return step.find(": host") != std::string::npos && !native;
+  return step.find(" ref") != std::string::npos || step.find(": fallback") != std::string::npos;
 }
 
 void print_slow_steps(const cpu::CpuExecutable& exe) {

@@ -3,7 +3,7 @@
 // runs, without process start, model loading or the image codec), fp32 and/or bf16; one warm-up
 // (it compiles the executable) then best of RUNS. Conv GFLOP/s are counted from the model's graph
 // and given as a fraction of the fp32 FMA peak measured in the same process just before.
-// Usage: upscale_model_forward MODEL SIZE_PX [RUNS=3] [PRECISIONS=fp32,bf16] [BACKEND=cpu]
+// Usage: upscale_model_forward MODEL SIZE_PX [RUNS=3] [PRECISIONS=fp32,bf16 (also auto, fp32-direct)] [BACKEND=cpu]
 // PRECISIONS: fp32, bf16, fp32-direct (fp32 without Winograd convolutions: the baseline for them).
 // Threads from OMP_NUM_THREADS. Prints one line per precision:
 //   "<precision> <seconds> <conv GFLOP per run> <GFLOP/s> <% of fp32 peak>"  (or "<precision> unsupported ...")
@@ -89,7 +89,7 @@ void print_difference(const char* what, const image::Image& a, const image::Imag
 int main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   if (argc < 3) {
-    std::fprintf(stderr, "usage: %s MODEL SIZE_PX [RUNS=3] [PRECISIONS=fp32,bf16] [BACKEND=cpu]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s MODEL SIZE_PX [RUNS=3] [PRECISIONS=fp32,bf16 (also auto, fp32-direct)] [BACKEND=cpu]\n", argv[0]);
     return 2;
   }
   const int size = std::atoi(argv[2]);
@@ -119,15 +119,21 @@ int main(int argc, char** argv) {
               (*model)->architecture().c_str(), (*model)->scale(), size, size, threads, flop * 1e-9, peak);
   std::map<std::string, image::Image> outputs;
   for (const std::string& precision : precisions) {
-    if (precision != "fp32" && precision != "bf16" && precision != "fp32-direct") {
-      return std::fprintf(stderr, "unknown precision '%s' (fp32, bf16, fp32-direct)\n", precision.c_str()), 2;
+    const bool direct = precision == "fp32-direct";
+    auto parsed = pipeline::parse_precision(direct ? "fp32" : precision);
+    if (!parsed.is_ok()) {
+      return std::fprintf(stderr, "unknown precision '%s' (fp32, bf16, auto, fp32-direct)\n", precision.c_str()), 2;
     }
     pipeline::InferenceOptions options;
     options.backend = backend;
-    options.precision = precision == "bf16" ? DType::kBF16 : DType::kF32;
-    options.winograd = precision != "fp32-direct";
+    options.precision = parsed.value();
+    options.winograd = !direct;
     options.tile_px = tile_px;
     pipeline::NeuralUpscaler upscaler("bench", *model, options);
+    if (precision == "auto") {
+      auto dtype = upscaler.compute_dtype();
+      if (dtype.is_ok()) std::printf("# auto runs %s\n", std::string(dtype_name(dtype.value())).c_str());
+    }
     auto pass = best_pass(upscaler, input, runs);
     if (!pass.is_ok()) {
       std::printf("%s unsupported %s\n", precision.c_str(), pass.status().to_string().c_str());
@@ -139,7 +145,7 @@ int main(int argc, char** argv) {
     outputs[precision] = std::move(pass->output);
   }
   if (outputs.count("fp32-direct") != 0) {
-    for (const char* other : {"fp32", "bf16"}) {
+    for (const char* other : {"fp32", "bf16", "auto"}) {
       if (outputs.count(other) == 0) continue;
       print_difference((std::string(other) + " vs fp32-direct").c_str(), outputs[other], outputs["fp32-direct"]);
     }

@@ -1,4 +1,5 @@
-// `upres info FILE...`: prints each file's infotext and text chunks.
+// `upres info FILE...`: prints each file's infotext and text chunks. `upres info --cpu`: the CPU
+// as the inference backend sees it and what `--precision auto` runs on it.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -17,6 +18,7 @@ class InfoCommand {
  private:
   CLI::App* command_;
   std::vector<std::string> files_;
+  bool cpu_ = false;
 };
 
 }  // namespace upres::cli

@@ -54,9 +54,9 @@ Result<pipeline::InferenceOptions> inference_options(int tile_px, int overlap_px
   options.tile_px = tile_px;
   options.overlap_px = overlap_px;
   UPRES_ASSIGN_OR_RETURN(options.max_memory_bytes, parse_bytes(max_memory));
-  if (precision == "fp32" || precision == "auto") options.precision = DType::kF32;
-  else if (precision == "bf16") options.precision = DType::kBF16;
-  else return invalid_argument("--precision: expected fp32, bf16 or auto, got \"" + precision + "\"");
+  auto parsed = pipeline::parse_precision(precision);
+  if (!parsed.is_ok()) return invalid_argument("--" + parsed.status().message());
+  options.precision = parsed.value();
   options.backend = backend;
   return options;
 }
@@ -95,8 +95,8 @@ UpscaleCommand::UpscaleCommand(CLI::App& app) {
   command_->add_option("--max-memory", max_memory_, "memory budget for a tile's activations (e.g. 512M, 4G)")->capture_default_str();
   command_
       ->add_option("--precision", precision_,
-                   "fp32, bf16 (CPUs with avx512_bf16) or auto (= fp32: on avx512 CPUs its Winograd "
-                   "convolutions are about as fast as bf16, and exact to 1e-5)")
+                   "auto (bf16 on AMX CPUs where the model keeps 45 dB against fp32, else fp32; "
+                   "`upres info --cpu` says which), fp32, or bf16 (CPUs with avx512_bf16 or AMX)")
       ->capture_default_str();
   command_->add_option("--backend", backend_, "inference backend: cpu or reference (default: the fastest built)");
   command_->add_option("--face-detector", face_detector_, "face detector for --gfpgan/--codeformer: name or .pth file")->capture_default_str();

@@ -37,7 +37,7 @@ class UpscaleCommand {
   int tile_px_ = 0;
   int overlap_px_ = 32;
   std::string max_memory_ = "4G";
-  std::string precision_ = "fp32";
+  std::string precision_ = "auto";
   std::string backend_;
   std::string face_detector_ = "RetinaFace ResNet50";
   std::string gfpgan_model_ = "GFPGAN";

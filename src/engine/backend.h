@@ -3,9 +3,11 @@
 // engine/cuda/ plus one line in backend_registry.cpp. Thread safety is stated per slot.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -23,6 +25,10 @@ class DeviceBuffer {
   virtual size_t size_bytes() const = 0;
 };
 
+// How the cpu backend lays out activations between ops. kAuto picks per CPU class (see
+// engine/cpu/activation_layout.h); tests and benchmarks fix one to compare them on one machine.
+enum class CpuLayout { kAuto, kBlocked8, kBlocked16, kChannelsLast };
+
 struct PrepareOptions {
   // Storage/compute dtype for activations and weights. kF32 always works; kBF16 (fp32
   // accumulation) where the backend supports it, else prepare() fails with kUnsupported.
@@ -36,6 +42,8 @@ struct PrepareOptions {
   // fast kernel for it: up to 2x faster, outputs within ~1e-6 relative of the direct algorithm.
   // Benchmarks turn it off for the baseline.
   bool winograd = true;
+  // cpu backend only: the activation layout (other backends ignore it).
+  CpuLayout cpu_layout = CpuLayout::kAuto;
 };
 
 // A graph compiled for one set of input shapes. run() may be called any number of times (one
@@ -59,6 +67,11 @@ class Executable {
   // Gives the activation memory back until the next run(), which allocates it again: for callers
   // that keep an executable while other large buffers (an output image being encoded) are alive.
   virtual void release_buffers() {}
+  // Makes run() check `*flag` between its steps (ops) and fail with kCancelled once it is true, so
+  // a user's interrupt is honoured within one op, not one picture; nullptr: never. The flag may be
+  // set from any thread or a signal handler; it must outlive every later run(). Not thread-safe
+  // with run().
+  virtual void set_cancel_flag(const std::atomic<bool>* flag) { (void)flag; }
 };
 
 class Backend {
@@ -93,6 +106,13 @@ class Backend {
 
   // Blocks until every queued upload, download and run on this backend has finished.
   virtual Status synchronize() = 0;
+
+  // The compute dtype convolution networks run fastest in on this device: kBF16 where the hardware
+  // multiplies bf16 several times faster than fp32 (AMX tiles), else kF32. Decided from what the
+  // device reports, never by timing. Thread-safe.
+  virtual DType fastest_compute_dtype() const { return DType::kF32; }
+  // One line on the device as this backend sees it (for `upres info --cpu`). Thread-safe.
+  virtual std::string describe() const { return std::string(name()); }
 };
 
 }  // namespace upres::engine

@@ -61,6 +61,13 @@ int round_up(int value, int multiple) { return (value + multiple - 1) / multiple
 
 }  // namespace
 
+Result<Precision> parse_precision(const std::string& text) {
+  if (text == "auto") return Precision::kAuto;
+  if (text == "fp32") return Precision::kF32;
+  if (text == "bf16") return Precision::kBF16;
+  return invalid_argument("precision: expected auto, fp32 or bf16, got \"" + text + "\"");
+}
+
 NeuralUpscaler::NeuralUpscaler(std::string name, std::shared_ptr<const models::UpscaleModel> model,
                                InferenceOptions options)
     : name_(std::move(name)), model_(std::move(model)), options_(std::move(options)) {}
@@ -76,21 +83,36 @@ int NeuralUpscaler::initial_tile_px() const {
   return std::max(multiple, tile / multiple * multiple);
 }
 
-Result<engine::Executable*> NeuralUpscaler::executable_for(const GraphKey& key) {
-  if (executable_ && executable_key_ == key) return executable_.get();
-  executable_.reset();  // free the old arena before planning the new one
-  if (!backend_) {
-    std::string name = options_.backend;
-    if (name.empty()) {
-      auto names = engine::backend_names();
-      name = std::find(names.begin(), names.end(), "cpu") != names.end() ? "cpu" : "reference";
-    }
-    UPRES_ASSIGN_OR_RETURN(backend_, engine::create_backend(name));
+Status NeuralUpscaler::ensure_backend() {
+  if (backend_) return Status::ok();
+  std::string name = options_.backend;
+  if (name.empty()) {
+    auto names = engine::backend_names();
+    name = std::find(names.begin(), names.end(), "cpu") != names.end() ? "cpu" : "reference";
   }
+  UPRES_ASSIGN_OR_RETURN(backend_, engine::create_backend(name));
+  return Status::ok();
+}
+
+Result<DType> NeuralUpscaler::compute_dtype() {
+  if (options_.precision == Precision::kF32) return DType::kF32;
+  if (options_.precision == Precision::kBF16) return DType::kBF16;
+  UPRES_RETURN_IF_ERROR(ensure_backend());
+  const bool bf16_fastest = backend_->fastest_compute_dtype() == DType::kBF16;
+  return bf16_fastest && model_->is_faithful_in_bf16() ? DType::kBF16 : DType::kF32;
+}
+
+Result<engine::Executable*> NeuralUpscaler::executable_for(const GraphKey& key) {
+  if (executable_ && executable_key_ == key) {
+    executable_->set_cancel_flag(cancel_flag_);
+    return executable_.get();
+  }
+  executable_.reset();  // free the old arena before planning the new one
+  UPRES_RETURN_IF_ERROR(ensure_backend());
   UPRES_ASSIGN_OR_RETURN(engine::Graph graph, key.window ? model_->build_window_graph(key.height, key.width, key.means)
                                                           : model_->build_graph(key.height, key.width));
   engine::PrepareOptions prepare;
-  prepare.compute_dtype = options_.precision;
+  UPRES_ASSIGN_OR_RETURN(prepare.compute_dtype, compute_dtype());
   prepare.winograd = options_.winograd;
   try {
     UPRES_ASSIGN_OR_RETURN(executable_, backend_->prepare(graph, prepare));
@@ -99,6 +121,7 @@ Result<engine::Executable*> NeuralUpscaler::executable_for(const GraphKey& key) 
                               std::to_string(key.width) + "x" + std::to_string(key.height) + " tile");
   }
   executable_key_ = key;
+  executable_->set_cancel_flag(cancel_flag_);
   return executable_.get();
 }
 
@@ -165,6 +188,8 @@ Result<image::Image> NeuralUpscaler::run_pass(const image::Image& rgb, Progress&
       return resource_exhausted("out of memory running " + name_ + " on a tile");
     }
   };
+  // The executable stops between ops once the user interrupts, not only between tiles.
+  cancel_flag_ = &progress.cancel_flag();
   int tile_px = initial_tile_px();
   Result<image::Image> result = run(tile_px);
   // Out of memory: halve the tile and start the pass again.
@@ -173,7 +198,11 @@ Result<image::Image> NeuralUpscaler::run_pass(const image::Image& rgb, Progress&
     executable_.reset();
     result = run(tile_px);
   }
+  cancel_flag_ = nullptr;  // the flag dies with `progress`
+  if (executable_) executable_->set_cancel_flag(nullptr);
   last_tile_px_ = tile_px;
+  if (!result.is_ok() && result.status().code() == StatusCode::kCancelled)
+    return cancelled("interrupted during " + name_);
   return result;
 }
 

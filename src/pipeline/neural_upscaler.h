@@ -17,9 +17,16 @@
 
 namespace upres::pipeline {
 
+// kAuto: bf16 where the backend says bf16 is its fastest compute type (AMX CPUs) and the model
+// keeps >= 45 dB PSNR against fp32 in it (UpscaleModel::is_faithful_in_bf16), else fp32.
+enum class Precision { kAuto, kF32, kBF16 };
+
+// "auto", "fp32", "bf16" -> Precision.
+Result<Precision> parse_precision(const std::string& text);
+
 struct InferenceOptions {
   std::string backend;                 // "cpu", "reference", ...; empty = the fastest built
-  DType precision = DType::kF32;       // kF32 or kBF16 (where the backend supports it)
+  Precision precision = Precision::kAuto;  // kBF16 only where the backend supports it
   int tile_px = 0;                     // input tile side; 0 = chosen from max_memory_bytes
   int overlap_px = 32;                 // context each tile gets past its core, in input pixels
   int64_t max_memory_bytes = int64_t{4} << 30;  // activation budget for choosing tile_px
@@ -42,6 +49,9 @@ class NeuralUpscaler : public Upscaler {
 
   // The tile side used for the last pass (after any retries).
   int last_tile_px() const { return last_tile_px_; }
+  // The compute dtype the passes run in (options' precision, kAuto resolved for this backend and
+  // model). Fails when the backend cannot be created.
+  Result<DType> compute_dtype();
 
  private:
   Result<image::Image> run_tiled(const image::Image& rgb, int tile_px, Progress& progress);
@@ -53,6 +63,7 @@ class NeuralUpscaler : public Upscaler {
     bool operator==(const GraphKey&) const = default;
   };
   Result<engine::Executable*> executable_for(const GraphKey& key);
+  Status ensure_backend();
   int initial_tile_px() const;
 
   std::string name_;
@@ -63,6 +74,8 @@ class NeuralUpscaler : public Upscaler {
   GraphKey executable_key_;
   std::unique_ptr<engine::Executable> executable_;
   int last_tile_px_ = 0;
+  // The running pass's Progress flag, handed to the executable so it stops between ops.
+  const std::atomic<bool>* cancel_flag_ = nullptr;
 };
 
 }  // namespace upres::pipeline

@@ -26,6 +26,8 @@ class Progress {
   }
   void cancel() { cancelled_.store(true); }
   bool is_cancelled() const { return cancelled_.load(); }
+  // The flag cancel() sets, for work that checks it on its own (engine::Executable::set_cancel_flag).
+  const std::atomic<bool>& cancel_flag() const { return cancelled_; }
 
  private:
   Listener listener_;

@@ -42,7 +42,8 @@ TEST(CpuExecutionPlanTest, ATemporaryTakesTheBytesOfValuesNotAliveDuringItsNode)
   ReluChain chain(2);
   ASSERT_TRUE(chain.graph.status().is_ok());
   const Value x = chain.values[0], a = chain.values[1], b = chain.values[2];
-  ExecutionPlan plan(chain.graph, dnnl::engine(dnnl::engine::kind::cpu, 0), kF32, /*winograd=*/true);
+  ExecutionPlan plan(chain.graph, dnnl::engine(dnnl::engine::kind::cpu, 0), kF32, /*winograd=*/true,
+                     ActivationLayout::blocked(16));
   plan.set_desc(x, plain_desc(kSmall, kF32));
   plan.begin_node("node 0");
   plan.set_desc(a, plain_desc(kSmall, kF32));
@@ -62,7 +63,8 @@ TEST(CpuExecutionPlanTest, TemporariesOfOneNodeDoNotOverlap) {
   ReluChain chain(1);
   ASSERT_TRUE(chain.graph.status().is_ok());
   const Value x = chain.values[0], a = chain.values[1];
-  ExecutionPlan plan(chain.graph, dnnl::engine(dnnl::engine::kind::cpu, 0), kF32, /*winograd=*/true);
+  ExecutionPlan plan(chain.graph, dnnl::engine(dnnl::engine::kind::cpu, 0), kF32, /*winograd=*/true,
+                     ActivationLayout::blocked(16));
   plan.set_desc(x, plain_desc(kSmall, kF32));
   plan.begin_node("node 0");
   plan.set_desc(a, plain_desc(kSmall, kF32));

@@ -26,4 +26,8 @@ Shapes basicsr_rrdbnet(int64_t nf, int64_t gc, int nb, int ups, int64_t in = 3);
 // SRVGGNetCompact: body.0 ... body.<2*num_conv+2>, PReLU slopes at odd indices when `prelu`.
 Shapes compact(int64_t nf, int num_conv, int scale, bool prelu);
 
+// GFPGANv1Clean (facexlib/GFPGAN's key layout) at `out_size` with the released v1.3/v1.4 widths
+// (channel_multiplier 2, narrow 1, sft_half, different_w, 8 style-MLP layers) and 512 style features.
+Shapes gfpgan_v1_clean(int out_size);
+
 }  // namespace upres::models::testing

@@ -1,7 +1,11 @@
 // CpuBackend: the factory registered as "cpu", capability checks and prepare().
 #include "engine/cpu/cpu_backend.h"
 
+#include <cstdlib>
+#include <string>
+
 #include "engine/backend_registry.h"
+#include "engine/cpu/activation_layout.h"
 #include "engine/cpu/cpu_executable.h"
 #include "engine/cpu/lowering.h"
 #include "engine/reference/kernel.h"
@@ -18,12 +22,35 @@ Result<std::unique_ptr<Backend>> make_cpu_backend() {
 
 namespace cpu {
 
-bool has_native_bf16() {
-  const dnnl::cpu_isa isa = dnnl::get_effective_cpu_isa();
-  return isa == dnnl::cpu_isa::avx512_core_bf16 || isa == dnnl::cpu_isa::avx512_core_amx;
+namespace {
+
+// The AMX permission is requested (by effective_isa()) before oneDNN probes the CPU.
+dnnl::engine make_engine() {
+  (void)effective_isa();
+  return dnnl::engine(dnnl::engine::kind::cpu, 0);
 }
 
-CpuBackend::CpuBackend() : engine_(dnnl::engine::kind::cpu, 0) {}
+}  // namespace
+
+CpuBackend::CpuBackend() : engine_(make_engine()) {}
+
+DType CpuBackend::fastest_compute_dtype() const { return has_amx_bf16() ? DType::kBF16 : DType::kF32; }
+
+std::string CpuBackend::describe() const {
+  const dnnl::cpu_isa isa = effective_isa();
+  const dnnl::version_t* v = dnnl::version();
+  const auto layout = [isa](dnnl::memory::data_type type) {
+    return ActivationLayout::choose(isa, type, CpuLayout::kAuto).name();
+  };
+  std::string line = "oneDNN " + std::to_string(v->major) + "." + std::to_string(v->minor) + "." +
+                     std::to_string(v->patch) + ", ISA " + isa_name(isa);
+  if (const char* cap = std::getenv("ONEDNN_MAX_CPU_ISA")) line += std::string(" (capped by ONEDNN_MAX_CPU_ISA=") + cap + ")";
+  line += ", activations " + layout(dnnl::memory::data_type::f32) + " (fp32)";
+  if (has_native_bf16()) line += " / " + layout(dnnl::memory::data_type::bf16) + " (bf16)";
+  line += std::string(", bf16 ") + (has_amx_bf16() ? "on AMX tiles" : has_native_bf16() ? "native (avx512_bf16)" : "not native");
+  line += ", Winograd fp32 " + std::string(isa_name(isa).rfind("avx512", 0) == 0 ? "yes" : "no");
+  return line;
+}
 
 bool CpuBackend::supports(const Node& node, DType dtype) const {
   if (dtype == DType::kBF16 && !has_native_bf16()) return false;

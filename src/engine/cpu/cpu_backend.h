@@ -1,18 +1,16 @@
-// CpuBackend: the "cpu" backend, oneDNN 2.6 on the host's cores (OpenMP). Activations in
-// nChw16c, weights reordered once per prepare(), fp32 or bf16 compute (fp32 accumulation; bf16
-// needs avx512_bf16). Thread-safe: the backend keeps no per-graph state; Executables are
+// CpuBackend: the "cpu" backend, oneDNN 2.6 on the host's cores (OpenMP). Activations in the
+// layout that suits the CPU class (activation_layout.h), weights reordered once per prepare(), fp32
+// or bf16 compute (fp32 accumulation; bf16 needs avx512_bf16 or AMX). Thread-safe: the backend keeps no per-graph state; Executables are
 // independent and may run concurrently (each owns its stream and arena).
 #pragma once
 
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include "engine/backend.h"
+#include "engine/cpu/cpu_isa.h"
 #include "engine/reference/reference_backend.h"
 
 namespace upres::engine::cpu {
-
-// Whether this CPU runs oneDNN's bf16 kernels natively (avx512_bf16 or AMX).
-bool has_native_bf16();
 
 class CpuBackend final : public Backend {
  public:
@@ -31,6 +29,12 @@ class CpuBackend final : public Backend {
   // compute_dtype kBF16 fails with kUnsupported where has_native_bf16() is false.
   Result<std::unique_ptr<Executable>> prepare(const Graph& graph, const PrepareOptions& options) override;
   Status synchronize() override { return Status::ok(); }  // run() returns when it is done
+  // kBF16 on AMX CPUs (bf16 convolutions there run on the tiles, ~10x fp32), else kF32: on AVX-512
+  // with bf16 (Zen 4/5) blocked bf16 kernels are about as fast as fp32 Winograd, and on Xeons capped
+  // to avx512_core_bf16 slower than fp32.
+  DType fastest_compute_dtype() const override;
+  // "oneDNN 2.6.3, ISA avx512_core_bf16, activations nChw16c (fp32) / nChw16c (bf16), ..."
+  std::string describe() const override;
 
  private:
   dnnl::engine engine_;

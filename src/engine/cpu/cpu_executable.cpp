@@ -6,6 +6,7 @@
 
 #include <cstring>
 
+#include "engine/cpu/cpu_isa.h"
 #include "engine/cpu/lowering.h"
 #include "engine/graph_passes.h"
 
@@ -43,7 +44,9 @@ Result<std::unique_ptr<CpuExecutable>> CpuExecutable::create(const Graph& graph,
   exe->engine_ = engine;
   exe->stream_ = dnnl::stream(engine);
   exe->num_threads_ = options.num_threads;
-  exe->plan_ = std::make_unique<ExecutionPlan>(exe->graph_, engine, type, options.winograd);
+  const ActivationLayout activations =
+      ActivationLayout::choose(effective_isa(), type, options.cpu_layout);
+  exe->plan_ = std::make_unique<ExecutionPlan>(exe->graph_, engine, type, options.winograd, activations);
   ExecutionPlan& plan = *exe->plan_;
   for (Value input : exe->graph_.inputs()) {
     exe->input_shapes_.push_back(exe->graph_.shape(input));
@@ -118,7 +121,7 @@ Status CpuExecutable::run(std::span<const Tensor> inputs, std::span<Tensor> outp
   UPRES_RETURN_IF_ERROR(load_inputs(inputs));
   return with_threads(num_threads_, [&] {
     try {
-      UPRES_RETURN_IF_ERROR(plan_->execute(stream_));
+      UPRES_RETURN_IF_ERROR(plan_->execute(stream_, nullptr, cancel_));
       return store_outputs(outputs);
     } catch (const dnnl::error& e) {
       return internal_error(std::string("cpu: run: oneDNN: ") + e.what());
@@ -142,7 +145,7 @@ std::vector<double> CpuExecutable::profile_steps() {
 std::vector<std::string> CpuExecutable::step_descriptions() const {
   std::vector<std::string> out;
   for (const Step& step : plan_->steps()) {
-    std::string what = "host";
+    std::string what = step.reference_fallback ? "fallback" : "native";
     if (step.primitive) {
       const_dnnl_primitive_desc_t pd = nullptr;
       const char* impl = nullptr;

@@ -25,10 +25,13 @@ class CpuExecutable final : public Executable {
   const std::vector<Shape>& output_shapes() const override { return output_shapes_; }
   size_t arena_bytes() const override { return plan_->arena_bytes(); }
   void release_buffers() override { plan_->release_arena(); }
+  void set_cancel_flag(const std::atomic<bool>* flag) override { cancel_ = flag; }
 
+  // The layout activations keep between ops (chosen per CPU at prepare()).
+  const ActivationLayout& activation_layout() const { return plan_->activations(); }
   // For tests and benchmarks: the graph as executed, and its steps as "label: kind impl", e.g.
-  // "conv2d 'conv1': convolution jit:avx512_core" (impl ref* is oneDNN's slow fallback), or
-  // "label: host" for a reference-kernel fallback.
+  // "conv2d 'conv1': convolution jit:avx512_core" (impl ref* is oneDNN's slow fallback),
+  // "label: native" for a host kernel of this backend, "label: fallback" for a reference kernel.
   const Graph& graph() const { return graph_; }
   std::vector<std::string> step_descriptions() const;
   // For benchmarks: replays the steps once on the arena as the last run() left it and returns
@@ -45,6 +48,7 @@ class CpuExecutable final : public Executable {
   dnnl::engine engine_;
   dnnl::stream stream_;
   int num_threads_ = 0;
+  const std::atomic<bool>* cancel_ = nullptr;
   std::vector<Shape> input_shapes_;
   std::vector<Shape> output_shapes_;
 };

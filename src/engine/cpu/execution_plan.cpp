@@ -58,15 +58,13 @@ memory::desc plain_desc(const Shape& shape, memory::data_type type) {
   return memory::desc(dims, type, strides);
 }
 
-memory::desc blocked_desc(const Shape& shape, memory::data_type type) {
-  return memory::desc(memory::dims(shape.begin(), shape.end()), type, memory::format_tag::nChw16c);
-}
-
-ExecutionPlan::ExecutionPlan(const Graph& graph, dnnl::engine engine, memory::data_type compute_type, bool winograd)
+ExecutionPlan::ExecutionPlan(const Graph& graph, dnnl::engine engine, memory::data_type compute_type, bool winograd,
+                             ActivationLayout activations)
     : graph_(graph),
       engine_(std::move(engine)),
       compute_type_(compute_type),
       winograd_(winograd),
+      activations_(activations),
       values_(graph.value_info().size()) {
   for (size_t v = 0; v < values_.size(); ++v) values_[v].root = static_cast<int32_t>(v);
 }
@@ -137,8 +135,8 @@ void ExecutionPlan::add_reorder(const memory& src, const memory& dst) {
   add_primitive(dnnl::reorder(src, dst), {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, dst}});
 }
 
-void ExecutionPlan::add_host(std::function<Status()> action) {
-  steps_.push_back(Step{{}, {}, std::move(action), label_});
+void ExecutionPlan::add_host(std::function<Status()> action, bool reference_fallback) {
+  steps_.push_back(Step{{}, {}, std::move(action), label_, reference_fallback});
 }
 
 Status ExecutionPlan::bind() {
@@ -195,11 +193,16 @@ Status ExecutionPlan::allocate_arena() {
 
 void ExecutionPlan::release_arena() { arena_.reset(); }
 
-Status ExecutionPlan::execute(dnnl::stream& stream, std::vector<double>* step_seconds) {
+Status ExecutionPlan::execute(dnnl::stream& stream, std::vector<double>* step_seconds,
+                              const std::atomic<bool>* cancel) {
   UPRES_RETURN_IF_ERROR(ensure_arena());
   if (step_seconds != nullptr) step_seconds->assign(steps_.size(), 0.0);
   for (size_t k = 0; k < steps_.size(); ++k) {
     Step& step = steps_[k];
+    if (cancel != nullptr && cancel->load(std::memory_order_relaxed)) {
+      stream.wait();
+      return cancelled("interrupted at " + step.label);
+    }
     const auto start = std::chrono::steady_clock::now();
     if (step.host) {
       stream.wait();

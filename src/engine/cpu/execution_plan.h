@@ -6,6 +6,7 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include <atomic>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "engine/cpu/activation_layout.h"
 #include "engine/graph.h"
 
 namespace upres::engine::cpu {
@@ -27,27 +29,37 @@ struct ValueStorage {
   size_t offset_in_root = 0;  // bytes
 };
 
-// One action of run(): a primitive with its arguments, or a host function.
+// One action of run(): a primitive with its arguments, or a host function (a native kernel of
+// this backend, or a reference kernel run as the fallback).
 struct Step {
   dnnl::primitive primitive;
   std::unordered_map<int, dnnl::memory> args;
   std::function<Status()> host;
   std::string label;
+  bool reference_fallback = false;  // host is a single-threaded reference kernel (lower_fallback.cpp)
 };
 
 class ExecutionPlan {
  public:
-  // winograd: PrepareOptions::winograd, for the convolutions lowered into this plan.
-  ExecutionPlan(const Graph& graph, dnnl::engine engine, dnnl::memory::data_type compute_type, bool winograd);
+  // winograd: PrepareOptions::winograd, for the convolutions lowered into this plan; activations:
+  // the layout values keep between ops.
+  ExecutionPlan(const Graph& graph, dnnl::engine engine, dnnl::memory::data_type compute_type, bool winograd,
+                ActivationLayout activations);
 
   const Graph& graph() const { return graph_; }
   const dnnl::engine& engine() const { return engine_; }
   dnnl::memory::data_type compute_type() const { return compute_type_; }
   bool allows_winograd() const { return winograd_; }
+  const ActivationLayout& activations() const { return activations_; }
+  // The activation layout's descriptor of a 4-D `shape` in `type`.
+  dnnl::memory::desc activation_desc(const Shape& shape, dnnl::memory::data_type type) const {
+    return activations_.desc(shape, type);
+  }
 
   // --- lowering -----------------------------------------------------------------------------
   // Marks `value` as stored at channel `channel_offset` of `root` (in-place concatenation).
-  // Requires: called before either is given a desc; both are 4-D, batch 1, nChw16c.
+  // Requires: called before either is given a desc; both are 4-D, batch 1, in the blocked
+  // activation layout, at a block-aligned offset.
   void alias(Value value, Value root, int64_t channel_offset);
   bool is_aliased(Value value) const;
   // Whether another value lives inside `value`'s bytes (it is their root).
@@ -72,7 +84,8 @@ class ExecutionPlan {
   void begin_node(std::string label);
   void add_primitive(dnnl::primitive primitive, std::unordered_map<int, dnnl::memory> args);
   void add_reorder(const dnnl::memory& src, const dnnl::memory& dst);
-  void add_host(std::function<Status()> action);
+  // A host step: a native kernel, or with `reference_fallback` a reference kernel (the slow path).
+  void add_host(std::function<Status()> action, bool reference_fallback = false);
   // Keeps host data that a step's memory wraps (e.g. weights) alive as long as the plan.
   void keep_alive(std::shared_ptr<const void> owner) { owned_.push_back(std::move(owner)); }
 
@@ -84,8 +97,10 @@ class ExecutionPlan {
   void release_arena();
   Status ensure_arena() { return arena_ ? Status::ok() : allocate_arena(); }
   // Replays the steps. With `step_seconds`, waits after each step and records its wall time there
-  // (for profiling: slower than a plain run).
-  Status execute(dnnl::stream& stream, std::vector<double>* step_seconds = nullptr);
+  // (for profiling: slower than a plain run). With `cancel`, checks it before each step and fails
+  // with kCancelled once it is true (the values are then partial).
+  Status execute(dnnl::stream& stream, std::vector<double>* step_seconds = nullptr,
+                 const std::atomic<bool>* cancel = nullptr);
   const std::vector<Step>& steps() const { return steps_; }
 
  private:
@@ -98,6 +113,7 @@ class ExecutionPlan {
   dnnl::engine engine_;
   dnnl::memory::data_type compute_type_;
   bool winograd_;
+  ActivationLayout activations_;
   std::vector<ValueStorage> values_;
   std::vector<Step> steps_;
   std::vector<Temp> temps_;
@@ -115,7 +131,5 @@ class ExecutionPlan {
 
 // The plain (row-major) layout of `shape` in `type`.
 dnnl::memory::desc plain_desc(const Shape& shape, dnnl::memory::data_type type);
-// nChw16c of a 4-D shape.
-dnnl::memory::desc blocked_desc(const Shape& shape, dnnl::memory::data_type type);
 
 }  // namespace upres::engine::cpu

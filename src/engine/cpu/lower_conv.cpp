@@ -94,11 +94,6 @@ ConvSpec spec_for(const ExecutionPlan& plan, const Node& node) {
   return spec;
 }
 
-bool is_blocked(const memory::desc& desc) {
-  return desc.data.ndims == 4 && desc.data.format_kind == dnnl_blocked && desc.data.format_desc.blocking.inner_nblks == 1 &&
-         desc.data.format_desc.blocking.inner_blks[0] == 16 && desc.data.format_desc.blocking.inner_idxs[0] == 1;
-}
-
 // The conv's scratchpad as a temporary of the node (none when it needs none).
 memory scratchpad_for(ExecutionPlan& plan, const ConvPrimitive& conv) {
   const memory::desc desc = conv.scratchpad_desc();
@@ -179,13 +174,12 @@ Status lower_conv(ExecutionPlan& plan, const Node& node) {
     for (float& b : bias) b *= a->post.residual_scale;
   }
   const memory::desc& in_desc = plan.storage(node.inputs[0]).desc;
-  // Activations stay nChw16c end to end, so no reorders sit between convolutions; an input in
-  // another layout (the network's plain RGB input) is reordered by input_as().
+  // Activations stay in the plan's layout end to end, so no reorders sit between convolutions; an
+  // input in another layout (the network's plain RGB input) is reordered by input_as().
   ConvLayout layout;
   const Shape& out_shape = plan.graph().shape(node.output);
-  layout.dst = blocked_desc(out_shape, plan.compute_type());
-  if (is_blocked(in_desc) && in_desc.data.data_type == static_cast<dnnl_data_type_t>(plan.compute_type()))
-    layout.src = in_desc;
+  layout.dst = plan.activation_desc(out_shape, plan.compute_type());
+  if (in_desc == plan.activation_desc(plan.graph().shape(node.inputs[0]), plan.compute_type())) layout.src = in_desc;
   if (lower_as_winograd(plan, node, spec, weights, bias, layout)) return Status::ok();
   const bool has_residual = node.inputs.size() > 1;
   if (has_residual && plan.storage(node.inputs[1]).desc == *layout.dst) {
@@ -206,7 +200,7 @@ Status lower_conv(ExecutionPlan& plan, const Node& node) {
   }
   auto conv = ConvPrimitive::create(plan.engine(), spec, weights, bias, layout);
   if (!conv.is_ok()) return conv.status();
-  // Shapes the blocked jit kernels do not cover (e.g. groups of a few channels) would run on
+  // Shapes the jit kernels do not cover in this layout (e.g. groups of a few channels) would run on
   // oneDNN's naive `ref` kernel; let oneDNN choose both layouts instead, unless the output must
   // sit in a concat buffer.
   if (is_ref_kernel(*conv) && !plan.is_aliased(node.output)) {

@@ -82,9 +82,10 @@ bool binary_runs_on_onednn(const Graph& graph, const Node& node) {
 
 // oneDNN 2.6 runs binary on its jit kernel only when src1 has src0's layout (a broadcast
 // [1,C,1,1] or [1,1,H,W] operand included: nChw16c src0 with a plain src1 takes the `ref`
-// kernel, ~100x slower). The broadcast operand therefore follows src0: nChw16c or plain.
-memory::desc broadcast_desc(const memory::desc& src0, const Shape& full, const Shape& other) {
-  if (full.size() == 4 && src0 == blocked_desc(full, src0.data_type())) return blocked_desc(other, src0.data_type());
+// kernel, ~100x slower). The broadcast operand therefore follows src0: the activation layout or plain.
+memory::desc broadcast_desc(const ActivationLayout& activations, const memory::desc& src0, const Shape& full,
+                            const Shape& other) {
+  if (activations.holds(src0, full)) return activations.desc(other, src0.data_type());
   return plain_desc(other, src0.data_type());
 }
 
@@ -102,14 +103,14 @@ Status lower_binary(ExecutionPlan& plan, const Node& node) {
   memory src0 = plan.memory_of(full);
   const memory::desc own1 = plan.storage(other).desc;
   const memory::data_type type = src0.get_desc().data_type();
-  memory::desc want1 = broadcast ? broadcast_desc(src0.get_desc(), out, graph.shape(other)) : src0.get_desc();
+  memory::desc want1 = broadcast ? broadcast_desc(plan.activations(), src0.get_desc(), out, graph.shape(other)) : src0.get_desc();
   const algorithm alg = node.kind == OpKind::kMul ? algorithm::binary_mul : algorithm::binary_add;
   auto make_pd = [&](const memory::desc& s0, const memory::desc& s1) {
     return dnnl::binary::primitive_desc(dnnl::binary::desc(alg, s0, s1, s0), plan.engine());
   };
   dnnl::binary::primitive_desc pd = make_pd(src0.get_desc(), want1);
   if (broadcast && is_ref_kernel(pd) && src0.get_desc() != plain_desc(out, type)) {
-    // A broadcast the blocked jit kernel does not take (e.g. [1,C,H,1]): plain operands when the
+    // A broadcast the jit kernel does not take in this layout (e.g. [1,C,H,1]): plain operands when the
     // jit kernel takes those, at the cost of one reorder of src0.
     const memory::desc plain0 = plain_desc(out, type), plain1 = plain_desc(graph.shape(other), type);
     dnnl::binary::primitive_desc plain_pd = make_pd(plain0, plain1);

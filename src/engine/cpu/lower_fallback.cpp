@@ -1,19 +1,28 @@
 // The explicit fallback: ops oneDNN 2.6 has no primitive for run the reference backend's kernel
 // on plain fp32 copies of their inputs, writing a plain fp32 output. Correct, single-threaded;
 // these ops are rare and cheap next to the convolutions. Taken by (see runs_on_onednn and the
-// *_runs_on_onednn checks): constant; resize, pad, group norm, pixel (un)shuffle not 4-D (4-D ones run
+// *_runs_on_onednn checks): resize, pad, group norm, pixel (un)shuffle not 4-D (4-D ones run
 // natively: lower_resize_pad.cpp, lower_group_norm.cpp, lower_pixel_shuffle.cpp), permute,
-// reshape, an unfolded batch norm; conv2d with a prelu post-op; add/mul whose
+// an unfolded batch norm; conv2d with a prelu post-op; add/mul whose
 // operands both broadcast or differ in rank; matmul with unequal ranks; avg pool with ceil_mode
 // padding counted by count_include_pad.
+#include <atomic>
 #include <memory>
 
 #include "engine/cpu/lowering.h"
 #include "engine/reference/kernel.h"
 
 namespace upres::engine::cpu {
+namespace {
+
+std::atomic<size_t> g_fallback_nodes{0};
+
+}  // namespace
+
+size_t reference_fallback_nodes() { return g_fallback_nodes.load(); }
 
 Status lower_fallback(ExecutionPlan& plan, const Node& node) {
+  g_fallback_nodes.fetch_add(1);
   const Graph& graph = plan.graph();
   const reference::Kernel kernel = reference::find_kernel(node.kind);
   if (kernel == nullptr) return unsupported("cpu: no kernel for " + std::string(op_kind_name(node.kind)));
@@ -32,7 +41,7 @@ Status lower_fallback(ExecutionPlan& plan, const Node& node) {
     reference::KernelArgs args{node, {}, shapes, *constants, static_cast<float*>(output.get_data_handle()), out_shape};
     for (const dnnl::memory& m : inputs) args.inputs.push_back(static_cast<const float*>(m.get_data_handle()));
     return kernel(args);
-  });
+  }, /*reference_fallback=*/true);
   return Status::ok();
 }
 

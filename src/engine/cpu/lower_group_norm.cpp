@@ -1,4 +1,5 @@
-// Native group norm: a host step over fp32 activations in nChw16c or plain layout, OpenMP over
+// Native group norm: a host step over fp32 activations in the blocked activation layout (nChw16c,
+// nChw8c) or plain, OpenMP over
 // (plane, pixel chunk). Per-channel sums in double, combined per group, then one fused
 // scale-and-shift pass (x * a_c + b_c). Replaces the single-threaded reference fallback and its
 // blocked<->plain reorders. The step's state is immutable after lowering: thread-compatible.
@@ -17,7 +18,7 @@ using dnnl::memory;
 
 constexpr int64_t kChunkPixels = 4096;
 
-// [planes, spatial, lanes]: plain NCHW is lanes 1 (a plane per channel), nChw16c lanes 16.
+// [planes, spatial, lanes]: plain NCHW is lanes 1 (a plane per channel), nChw16c lanes 16, nChw8c 8.
 struct GroupNormForm {
   int64_t batch = 0, channels = 0, groups = 1, spatial = 0, lanes = 1;
   float eps = 1e-5f;
@@ -131,18 +132,21 @@ Status lower_group_norm(ExecutionPlan& plan, const Node& node) {
     }
     (k == 0 ? form->weight : form->bias) = std::move(values);
   }
+  const ActivationLayout& activations = plan.activations();
   const memory::desc own = plan.storage(node.inputs[0]).desc;
-  const bool blocked = in[1] % 16 == 0 && own == blocked_desc(in, own.data_type());
-  form->lanes = blocked ? 16 : 1;
+  const bool blocked = activations.slices_densely(0, in[1]) && activations.holds(own, in);
+  form->lanes = blocked ? activations.channel_block() : 1;
   const memory::data_type f32 = memory::data_type::f32;
-  const memory src = plan.input_as(node.inputs[0], blocked ? blocked_desc(in, f32) : plain_desc(in, f32));
-  plan.set_desc(node.output, blocked ? blocked_desc(in, f32) : plain_desc(in, f32));
+  const memory src = plan.input_as(node.inputs[0], blocked ? activations.desc(in, f32) : plain_desc(in, f32));
+  plan.set_desc(node.output, blocked ? activations.desc(in, f32) : plain_desc(in, f32));
   const memory dst = plan.memory_of(node.output);
   plan.add_host([form, src, dst]() {
     const auto* x = static_cast<const float*>(src.get_data_handle());
     auto* y = static_cast<float*>(dst.get_data_handle());
     if (form->lanes == 16) {
       group_norm<16>(*form, x, y);
+    } else if (form->lanes == 8) {
+      group_norm<8>(*form, x, y);
     } else {
       group_norm<1>(*form, x, y);
     }

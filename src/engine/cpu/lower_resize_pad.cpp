@@ -1,5 +1,6 @@
 // Native resize and pad: a host step applies the node's SamplingGrid (PyTorch's sampling, shared
-// with the reference kernels) to fp32 activations in nChw16c or plain layout, OpenMP over planes
+// with the reference kernels) to fp32 activations in the blocked activation layout (nChw16c,
+// nChw8c) or plain, OpenMP over planes
 // and rows. Replaces the single-threaded reference fallback and its blocked<->plain reorders; the
 // step's state is immutable after lowering, so a plan's run() stays thread-compatible.
 #include <cstring>
@@ -15,7 +16,8 @@ using dnnl::memory;
 using reference::AxisTaps;
 using reference::SamplingGrid;
 
-// A [planes, H, W, lanes] view: plain NCHW is lanes 1, nChw16c is lanes 16 with planes N*C/16.
+// A [planes, H, W, lanes] view: plain NCHW is lanes 1, nChw16c is lanes 16 with planes N*C/16
+// (nChw8c: 8, N*C/8).
 struct PlaneLayout {
   int64_t planes = 0;
   int64_t lanes = 1;
@@ -77,20 +79,24 @@ Status lower_resize_pad(ExecutionPlan& plan, const Node& node) {
   float fill = 0.0f;
   UPRES_ASSIGN_OR_RETURN(SamplingGrid sampling, grid_of(node, in, out, &fill));
   auto grid = std::make_shared<const SamplingGrid>(std::move(sampling));
-  // Blocked input with whole 16-channel blocks (no padded lanes for the fill to touch) stays
-  // blocked, in fp32; anything else is read as plain fp32.
+  // Blocked input with whole channel blocks (no padded lanes for the fill to touch) stays blocked,
+  // in fp32; anything else (channels-last included) is read as plain fp32.
+  const ActivationLayout& activations = plan.activations();
   const memory::desc own = plan.storage(node.inputs[0]).desc;
-  const bool blocked = in[1] % 16 == 0 && own == blocked_desc(in, own.data_type());
-  const PlaneLayout layout{blocked ? in[0] * in[1] / 16 : in[0] * in[1], blocked ? 16 : 1};
+  const bool blocked = activations.slices_densely(0, in[1]) && activations.holds(own, in);
+  const int64_t lanes = blocked ? activations.channel_block() : 1;
+  const PlaneLayout layout{in[0] * in[1] / lanes, lanes};
   const memory::data_type f32 = memory::data_type::f32;
-  const memory src = plan.input_as(node.inputs[0], blocked ? blocked_desc(in, f32) : plain_desc(in, f32));
-  plan.set_desc(node.output, blocked ? blocked_desc(out, f32) : plain_desc(out, f32));
+  const memory src = plan.input_as(node.inputs[0], blocked ? activations.desc(in, f32) : plain_desc(in, f32));
+  plan.set_desc(node.output, blocked ? activations.desc(out, f32) : plain_desc(out, f32));
   const memory dst = plan.memory_of(node.output);
   plan.add_host([grid, fill, layout, in, src, dst]() {
     const auto* s = static_cast<const float*>(src.get_data_handle());
     auto* d = static_cast<float*>(dst.get_data_handle());
     if (layout.lanes == 16) {
       apply_grid<16>(*grid, layout.planes, in, fill, s, d);
+    } else if (layout.lanes == 8) {
+      apply_grid<8>(*grid, layout.planes, in, fill, s, d);
     } else {
       apply_grid<1>(*grid, layout.planes, in, fill, s, d);
     }

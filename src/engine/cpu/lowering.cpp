@@ -16,7 +16,7 @@ bool runs_on_onednn(const Node& node) {
     case OpKind::kConcat: case OpKind::kSlice:
     case OpKind::kAvgPool2d: case OpKind::kMaxPool2d: case OpKind::kGlobalAvgPool:
     case OpKind::kLinear: case OpKind::kMatmul: case OpKind::kSoftmax:
-    case OpKind::kLayerNorm:
+    case OpKind::kLayerNorm: case OpKind::kReshape: case OpKind::kConstant:
       return true;
     default:
       return false;
@@ -50,6 +50,8 @@ Status lower_node(ExecutionPlan& plan, const Node& node) {
       case OpKind::kLinear: case OpKind::kMatmul: case OpKind::kSoftmax:
         return lower_pool_dense(plan, node);
       case OpKind::kLayerNorm: return lower_layer_norm(plan, node);
+      case OpKind::kReshape: return lower_reshape(plan, node);
+      case OpKind::kConstant: return lower_constant(plan, node);
       case OpKind::kResize: case OpKind::kPad: return lower_resize_pad(plan, node);
       case OpKind::kGroupNorm: return lower_group_norm(plan, node);
       case OpKind::kPixelShuffle: case OpKind::kPixelUnshuffle: return lower_pixel_shuffle(plan, node);

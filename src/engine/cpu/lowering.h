@@ -13,8 +13,9 @@ namespace upres::engine::cpu {
 // Dispatches on node.kind. Requires: every input of the node already has a layout.
 Status lower_node(ExecutionPlan& plan, const Node& node);
 
-// Channel concats marked in_place whose inputs can share one nChw16c buffer (batch 1, every
-// channel count a multiple of 16): aliases them in `plan` and gives the root its layout.
+// Channel concats marked in_place whose inputs can share one blocked buffer (a blocked activation
+// layout, batch 1, every channel count a multiple of the block): aliases them in `plan` and gives
+// the root its layout.
 // Requires: no value has a layout yet. (concat_aliases.cpp)
 void plan_concat_aliases(ExecutionPlan& plan);
 
@@ -36,11 +37,16 @@ Status lower_eltwise(ExecutionPlan& plan, const Node& node);
 Status lower_binary(ExecutionPlan& plan, const Node& node);
 Status lower_concat(ExecutionPlan& plan, const Node& node);
 Status lower_slice(ExecutionPlan& plan, const Node& node);
+Status lower_reshape(ExecutionPlan& plan, const Node& node);   // lower_reshape.cpp
+Status lower_constant(ExecutionPlan& plan, const Node& node);  // lower_constant.cpp
 Status lower_pool_dense(ExecutionPlan& plan, const Node& node);  // pooling, linear, matmul, softmax
 Status lower_layer_norm(ExecutionPlan& plan, const Node& node);
 Status lower_resize_pad(ExecutionPlan& plan, const Node& node);
 Status lower_group_norm(ExecutionPlan& plan, const Node& node);
 Status lower_pixel_shuffle(ExecutionPlan& plan, const Node& node);
 Status lower_fallback(ExecutionPlan& plan, const Node& node);
+// Nodes this process has lowered onto the reference fallback so far, for tests that check a
+// network stays on fast kernels whatever builds its graphs. Thread-safe.
+size_t reference_fallback_nodes();
 
 }  // namespace upres::engine::cpu

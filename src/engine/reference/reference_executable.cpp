@@ -113,7 +113,11 @@ Status ReferenceExecutable::run(std::span<const Tensor> inputs, std::span<Tensor
                             std::to_string(output_shapes_.size()) + " graph outputs");
   }
   UPRES_RETURN_IF_ERROR(load_inputs(inputs));
-  for (size_t i = 0; i < graph_.nodes().size(); ++i) UPRES_RETURN_IF_ERROR(run_node(i));
+  for (size_t i = 0; i < graph_.nodes().size(); ++i) {
+    if (cancel_ != nullptr && cancel_->load(std::memory_order_relaxed))
+      return cancelled("interrupted at " + graph_.nodes()[i].name);
+    UPRES_RETURN_IF_ERROR(run_node(i));
+  }
   return store_outputs(outputs);
 }
 

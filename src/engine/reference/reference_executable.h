@@ -20,6 +20,7 @@ class ReferenceExecutable final : public Executable {
   const std::vector<Shape>& input_shapes() const override { return input_shapes_; }
   const std::vector<Shape>& output_shapes() const override { return output_shapes_; }
   size_t arena_bytes() const override { return plan_.peak_bytes; }
+  void set_cancel_flag(const std::atomic<bool>* flag) override { cancel_ = flag; }
 
   // The graph as executed (after passes) and its plan, for tests.
   const Graph& graph() const { return graph_; }
@@ -41,6 +42,7 @@ class ReferenceExecutable final : public Executable {
   std::vector<int> input_index_;                            // value id -> graph input index or -1
   std::vector<Shape> input_shapes_;
   std::vector<Shape> output_shapes_;
+  const std::atomic<bool>* cancel_ = nullptr;
 };
 
 }  // namespace upres::engine::reference

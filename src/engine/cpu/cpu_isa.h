@@ -1,0 +1,21 @@
+// The CPU class oneDNN dispatches on (AVX2, AVX-512, AVX-512 with bf16, AMX), as this process sees it:
+// the hardware, capped by ONEDNN_MAX_CPU_ISA. Asks Linux for the AMX tile state first, so the AMX
+// kernels are usable where the hardware has them. Thread-safe.
+#pragma once
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <string>
+
+namespace upres::engine::cpu {
+
+// oneDNN's effective ISA (after the AMX permission request, made once per process).
+dnnl::cpu_isa effective_isa();
+// "avx2", "avx512_core", "avx512_core_bf16", "avx512_core_amx", ...
+std::string isa_name(dnnl::cpu_isa isa);
+// Whether this CPU runs oneDNN's bf16 kernels natively (avx512_bf16 or AMX).
+bool has_native_bf16();
+// Whether bf16 convolutions run on AMX tiles, where they are several times faster than fp32.
+bool has_amx_bf16();
+
+}  // namespace upres::engine::cpu
