@@ -24,6 +24,7 @@ test_packages=(
   python3-opencv                             # cv2: facexlib's warp/erode/blur semantics for face tests
   libjemalloc2                               # tuned-PyTorch baseline in bench/
   clang libclang-rt-14-dev                   # libFuzzer targets
+  libomp-14-dev                              # LLVM's OpenMP: the clang fuzz build links the engine's OpenMP code
   chromium                                   # browser tests (driven by playwright-core)
 )
 

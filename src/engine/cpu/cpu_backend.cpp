@@ -34,7 +34,7 @@ dnnl::engine make_engine() {
 
 CpuBackend::CpuBackend() : engine_(make_engine()) {}
 
-DType CpuBackend::fastest_compute_dtype() const { return has_amx_bf16() ? DType::kBF16 : DType::kF32; }
+DType CpuBackend::fastest_compute_dtype() const { return bf16_outruns_fp32() ? DType::kBF16 : DType::kF32; }
 
 std::string CpuBackend::describe() const {
   const dnnl::cpu_isa isa = effective_isa();
@@ -48,6 +48,7 @@ std::string CpuBackend::describe() const {
   line += ", activations " + layout(dnnl::memory::data_type::f32) + " (fp32)";
   if (has_native_bf16()) line += " / " + layout(dnnl::memory::data_type::bf16) + " (bf16)";
   line += std::string(", bf16 ") + (has_amx_bf16() ? "on AMX tiles" : has_native_bf16() ? "native (avx512_bf16)" : "not native");
+  line += std::string(bf16_outruns_fp32() ? " and faster than fp32" : has_native_bf16() ? " but not faster than fp32" : "");
   line += ", Winograd fp32 " + std::string(isa_name(isa).rfind("avx512", 0) == 0 ? "yes" : "no");
   return line;
 }
