@@ -182,6 +182,10 @@ Result<engine::Tensor> GfpganRestorer::forward(const engine::Tensor& x,
                          build_decoder_graph(latents, std::span(shapes).subspan(1)));
   engine::PrepareOptions prepare;
   prepare.compute_dtype = options.compute_dtype;
+  // The decoder's weights change with every face, so each is reordered for one run only: oneDNN
+  // 2.6's Winograd weight transform (single-threaded, ~210 ms for one 512x512x3x3 weight) cost
+  // 1.8 s of a 2.0 s face here, far more than Winograd saves on one run.
+  prepare.winograd = false;
   UPRES_ASSIGN_OR_RETURN(std::unique_ptr<engine::Executable> decoder_exec,
                          backend_->prepare(decoder, prepare));
   const std::vector<engine::Tensor> decoder_inputs(encoded.begin() + 1, encoded.end());
