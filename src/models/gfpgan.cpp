@@ -132,17 +132,16 @@ Result<engine::Graph> GfpganRestorer::build_encoder_graph() const {
   return g;
 }
 
-// The conditions (as the encoder outputs them) -> image [1, 3, S, S], for these latents.
-Result<engine::Graph> GfpganRestorer::build_decoder_graph(
-    std::span<const float> latents, std::span<const engine::Shape> conditions) const {
+// The conditions (as the encoder outputs them), then the decoder's modulation factors (its
+// factor_inputs() for a face's latents) -> image [1, 3, S, S].
+Result<engine::Graph> GfpganRestorer::build_decoder_graph(std::span<const engine::Shape> conditions) const {
   engine::Graph g;
   std::vector<engine::Value> inputs;
   for (size_t i = 0; i < conditions.size(); ++i) {
     inputs.push_back(
         g.input((i % 2 == 0 ? "sft_scale" : "sft_shift") + std::to_string(i / 2), conditions[i]));
   }
-  UPRES_ASSIGN_OR_RETURN(engine::Value image, decoder_.forward(g, latents, inputs));
-  g.mark_output(image);
+  g.mark_output(decoder_.forward(g, inputs));
   if (!g.status().is_ok()) return g.status().with_context("GFPGAN decoder graph");
   return g;
 }
@@ -153,6 +152,7 @@ Status GfpganRestorer::prepare(const FaceRestoreOptions& options) {
     return Status::ok();
   }
   encoder_exec_.reset();
+  decoder_exec_.reset();
   if (!backend_ || backend_->name() != options.backend) {
     backend_.reset();
     UPRES_ASSIGN_OR_RETURN(backend_, engine::create_backend(options.backend));
@@ -161,6 +161,9 @@ Status GfpganRestorer::prepare(const FaceRestoreOptions& options) {
   prepare.compute_dtype = options.compute_dtype;
   UPRES_ASSIGN_OR_RETURN(engine::Graph encoder, build_encoder_graph());
   UPRES_ASSIGN_OR_RETURN(encoder_exec_, backend_->prepare(encoder, prepare));
+  const std::vector<engine::Shape>& outputs = encoder_exec_->output_shapes();
+  UPRES_ASSIGN_OR_RETURN(engine::Graph decoder, build_decoder_graph(std::span(outputs).subspan(1)));
+  UPRES_ASSIGN_OR_RETURN(decoder_exec_, backend_->prepare(decoder, prepare));
   prepared_backend_ = options.backend;
   prepared_dtype_ = options.compute_dtype;
   return Status::ok();
@@ -176,21 +179,11 @@ Result<engine::Tensor> GfpganRestorer::forward(const engine::Tensor& x,
   UPRES_RETURN_IF_ERROR(prepare(options));
   std::vector<engine::Tensor> encoded(encoder_exec_->output_shapes().size());
   UPRES_RETURN_IF_ERROR(encoder_exec_->run({&x, 1}, encoded));
-  const std::vector<float> latents = encoded[0].to_f32();
-  const std::vector<engine::Shape>& shapes = encoder_exec_->output_shapes();
-  UPRES_ASSIGN_OR_RETURN(engine::Graph decoder,
-                         build_decoder_graph(latents, std::span(shapes).subspan(1)));
-  engine::PrepareOptions prepare;
-  prepare.compute_dtype = options.compute_dtype;
-  // The decoder's weights change with every face, so each is reordered for one run only: oneDNN
-  // 2.6's Winograd weight transform (single-threaded, ~210 ms for one 512x512x3x3 weight) cost
-  // 1.8 s of a 2.0 s face here, far more than Winograd saves on one run.
-  prepare.winograd = false;
-  UPRES_ASSIGN_OR_RETURN(std::unique_ptr<engine::Executable> decoder_exec,
-                         backend_->prepare(decoder, prepare));
-  const std::vector<engine::Tensor> decoder_inputs(encoded.begin() + 1, encoded.end());
+  UPRES_ASSIGN_OR_RETURN(std::vector<engine::Tensor> factors, decoder_.factor_inputs(encoded[0].to_f32()));
+  std::vector<engine::Tensor> decoder_inputs(encoded.begin() + 1, encoded.end());
+  for (engine::Tensor& factor : factors) decoder_inputs.push_back(std::move(factor));
   std::vector<engine::Tensor> image(1);
-  UPRES_RETURN_IF_ERROR(decoder_exec->run(decoder_inputs, image));
+  UPRES_RETURN_IF_ERROR(decoder_exec_->run(decoder_inputs, image));
   return image[0];
 }
 

@@ -1,4 +1,4 @@
-// ModulatedConv2d: weight binding, the per-style folded weight, and the graph nodes.
+// ModulatedConv2d: weight binding, the per-style factors, and the graph nodes.
 // Original: https://github.com/TencentARC/GFPGAN/blob/master/gfpgan/archs/stylegan2_clean_arch.py
 #include "models/modulated_conv2d.h"
 
@@ -25,8 +25,8 @@ Result<ModulatedConv2d> ModulatedConv2d::bind(const nn::StateDict& weights, cons
   return conv;
 }
 
-Result<engine::Tensor> ModulatedConv2d::modulated_weight(std::span<const float> style,
-                                                         float gain) const {
+Result<ModulatedConv2d::Factors> ModulatedConv2d::factors(std::span<const float> style,
+                                                          float gain) const {
   const int64_t in = shape_.in_channels;
   const int64_t nf = shape_.num_style_feat;
   const int64_t taps = int64_t{shape_.kernel} * shape_.kernel;
@@ -42,35 +42,38 @@ Result<engine::Tensor> ModulatedConv2d::modulated_weight(std::span<const float> 
       sum += static_cast<double>(row[f]) * style[static_cast<size_t>(f)];
     s[static_cast<size_t>(i)] = static_cast<float>(sum);
   }
-  UPRES_ASSIGN_OR_RETURN(engine::Tensor folded, engine::Tensor::zeros(weight_.shape()));
+  Factors f;
+  UPRES_ASSIGN_OR_RETURN(f.scale, engine::Tensor::from_f32(s, {1, in, 1, 1}));
+  if (!shape_.demodulate) return f;
+  std::vector<float> d(static_cast<size_t>(shape_.out_channels));
   const float* w = weight_.f32();
-  float* out = folded.f32();
   for (int64_t o = 0; o < shape_.out_channels; ++o) {
     const int64_t row = o * in * taps;
     double square_sum = 0.0;
     for (int64_t i = 0; i < in; ++i) {
       for (int64_t t = 0; t < taps; ++t) {
-        out[row + i * taps + t] = w[row + i * taps + t] * s[static_cast<size_t>(i)];
-        square_sum += static_cast<double>(out[row + i * taps + t]) * out[row + i * taps + t];
+        const float modulated = w[row + i * taps + t] * s[static_cast<size_t>(i)];
+        square_sum += static_cast<double>(modulated) * modulated;
       }
     }
-    const double d = shape_.demodulate ? 1.0 / std::sqrt(square_sum + 1e-8) : 1.0;
-    const auto factor = static_cast<float>(d * gain);
-    for (int64_t j = 0; j < in * taps; ++j) out[row + j] *= factor;
+    d[static_cast<size_t>(o)] = static_cast<float>(gain / std::sqrt(square_sum + 1e-8));
   }
-  return folded;
+  UPRES_ASSIGN_OR_RETURN(f.demod, engine::Tensor::from_f32(d, {1, shape_.out_channels, 1, 1}));
+  return f;
 }
 
-engine::Value ModulatedConv2d::operator()(engine::Graph& g, engine::Value x, engine::Tensor weight,
-                                          engine::Tensor bias) const {
+engine::Value ModulatedConv2d::operator()(engine::Graph& g, engine::Value x, engine::Value scale,
+                                          engine::Value demod, engine::Tensor bias) const {
   if (shape_.upsample) {
     const engine::ResizeAttrs up{.mode = engine::ResizeMode::kBilinear, .scale_h = 2, .scale_w = 2};
     x = g.resize(x, up);  // [1, in, 2h, 2w]
   }
   engine::Conv2dAttrs attrs;
   attrs.padding = shape_.kernel / 2;
-  return g.named(g.conv2d(x, std::move(weight), std::move(bias), attrs),
-                 name_);  // [1, out, h', w']
+  if (!demod.is_valid()) return g.named(g.conv2d(g.mul(x, scale), weight_, std::move(bias), attrs), name_);
+  engine::Value y = g.mul(g.named(g.conv2d(g.mul(x, scale), weight_, {}, attrs), name_), demod);
+  if (!bias.is_defined()) return y;  // [1, out, h', w']
+  return g.add(y, g.constant(bias.reshaped({1, shape_.out_channels, 1, 1}).value()));
 }
 
 }  // namespace upres::models

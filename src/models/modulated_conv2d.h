@@ -1,8 +1,9 @@
 // ModulatedConv2d: StyleGAN2's style-modulated convolution (clean version, bilinear upsampling).
-// The style is known before the decoder graph is built, so the modulated (and demodulated)
-// weight w * s[i] * d[o] is folded on the host into a per-face conv weight. (Feeding s and d
-// as graph values instead costs per-channel broadcast multiplies that the cpu backend runs on
-// oneDNN's reference kernel: 80% of the time at 512x512.) Immutable after binding; thread-safe.
+// conv(x, w * s[i] * d[o]) is computed as conv(x * s, w) * d: the weight stays constant, so the
+// decoder graph is compiled once, and each face feeds only its per-channel modulation s and
+// demodulation d (computed on the host from its style) as graph inputs. Folding them into a
+// per-face weight instead cost a graph compile and a weight reorder per face (~190 ms of a
+// 1.2 s GFPGAN face). Immutable after binding; thread-safe.
 // Original: https://github.com/TencentARC/GFPGAN/blob/master/gfpgan/archs/stylegan2_clean_arch.py
 #pragma once
 
@@ -35,14 +36,19 @@ class ModulatedConv2d {
   static Result<ModulatedConv2d> bind(const nn::StateDict& weights, const std::string& key,
                                       const ModulatedConv2dShape& shape);
 
-  // The weight [out, in, k, k] for one style: w[o, i] * s[i] * d[o] * gain, where
-  // s = modulation(style) and, when demodulating, d[o] = 1 / sqrt(sum_i,k (w * s)^2 + 1e-8)
-  // (else d = 1). InvalidArgument unless style.size() == num_style_feat.
-  Result<engine::Tensor> modulated_weight(std::span<const float> style, float gain) const;
+  // One style's factors: scale [1, in, 1, 1] = modulation(style); when demodulating, demod
+  // [1, out, 1, 1] = gain / sqrt(sum_i,k (w * scale)^2 + 1e-8) (else undefined: gain must be 1).
+  // InvalidArgument unless style.size() == num_style_feat.
+  struct Factors {
+    engine::Tensor scale;
+    engine::Tensor demod;
+  };
+  Result<Factors> factors(std::span<const float> style, float gain) const;
 
-  // x: [1, in, h, w] -> [1, out, h', w'] (h' = 2h when upsampling), with `weight` from
-  // modulated_weight() and an optional bias [out].
-  engine::Value operator()(engine::Graph& graph, engine::Value x, engine::Tensor weight,
+  // x: [1, in, h, w] -> conv(x * scale, w) * demod + bias: [1, out, h', w'] (h' = 2h when
+  // upsampling); scale and demod are values of factors()' shapes (demod invalid when not
+  // demodulating), bias [out] optional.
+  engine::Value operator()(engine::Graph& graph, engine::Value x, engine::Value scale, engine::Value demod,
                            engine::Tensor bias = {}) const;
 
   const ModulatedConv2dShape& shape() const { return shape_; }

@@ -1,7 +1,7 @@
 // StyleGAN2CleanDecoder: GFPGAN's StyleGAN2 generator (StyleGAN2GeneratorClean with the CSFT
 // spatial feature transform) as a graph fragment: constant input, style convs with stored noise,
-// ToRGB with bilinear skip upsampling. The latents are known when the graph is built: each
-// layer's style is folded into its conv weight (ModulatedConv2d), so the graph is per face.
+// ToRGB with bilinear skip upsampling. Each layer's style enters as graph inputs (its
+// ModulatedConv2d factors), so one compiled graph serves every face: factor_inputs() computes them.
 // Immutable after binding; thread-safe.
 // Original: https://github.com/TencentARC/GFPGAN/blob/master/gfpgan/archs/stylegan2_clean_arch.py
 // and StyleGAN2GeneratorCSFT in gfpganv1_clean_arch.py.
@@ -40,12 +40,15 @@ class StyleGAN2CleanDecoder {
 
   const Config& config() const { return config_; }
 
-  // latents: num_latent() rows of num_style_feat (one latent per layer), or a single row shared
-  // by every layer. conditions: (scale, shift) for each resolution 8, 16, ..., 2^log_size, each
-  // [1, C_sft, r, r] -> image [1, 3, 2^log_size, 2^log_size]. InvalidArgument for a bad latent
-  // size.
-  Result<engine::Value> forward(engine::Graph& graph, std::span<const float> latents,
-                                const std::vector<engine::Value>& conditions) const;
+  // conditions: (scale, shift) for each resolution 8, 16, ..., 2^log_size, each
+  // [1, C_sft, r, r] -> image [1, 3, 2^log_size, 2^log_size]. Adds the layers' modulation
+  // factors as graph inputs after those made so far, in factor_inputs() order.
+  engine::Value forward(engine::Graph& graph, const std::vector<engine::Value>& conditions) const;
+
+  // The values of forward()'s factor inputs, in order, for these latents: num_latent() rows of
+  // num_style_feat (one latent per layer), or a single row shared by every layer.
+  // InvalidArgument for a bad latent size.
+  Result<std::vector<engine::Tensor>> factor_inputs(std::span<const float> latents) const;
 
  private:
   struct StyleConv {  // modulated conv * sqrt(2) + noise * strength + bias, leaky ReLU 0.2
@@ -67,10 +70,8 @@ class StyleGAN2CleanDecoder {
                             int64_t in_channels);
   // The style row of `latents` that layer index `latent` uses.
   std::span<const float> style(std::span<const float> latents, int latent) const;
-  Result<engine::Value> style_conv(engine::Graph& g, const StyleConv& layer, engine::Value x,
-                                   std::span<const float> latents) const;
-  Result<engine::Value> to_rgb(engine::Graph& g, const ToRGB& layer, engine::Value x,
-                               std::span<const float> latents, engine::Value skip) const;
+  engine::Value style_conv(engine::Graph& g, const StyleConv& layer, engine::Value x) const;
+  engine::Value to_rgb(engine::Graph& g, const ToRGB& layer, engine::Value x, engine::Value skip) const;
   engine::Value sft(engine::Graph& g, engine::Value x, engine::Value scale,
                     engine::Value shift) const;
 
