@@ -41,8 +41,8 @@ TEST(ActivationLayoutTest, DenseSlicesOnlyAtBlockBoundaries) {
   EXPECT_FALSE(ActivationLayout::channels_last().slices_densely(0, 64));
 }
 
-// A dense block (in-place concats, residual), a per-channel broadcast mul, nearest 2x resize, group
-// norm and a pixel shuffle, each followed by a convolution.
+// A dense block (in-place concats, residual), channel slices, a per-channel broadcast mul, nearest
+// 2x resize, group norm and a pixel shuffle, each followed by a convolution.
 Graph mixed_network() {
   std::mt19937 rng(99);
   Graph g;
@@ -54,6 +54,10 @@ Graph mixed_network() {
     features.push_back(g.leaky_relu(random_conv3x3(g, cat, 32 + 16 * i, 16, rng), 0.2f));
   }
   Value body = g.add(g.scale(random_conv3x3(g, g.concat(features, 1), 80, 32, rng), 0.2f), feat);
+  // GFPGAN's SFT: a channel slice at a block boundary modulated and concatenated back, and one that
+  // is not on a boundary.
+  Value half = g.add(g.mul(g.slice(body, 1, 16, 32), g.slice(body, 1, 0, 16)), g.slice(body, 1, 4, 20));
+  body = g.concat({g.slice(body, 1, 0, 16), half}, 1);
   Value gated = g.mul(body, g.input("gate", {1, 32, 1, 1}));
   Value up = g.resize(random_conv3x3(g, gated, 32, 32, rng),
                       ResizeAttrs{.mode = ResizeMode::kNearest, .scale_h = 2, .scale_w = 2});
