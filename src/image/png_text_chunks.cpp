@@ -120,16 +120,20 @@ Result<TextChunks> read_png_text_chunks(std::span<const uint8_t> png, std::strin
 Result<std::vector<uint8_t>> insert_png_text_chunks(std::span<const uint8_t> png,
                                                     const TextChunks& text) {
   if (!is_png(png)) return corrupt("encoded PNG: no PNG signature");
+  // Before the first IDAT, where PIL's writer puts them: readers that stop at the image data (PIL's
+  // Image.open(f).info before the pixels are loaded) see them there, and only there.
   size_t offset = sizeof(kSignature);
-  size_t iend = 0;
+  size_t iend = 0, first_idat = 0;
   while (offset + 12 <= png.size()) {
     const uint32_t length = read_u32(png.data() + offset);
     if (length > png.size() - offset - 12) break;
+    if (first_idat == 0 && std::memcmp(png.data() + offset + 4, "IDAT", 4) == 0) first_idat = offset;
     if (std::memcmp(png.data() + offset + 4, "IEND", 4) == 0) { iend = offset; break; }
     offset += size_t{length} + 12;
   }
   if (iend == 0) return corrupt("encoded PNG: no IEND chunk");
-  std::vector<uint8_t> out(png.begin(), png.begin() + static_cast<ptrdiff_t>(iend));
+  const size_t at = first_idat != 0 ? first_idat : iend;
+  std::vector<uint8_t> out(png.begin(), png.begin() + static_cast<ptrdiff_t>(at));
   for (const auto& [key, value] : text) {
     const std::optional<std::string> latin_key = utf8_to_latin1(key);
     if (key.empty() || key.size() > 79 || !latin_key || latin_key->find('\0') != std::string::npos)
@@ -144,7 +148,7 @@ Result<std::vector<uint8_t>> insert_png_text_chunks(std::span<const uint8_t> png
       append_chunk(out, "iTXt", body);
     }
   }
-  out.insert(out.end(), png.begin() + static_cast<ptrdiff_t>(iend), png.end());
+  out.insert(out.end(), png.begin() + static_cast<ptrdiff_t>(at), png.end());
   return out;
 }
 

@@ -23,7 +23,8 @@ bool is_png(std::span<const uint8_t> bytes);
 // the chunk offset) when a chunk runs past the end or a compressed text does not inflate.
 Result<TextChunks> read_png_text_chunks(std::span<const uint8_t> png, std::string_view name);
 
-// `png` with one chunk per item inserted just before IEND: tEXt when key and value are Latin-1,
+// `png` with one chunk per item inserted before the first IDAT (before IEND when there is none), as
+// PIL writes them: tEXt when key and value are Latin-1,
 // else an uncompressed iTXt. InvalidArgument for an empty key, one over 79 bytes, or one that is
 // not Latin-1; Corrupt when `png` has no IEND.
 Result<std::vector<uint8_t>> insert_png_text_chunks(std::span<const uint8_t> png,

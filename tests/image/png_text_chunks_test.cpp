@@ -59,6 +59,25 @@ TEST(PngTextChunks, WritesTextLikePilAddTextAndReadsItBack) {
   EXPECT_EQ(*back, text);
 }
 
+// PIL writes text before the image data, and readers that stop at the first IDAT (PIL's
+// Image.open(f).info) find it only there.
+TEST(PngTextChunks, TextGoesBeforeTheFirstImageData) {
+  std::vector<uint8_t> png = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+  append_chunk(png, "IHDR", std::string("\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0", 13));
+  append_chunk(png, "IDAT", "first");
+  append_chunk(png, "IDAT", "second");
+  append_chunk(png, "IEND", "");
+  auto out = insert_png_text_chunks(png, {{"postprocessing", "Postprocess upscale by: 4"}});
+  ASSERT_TRUE(out.is_ok()) << out.status().to_string();
+  const auto chunks = chunks_of(*out);
+  ASSERT_EQ(chunks.size(), 5u);
+  EXPECT_EQ(chunks[0].first, "IHDR");
+  EXPECT_EQ(chunks[1].first, "tEXt");
+  EXPECT_EQ(chunks[2], std::make_pair(std::string("IDAT"), std::string("first")));
+  EXPECT_EQ(chunks[3], std::make_pair(std::string("IDAT"), std::string("second")));
+  EXPECT_EQ(chunks[4].first, "IEND");
+}
+
 TEST(PngTextChunks, RefusesBadKeys) {
   EXPECT_EQ(insert_png_text_chunks(minimal_png(), {{"", "v"}}).status().code(), StatusCode::kInvalidArgument);
   EXPECT_FALSE(insert_png_text_chunks(minimal_png(), {{std::string(80, 'k'), "v"}}).is_ok());
