@@ -1,6 +1,8 @@
 // ActivationLayout: the per-CPU choice and the descriptors it implies.
 #include "engine/cpu/activation_layout.h"
 
+#include "engine/cpu/cpu_isa.h"
+
 namespace upres::engine::cpu {
 
 using dnnl::memory;
@@ -15,9 +17,7 @@ ActivationLayout ActivationLayout::choose(dnnl::cpu_isa isa, memory::data_type c
   // bf16 on AMX: only the brgemm kernels use the tiles, and they take NHWC (on a Xeon, blocked bf16
   // ran the avx512_core_bf16 kernels 5x slower). fp32 there keeps nChw16c for the Winograd kernels.
   if (isa == dnnl::cpu_isa::avx512_core_amx && compute == memory::data_type::bf16) return channels_last();
-  const bool avx512 = isa == dnnl::cpu_isa::avx512_core || isa == dnnl::cpu_isa::avx512_core_vnni ||
-                      isa == dnnl::cpu_isa::avx512_core_bf16 || isa == dnnl::cpu_isa::avx512_core_amx;
-  return blocked(avx512 ? 16 : 8);
+  return blocked(is_avx512_core_class(isa) ? 16 : 8);
 }
 
 memory::desc ActivationLayout::desc(const Shape& shape, memory::data_type type) const {

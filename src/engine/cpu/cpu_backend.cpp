@@ -49,7 +49,7 @@ std::string CpuBackend::describe() const {
   if (has_native_bf16()) line += " / " + layout(dnnl::memory::data_type::bf16) + " (bf16)";
   line += std::string(", bf16 ") + (has_amx_bf16() ? "on AMX tiles" : has_native_bf16() ? "native (avx512_bf16)" : "not native");
   line += std::string(bf16_outruns_fp32() ? " and faster than fp32" : has_native_bf16() ? " but not faster than fp32" : "");
-  line += ", Winograd fp32 " + std::string(isa_name(isa).rfind("avx512", 0) == 0 ? "yes" : "no");
+  line += std::string(", Winograd fp32 ") + (is_avx512_core_class(isa) ? "yes" : "no");
   return line;
 }
 

@@ -51,6 +51,11 @@ std::string isa_name(dnnl::cpu_isa isa) {
   }
 }
 
+bool is_avx512_core_class(dnnl::cpu_isa isa) {
+  return isa == dnnl::cpu_isa::avx512_core || isa == dnnl::cpu_isa::avx512_core_vnni ||
+         isa == dnnl::cpu_isa::avx512_core_bf16 || isa == dnnl::cpu_isa::avx512_core_amx;
+}
+
 bool has_native_bf16() {
   const dnnl::cpu_isa isa = effective_isa();
   return isa == dnnl::cpu_isa::avx512_core_bf16 || isa == dnnl::cpu_isa::avx512_core_amx;

@@ -13,6 +13,9 @@ namespace upres::engine::cpu {
 dnnl::cpu_isa effective_isa();
 // "avx2", "avx512_core", "avx512_core_bf16", "avx512_core_amx", ...
 std::string isa_name(dnnl::cpu_isa isa);
+// Whether `isa` is an AVX-512 server/desktop class (avx512_core or above): 16-lane kernels, and
+// oneDNN 2.6's Winograd convolutions.
+bool is_avx512_core_class(dnnl::cpu_isa isa);
 // Whether this CPU runs oneDNN's bf16 kernels natively (avx512_bf16 or AMX).
 bool has_native_bf16();
 // Whether bf16 convolutions run on AMX tiles, where they are several times faster than fp32.
