@@ -34,20 +34,22 @@ Status lower_concat(ExecutionPlan& plan, const Node& node) {
   // Inputs in one layout family and dtype: the activation layout for 4-D channel concats (on block
   // boundaries when it is blocked: oneDNN's fast concat), plain otherwise.
   const ActivationLayout& activations = plan.activations();
-  bool blocked = out_shape.size() == 4 && axis == 1;
-  for (Value input : node.inputs)
-    blocked = blocked && (!activations.is_blocked() || activations.slices_densely(0, graph.shape(input)[1]));
+  bool in_activation_layout = out_shape.size() == 4 && axis == 1;
+  for (Value input : node.inputs) {
+    const int64_t channels = graph.shape(input)[1];
+    in_activation_layout = in_activation_layout && (!activations.is_blocked() || activations.slices_densely(0, channels));
+  }
   const auto type = plan.compute_type();
   std::vector<memory::desc> src_descs;
   std::unordered_map<int, memory> args;
   for (size_t k = 0; k < node.inputs.size(); ++k) {
     const Shape& shape = graph.shape(node.inputs[k]);
-    memory src = plan.input_as(node.inputs[k], blocked ? activations.desc(shape, type) : plain_desc(shape, type));
+    memory src = plan.input_as(node.inputs[k], in_activation_layout ? activations.desc(shape, type) : plain_desc(shape, type));
     src_descs.push_back(src.get_desc());
     args.emplace(DNNL_ARG_MULTIPLE_SRC + static_cast<int>(k), src);
   }
   if (plan.storage(node.output).desc.is_zero())
-    plan.set_desc(node.output, blocked ? activations.desc(out_shape, type) : plain_desc(out_shape, type));
+    plan.set_desc(node.output, in_activation_layout ? activations.desc(out_shape, type) : plain_desc(out_shape, type));
   const memory::desc dst_desc = plan.storage(node.output).desc;
   dnnl::concat::primitive_desc pd(dst_desc, axis, src_descs, plan.engine());
   args.emplace(DNNL_ARG_DST, plan.memory_of(node.output));
@@ -68,13 +70,13 @@ Status lower_slice(ExecutionPlan& plan, const Node& node) {
   // A source in the activation layout can be viewed at any channel offset when it is channels-last,
   // at block-aligned ones when it is blocked; else go plain first.
   const ActivationLayout& activations = plan.activations();
-  const bool blocked_view = !is_plain(src.get_desc(), in_shape) && axis == 1 && activations.holds(src.get_desc(), in_shape) &&
+  const bool layout_view = !is_plain(src.get_desc(), in_shape) && axis == 1 && activations.holds(src.get_desc(), in_shape) &&
                             (!activations.is_blocked() || start % activations.channel_block() == 0);
-  if (!blocked_view && !is_plain(src.get_desc(), in_shape)) src = plan.input_as(node.inputs[0], plain_desc(in_shape, type));
+  if (!layout_view && !is_plain(src.get_desc(), in_shape)) src = plan.input_as(node.inputs[0], plain_desc(in_shape, type));
   memory::dims offsets(in_shape.size(), 0);
   offsets[static_cast<size_t>(axis)] = start;
   const memory::desc sub = src.get_desc().submemory_desc(memory::dims(out_shape.begin(), out_shape.end()), offsets);
-  plan.set_desc(node.output, blocked_view ? activations.desc(out_shape, type) : plain_desc(out_shape, type));
+  plan.set_desc(node.output, layout_view ? activations.desc(out_shape, type) : plain_desc(out_shape, type));
   plan.add_reorder(plan.view_of(src, sub), plan.memory_of(node.output));
   return Status::ok();
 }
