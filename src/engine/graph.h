@@ -72,6 +72,8 @@ class Graph {
   Value batch_norm(Value x, Tensor weight, Tensor bias, Tensor running_mean, Tensor running_var,
                    BatchNormAttrs attrs = {});
   Value softmax(Value x, int axis = -1);
+  // F.normalize(x, dim=-1): x / max(||x||_2, eps) along the last dim (cosine attention's q and k).
+  Value l2_normalize(Value x, float eps = 1e-12f);
   Value permute(Value x, std::vector<int> dims);
   Value reshape(Value x, Shape shape);
 

@@ -72,6 +72,10 @@ Value Graph::batch_norm(Value x, Tensor weight, Tensor bias, Tensor running_mean
 Value Graph::softmax(Value x, int axis) {
   return add_node(OpKind::kSoftmax, SoftmaxAttrs{axis}, {x}, {});
 }
+
+Value Graph::l2_normalize(Value x, float eps) {
+  return add_node(OpKind::kL2Normalize, L2NormalizeAttrs{eps}, {x}, {});
+}
 Value Graph::permute(Value x, std::vector<int> dims) {
   return add_node(OpKind::kPermute, PermuteAttrs{std::move(dims)}, {x}, {});
 }

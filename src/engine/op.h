@@ -112,6 +112,7 @@ struct LayerNormAttrs { int normalized_dims = 1; float eps = 1e-5f; };  // over 
 struct GroupNormAttrs { int groups = 1; float eps = 1e-5f; };
 struct BatchNormAttrs { float eps = 1e-5f; };
 struct SoftmaxAttrs { int axis = -1; };
+struct L2NormalizeAttrs { float eps = 1e-12f; };  // over the last dim
 struct PermuteAttrs { std::vector<int> dims; };  // x.permute(dims)
 struct ReshapeAttrs { Shape shape; };            // x.reshape(shape); one -1 allowed
 
@@ -119,6 +120,6 @@ using OpAttrs = std::variant<std::monostate, Conv2dAttrs, ConvTranspose2dAttrs, 
                              GeluAttrs, ScaleAttrs, ConcatAttrs, SliceAttrs, ResizeAttrs,
                              PixelShuffleAttrs, PadAttrs, Pool2dAttrs, LayerNormAttrs,
                              GroupNormAttrs, BatchNormAttrs, SoftmaxAttrs, PermuteAttrs,
-                             ReshapeAttrs>;
+                             ReshapeAttrs, L2NormalizeAttrs>;
 
 }  // namespace upres::engine

@@ -120,6 +120,14 @@ Result<Shape> infer_softmax(const Node& node, const std::vector<Shape>& inputs) 
   return inputs[0];
 }
 
+Result<Shape> infer_l2_normalize(const Node& node, const std::vector<Shape>& inputs) {
+  UPRES_RETURN_IF_ERROR(check_inputs(inputs, 1));
+  UPRES_ASSIGN_OR_RETURN(const L2NormalizeAttrs* attrs, attrs_of<L2NormalizeAttrs>(node));
+  if (inputs[0].empty()) return invalid_argument("l2_normalize needs a rank >= 1 input");
+  if (!(attrs->eps > 0.0f)) return invalid_argument("l2_normalize eps must be > 0");
+  return inputs[0];
+}
+
 }  // namespace
 
 Result<Shape> infer_shape(const Node& node, const std::vector<Shape>& inputs) {
@@ -145,6 +153,7 @@ Result<Shape> infer_shape(const Node& node, const std::vector<Shape>& inputs) {
     case OpKind::kLayerNorm: case OpKind::kGroupNorm: case OpKind::kBatchNorm:
       return infer_norm(node, inputs);
     case OpKind::kSoftmax: return infer_softmax(node, inputs);
+    case OpKind::kL2Normalize: return infer_l2_normalize(node, inputs);
   }
   return internal_error("unknown op kind " + std::to_string(static_cast<int>(node.kind)));
 }

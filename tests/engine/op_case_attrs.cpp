@@ -84,6 +84,7 @@ Result<OpAttrs> attrs_from_json(OpKind kind, const json& a) {
     case OpKind::kGroupNorm: return OpAttrs{GroupNormAttrs{a.value("groups", 1), a.value("eps", 1e-5f)}};
     case OpKind::kBatchNorm: return OpAttrs{BatchNormAttrs{a.value("eps", 1e-5f)}};
     case OpKind::kSoftmax: return OpAttrs{SoftmaxAttrs{a.value("axis", -1)}};
+    case OpKind::kL2Normalize: return OpAttrs{L2NormalizeAttrs{a.value("eps", 1e-12f)}};
     case OpKind::kPermute: return OpAttrs{PermuteAttrs{a["dims"].get<std::vector<int>>()}};
     case OpKind::kReshape: return OpAttrs{ReshapeAttrs{a["shape"].get<Shape>()}};
     default: return OpAttrs{};

@@ -185,6 +185,7 @@ def dense_cases(g):
              lambda x, w, b, m, v: F.batch_norm(x, m, v, w, b, training=False))
     add_case("softmax_last", "softmax", {"axis": -1}, [y], [], lambda x: torch.softmax(x, -1))
     add_case("softmax_channels", "softmax", {"axis": 1}, [y], [], lambda x: torch.softmax(x, 1))
+    add_case("l2_normalize_last", "l2_normalize", {}, [y], [], lambda x: F.normalize(x, dim=-1))
 
 
 def save(out_dir, name, tensor):

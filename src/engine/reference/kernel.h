@@ -55,5 +55,6 @@ Status layer_norm(const KernelArgs& args);
 Status group_norm(const KernelArgs& args);
 Status batch_norm(const KernelArgs& args);
 Status softmax(const KernelArgs& args);
+Status l2_normalize(const KernelArgs& args);
 
 }  // namespace upres::engine::reference

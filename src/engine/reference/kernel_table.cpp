@@ -28,6 +28,7 @@ Kernel find_kernel(OpKind kind) {
     case OpKind::kGroupNorm: return group_norm;
     case OpKind::kBatchNorm: return batch_norm;
     case OpKind::kSoftmax: return softmax;
+    case OpKind::kL2Normalize: return l2_normalize;
   }
   return nullptr;
 }

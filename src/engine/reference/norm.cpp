@@ -1,5 +1,6 @@
 // Reference normalizations (inference mode) and softmax. Statistics in double, biased variance
 // as PyTorch uses for normalization.
+#include <algorithm>
 #include <cmath>
 
 #include "engine/reference/kernel.h"
@@ -94,6 +95,21 @@ Status softmax(const KernelArgs& args) {
       for (int64_t i = 0; i < length; ++i) sum += std::exp(x[i * inner] - peak);
       for (int64_t i = 0; i < length; ++i) y[i * inner] = static_cast<float>(std::exp(x[i * inner] - peak) / sum);
     }
+  }
+  return Status::ok();
+}
+
+Status l2_normalize(const KernelArgs& args) {
+  UPRES_ASSIGN_OR_RETURN(const L2NormalizeAttrs* a, attrs_of<L2NormalizeAttrs>(args.node));
+  const Shape& in = args.input_shapes[0];
+  const int64_t length = in.back(), rows = shape_numel(in) / length;
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* x = args.inputs[0] + r * length;
+    float* y = args.output + r * length;
+    double sum = 0.0;
+    for (int64_t i = 0; i < length; ++i) sum += static_cast<double>(x[i]) * x[i];
+    const double norm = std::max(std::sqrt(sum), static_cast<double>(a->eps));
+    for (int64_t i = 0; i < length; ++i) y[i] = static_cast<float>(x[i] / norm);
   }
   return Status::ok();
 }
