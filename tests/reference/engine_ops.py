@@ -124,6 +124,11 @@ def layout_cases(g):
     add_case("pad_replicate", "pad", {"left": 3, "right": 0, "top": 1, "bottom": 6, "mode": "replicate"}, [z], [],
              lambda x: F.pad(x, (3, 0, 1, 6), mode="replicate"))
     add_case("permute_nhwc", "permute", {"dims": [0, 2, 3, 1]}, [z], [], lambda x: x.permute(0, 2, 3, 1))
+    add_case("permute_window_partition", "permute", {"dims": [0, 1, 3, 2, 4, 5]}, [rnd(1, 2, 3, 2, 3, 5, gen=g)], [],
+             lambda x: x.permute(0, 1, 3, 2, 4, 5))
+    add_case("permute_heads_transposed", "permute", {"dims": [0, 2, 3, 1]}, [rnd(4, 9, 2, 6, gen=g)], [],
+             lambda x: x.permute(0, 2, 3, 1))
+    add_case("permute_rank3", "permute", {"dims": [2, 0, 1]}, [rnd(3, 4, 5, gen=g)], [], lambda x: x.permute(2, 0, 1))
     add_case("reshape_wildcard", "reshape", {"shape": [2, -1, 5]}, [rnd(2, 3, 4, 5, gen=g)], [],
              lambda x: x.reshape(2, -1, 5))
 

@@ -16,7 +16,7 @@ bool runs_on_onednn(const Node& node) {
     case OpKind::kConcat: case OpKind::kSlice:
     case OpKind::kAvgPool2d: case OpKind::kMaxPool2d: case OpKind::kGlobalAvgPool:
     case OpKind::kLinear: case OpKind::kMatmul: case OpKind::kSoftmax:
-    case OpKind::kLayerNorm: case OpKind::kReshape: case OpKind::kConstant:
+    case OpKind::kLayerNorm: case OpKind::kReshape: case OpKind::kPermute: case OpKind::kConstant:
       return true;
     default:
       return false;
@@ -51,6 +51,7 @@ Status lower_node(ExecutionPlan& plan, const Node& node) {
         return lower_pool_dense(plan, node);
       case OpKind::kLayerNorm: return lower_layer_norm(plan, node);
       case OpKind::kReshape: return lower_reshape(plan, node);
+      case OpKind::kPermute: return lower_permute(plan, node);
       case OpKind::kConstant: return lower_constant(plan, node);
       case OpKind::kResize: case OpKind::kPad: return lower_resize_pad(plan, node);
       case OpKind::kGroupNorm: return lower_group_norm(plan, node);

@@ -38,6 +38,7 @@ Status lower_binary(ExecutionPlan& plan, const Node& node);
 Status lower_concat(ExecutionPlan& plan, const Node& node);
 Status lower_slice(ExecutionPlan& plan, const Node& node);
 Status lower_reshape(ExecutionPlan& plan, const Node& node);   // lower_reshape.cpp
+Status lower_permute(ExecutionPlan& plan, const Node& node);   // lower_permute.cpp
 Status lower_constant(ExecutionPlan& plan, const Node& node);  // lower_constant.cpp
 Status lower_pool_dense(ExecutionPlan& plan, const Node& node);  // pooling, linear, matmul, softmax
 Status lower_layer_norm(ExecutionPlan& plan, const Node& node);
