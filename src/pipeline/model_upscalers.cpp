@@ -17,6 +17,18 @@ UpscalerRegistry::Factory neural_factory(std::string name, fs::path path, Infere
   };
 }
 
+// The reference UI saves a downloaded model as "<name with spaces as underscores>.pth" and then also
+// lists it under that file stem ("SwinIR 4x" -> SwinIR_4x.pth -> "SwinIR_4x"), the name its users'
+// recipes and infotexts carry. The stem when a listing's file follows that rule and differs from
+// its name; empty otherwise.
+std::string reference_file_alias(const store::ModelListing& listing) {
+  if (!listing.installed || listing.files.size() != 1) return "";
+  std::string alias = listing.name;
+  std::replace(alias.begin(), alias.end(), ' ', '_');
+  if (alias == listing.name || listing.files[0].stem().string() != alias) return "";
+  return alias;
+}
+
 }  // namespace
 
 std::shared_ptr<UpscalerRegistry> make_upscaler_registry(const ModelUpscalerOptions& options) {
@@ -36,6 +48,11 @@ std::shared_ptr<UpscalerRegistry> make_upscaler_registry(const ModelUpscalerOpti
       if (resolved.files.empty()) return not_found(name + ": no model file");
       return neural_factory(name, resolved.files[0], inference)();
     });
+    // The alias runs the same file under its own name, so infotexts record the name given.
+    if (std::string alias = reference_file_alias(listing); !alias.empty()) {
+      entry.name = alias;
+      registry->add(entry, neural_factory(alias, listing.files[0], options.inference));
+    }
   }
   return registry;
 }

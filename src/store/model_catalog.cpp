@@ -75,9 +75,6 @@ constexpr F kScunetPsnrPth[] = {{"scunet_color_real_psnr.pth", GH "cszn/KAIR/rel
 constexpr F kDat2Pth[] = {{"DAT_x2.pth", DAT_URL "DAT_x2.pth", "7760aa96e4ee77e29d4f89c3a4486200042e019461fdb8aa286f49aa00b89b51", 0}};
 constexpr F kDat3Pth[] = {{"DAT_x3.pth", DAT_URL "DAT_x3.pth", "581973e02c06f90d4eb90acf743ec9604f56f3c2c6f9e1e2c2b38ded1f80d197", 0}};
 constexpr F kDat4Pth[] = {{"DAT_x4.pth", DAT_URL "DAT_x4.pth", "391a6ce69899dff5ea3214557e9d585608254579217169faf3d4c353caff049e", 0}};
-constexpr F kLdsr[] = {
-    {"model.ckpt", "https://heibox.uni-heidelberg.de/f/578df07c8fc04ffbadf3/?dl=1", "c209caecac2f97b4bb8f4d726b70ac2ac9b35904b7fc99801e1f5e61f9210c13", 0},
-    {"project.yaml", "https://heibox.uni-heidelberg.de/f/31a76b13ea27482981b4/?dl=1", "9d6ad53c5dafeb07200fb712db14b813b527edd262bc80ea136777bdb41be2ba", 0}};
 constexpr F kGfpganPth[] = {{"GFPGANv1.4.pth", GH "TencentARC/GFPGAN/releases/download/v1.3.0/GFPGANv1.4.pth", "e2cd4703ab14f4d01fd1383a8a8b266f9a5833dacee8e6a79d3bf21a1b6be5ad", 0}};
 constexpr F kRestoreFormerPth[] = {{"RestoreFormer.pth", GH "TencentARC/GFPGAN/releases/download/v1.3.4/RestoreFormer.pth", "", 0}};
 constexpr F kCodeFormerPth[] = {{"codeformer-v0.1.0.pth", GH "sczhou/CodeFormer/releases/download/v0.1.0/codeformer.pth", "1009e537e0c2a07d4cabce6355f53cb66767cd4b4297ec7a4a64ca4b8a5684b7", 0}};
@@ -114,7 +111,6 @@ constexpr V kScunetPsnr[] = {{kPth, kUrl, kScunetPsnrPth}};
 constexpr V kDat2[] = {{kPth, kUrl, kDat2Pth}};
 constexpr V kDat3[] = {{kPth, kUrl, kDat3Pth}};
 constexpr V kDat4[] = {{kPth, kUrl, kDat4Pth}};
-constexpr V kLdsrV[] = {{kPth, kUrl, kLdsr}};
 constexpr V kGfpgan[] = {{kPth, kUrl, kGfpganPth}};
 constexpr V kRestoreFormer[] = {{kPth, kUrl, kRestoreFormerPth}};
 constexpr V kCodeFormer[] = {{kPth, kUrl, kCodeFormerPth}};
@@ -125,6 +121,8 @@ constexpr V kParseNet[] = {{kPth, kUrl, kParseNetPth}};
 constexpr ModelKind kUp = ModelKind::kUpscaler;
 constexpr ModelKind kFace = ModelKind::kFaceRestorer;
 
+// The reference UI's LDSR (a latent-diffusion upscaler, 2 GB) is deliberately absent: upres cannot run
+// it, so it is neither offered nor downloaded.
 constexpr CatalogEntry kCatalog[] = {
     {"ESRGAN_4x", "ESRGAN", "RRDBNet", kUp, 4, kEsrgan},
     {"R-ESRGAN 4x+", "RealESRGAN", "RRDBNet", kUp, 4, kX4plus},
@@ -152,7 +150,6 @@ constexpr CatalogEntry kCatalog[] = {
     {"DAT x2", "DAT", "DAT", kUp, 2, kDat2},
     {"DAT x3", "DAT", "DAT", kUp, 3, kDat3},
     {"DAT x4", "DAT", "DAT", kUp, 4, kDat4},
-    {"LDSR", "LDSR", "LDSR", kUp, 4, kLdsrV},
     {"GFPGAN", "GFPGAN", "GFPGAN", kFace, 1, kGfpgan},
     {"RestoreFormer", "GFPGAN", "RestoreFormer", kFace, 1, kRestoreFormer},
     {"CodeFormer", "Codeformer", "CodeFormer", kFace, 1, kCodeFormer},

@@ -42,7 +42,7 @@ class ModelStore {
 
   // As find(), then downloads a model that is not installed (each file checked against its
   // sha256 when the catalog has one). NotFound when it has no URL (npm-only: run setup).
-  // `progress` reports each file of a multi-file model (LDSR) in turn.
+  // `progress` reports each file of a multi-file model in turn.
   Result<ModelListing> resolve(std::string_view name_or_path, const Downloader& downloader,
                                const DownloadProgress& progress = {}) const;
 
