@@ -58,6 +58,9 @@ Graph mixed_network() {
   // is not on a boundary.
   Value half = g.add(g.mul(g.slice(body, 1, 16, 32), g.slice(body, 1, 0, 16)), g.slice(body, 1, 4, 20));
   body = g.concat({g.slice(body, 1, 0, 16), half}, 1);
+  // A slice from a block boundary to inside a block (OmniSR's and PLKSR's partial channels), and
+  // the rest from there to the end.
+  body = g.add(body, g.concat({g.slice(body, 1, 0, 20), g.slice(body, 1, 20, 32)}, 1));
   Value gated = g.mul(body, g.input("gate", {1, 32, 1, 1}));
   Value up = g.resize(random_conv3x3(g, gated, 32, 32, rng),
                       ResizeAttrs{.mode = ResizeMode::kNearest, .scale_h = 2, .scale_w = 2});

@@ -67,11 +67,15 @@ Status lower_slice(ExecutionPlan& plan, const Node& node) {
   start = std::clamp<int64_t>(start, 0, in_shape[static_cast<size_t>(axis)]);
   memory src = plan.memory_of(node.inputs[0]);
   const auto type = src.get_desc().data_type();
-  // A source in the activation layout can be viewed at any channel offset when it is channels-last,
-  // at block-aligned ones when it is blocked; else go plain first.
+  // A source in the activation layout can be viewed at any channel range when it is channels-last;
+  // when it is blocked, only from a block boundary to a block boundary or the last channel (oneDNN
+  // cannot describe a sub-memory ending inside a block that goes on); else go plain first.
   const ActivationLayout& activations = plan.activations();
+  const int64_t end = start + out_shape[static_cast<size_t>(axis)];
+  const auto block_edge = [&](int64_t c) { return c % activations.channel_block() == 0; };
   const bool layout_view = !is_plain(src.get_desc(), in_shape) && axis == 1 && activations.holds(src.get_desc(), in_shape) &&
-                            (!activations.is_blocked() || start % activations.channel_block() == 0);
+                            (!activations.is_blocked() ||
+                             (block_edge(start) && (block_edge(end) || end == in_shape[static_cast<size_t>(axis)])));
   if (!layout_view && !is_plain(src.get_desc(), in_shape)) src = plan.input_as(node.inputs[0], plain_desc(in_shape, type));
   memory::dims offsets(in_shape.size(), 0);
   offsets[static_cast<size_t>(axis)] = start;
