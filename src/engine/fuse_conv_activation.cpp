@@ -15,6 +15,7 @@ Activation fusable_activation(const Node& node) {
     case OpKind::kTanh: return Activation::kTanh;
     case OpKind::kGelu: return std::get<GeluAttrs>(node.attrs).tanh_approximation ? Activation::kNone : Activation::kGelu;
     case OpKind::kSilu: return Activation::kSilu;
+    case OpKind::kMish: return Activation::kMish;
     default: return Activation::kNone;
   }
 }

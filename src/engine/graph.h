@@ -53,6 +53,7 @@ class Graph {
   Value tanh(Value x);
   Value gelu(Value x, bool tanh_approximation = false);
   Value silu(Value x);
+  Value mish(Value x);
   Value add(Value a, Value b);
   Value mul(Value a, Value b);
   Value scale(Value x, float scale, float shift = 0.0f);

@@ -28,6 +28,7 @@ Value Graph::gelu(Value x, bool tanh_approximation) {
   return add_node(OpKind::kGelu, GeluAttrs{tanh_approximation}, {x}, {});
 }
 Value Graph::silu(Value x) { return add_node(OpKind::kSilu, {}, {x}, {}); }
+Value Graph::mish(Value x) { return add_node(OpKind::kMish, {}, {x}, {}); }
 Value Graph::add(Value a, Value b) { return add_node(OpKind::kAdd, {}, {a, b}, {}); }
 Value Graph::mul(Value a, Value b) { return add_node(OpKind::kMul, {}, {a, b}, {}); }
 Value Graph::scale(Value x, float scale, float shift) {

@@ -22,7 +22,7 @@ struct Int2 {
 };
 
 // Activations that can stand alone or be fused as a convolution post-op.
-enum class Activation { kNone, kRelu, kLeakyRelu, kPrelu, kSigmoid, kTanh, kGelu, kSilu };
+enum class Activation { kNone, kRelu, kLeakyRelu, kPrelu, kSigmoid, kTanh, kGelu, kSilu, kMish };
 
 // Post-ops of a convolution, applied in this order to c = conv(x) + bias:
 //   activation_after_residual == false:  y = residual_scale * act(c) + residual

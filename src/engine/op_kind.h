@@ -47,9 +47,10 @@ enum class OpKind {
   kBatchNorm,        // constants: [weight [C], bias [C], running_mean [C], running_var [C]]
   kSoftmax,
   kL2Normalize,      // F.normalize(x, p=2, dim=-1, eps): x / max(||x||_2, eps) over the last dim
+  kMish,             // x * tanh(softplus(x)), one input (RealPLKSR)
 };
 
-inline constexpr int kOpKindCount = static_cast<int>(OpKind::kL2Normalize) + 1;
+inline constexpr int kOpKindCount = static_cast<int>(OpKind::kMish) + 1;
 
 // "conv2d", "leaky_relu", ... (the PyTorch function name where there is one).
 std::string_view op_kind_name(OpKind kind);

@@ -136,7 +136,7 @@ Result<Shape> infer_shape(const Node& node, const std::vector<Shape>& inputs) {
     case OpKind::kConv2d: return infer_conv2d(node, inputs);
     case OpKind::kConvTranspose2d: return infer_conv_transpose2d(node, inputs);
     case OpKind::kRelu: case OpKind::kLeakyRelu: case OpKind::kPrelu: case OpKind::kSigmoid:
-    case OpKind::kTanh: case OpKind::kGelu: case OpKind::kSilu: case OpKind::kScale:
+    case OpKind::kTanh: case OpKind::kGelu: case OpKind::kSilu: case OpKind::kMish: case OpKind::kScale:
       return infer_unary(node, inputs);
     case OpKind::kAdd: case OpKind::kMul: return infer_binary(node, inputs);
     case OpKind::kConcat: return infer_concat(node, inputs);

@@ -19,6 +19,7 @@ Activation activation_named(const std::string& name) {
   if (name == "tanh") return Activation::kTanh;
   if (name == "gelu") return Activation::kGelu;
   if (name == "silu") return Activation::kSilu;
+  if (name == "mish") return Activation::kMish;
   return Activation::kNone;
 }
 

@@ -54,7 +54,7 @@ def conv_post_cases(g, x):
     slope = torch.rand(6, generator=g) * 0.5
     conv = lambda x, w, b: F.conv2d(x, w, b, padding=1)
     acts = {"relu": F.relu, "leaky_relu": lambda y: F.leaky_relu(y, 0.2), "sigmoid": torch.sigmoid,
-            "tanh": torch.tanh, "gelu": F.gelu, "silu": F.silu}
+            "tanh": torch.tanh, "gelu": F.gelu, "silu": F.silu, "mish": F.mish}
     for name, fn in acts.items():
         add_case(f"conv2d_post_{name}", "conv2d", {"padding": [1, 1], "activation": name, "alpha": 0.2}, [x],
                  [w, b], lambda x, w, b, fn=fn: fn(conv(x, w, b)))
@@ -93,6 +93,7 @@ def elementwise_cases(g):
     add_case("gelu", "gelu", {}, [x], [], F.gelu)
     add_case("gelu_tanh", "gelu", {"tanh_approximation": True}, [x], [], lambda x: F.gelu(x, approximate="tanh"))
     add_case("silu", "silu", {}, [x], [], F.silu)
+    add_case("mish", "mish", {}, [x], [], F.mish)
     add_case("add_same", "add", {}, [x, rnd(2, 5, 7, 3, gen=g)], [], torch.add)
     add_case("add_broadcast_channel", "add", {}, [x, rnd(5, 1, 1, gen=g)], [], torch.add)
     add_case("add_constant", "add", {}, [x, ("const", rnd(1, 5, 1, 3, gen=g))], [], torch.add)

@@ -25,6 +25,7 @@ bool eltwise_for(Activation activation, float alpha, ConvPostOp& op) {
     case Activation::kTanh: op.algorithm = dnnl::algorithm::eltwise_tanh; return true;
     case Activation::kGelu: op.algorithm = dnnl::algorithm::eltwise_gelu_erf; return true;
     case Activation::kSilu: op.algorithm = dnnl::algorithm::eltwise_swish; op.alpha = 1.0f; return true;
+    case Activation::kMish: op.algorithm = dnnl::algorithm::eltwise_mish; return true;
     case Activation::kNone: case Activation::kPrelu: return false;
   }
   return false;

@@ -26,6 +26,7 @@ EltwiseForm eltwise_form(const Node& node) {
       return {gelu != nullptr && gelu->tanh_approximation ? algorithm::eltwise_gelu_tanh : algorithm::eltwise_gelu_erf};
     }
     case OpKind::kSilu: return {algorithm::eltwise_swish, 1.0f};
+    case OpKind::kMish: return {algorithm::eltwise_mish};
     case OpKind::kScale: {
       const auto& s = std::get<ScaleAttrs>(node.attrs);
       return {algorithm::eltwise_linear, s.scale, s.shift};

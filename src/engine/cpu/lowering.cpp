@@ -11,7 +11,7 @@ bool runs_on_onednn(const Node& node) {
     case OpKind::kConv2d: return conv_runs_on_onednn(node);
     case OpKind::kConvTranspose2d:
     case OpKind::kRelu: case OpKind::kLeakyRelu: case OpKind::kPrelu: case OpKind::kSigmoid:
-    case OpKind::kTanh: case OpKind::kGelu: case OpKind::kSilu: case OpKind::kScale:
+    case OpKind::kTanh: case OpKind::kGelu: case OpKind::kSilu: case OpKind::kMish: case OpKind::kScale:
     case OpKind::kAdd: case OpKind::kMul:
     case OpKind::kConcat: case OpKind::kSlice:
     case OpKind::kAvgPool2d: case OpKind::kMaxPool2d: case OpKind::kGlobalAvgPool:

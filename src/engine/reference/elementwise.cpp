@@ -18,6 +18,7 @@ float apply_activation(Activation activation, float x, float alpha) {
     case Activation::kTanh: return std::tanh(x);
     case Activation::kGelu: return static_cast<float>(0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0))));
     case Activation::kSilu: return static_cast<float>(x / (1.0 + std::exp(-static_cast<double>(x))));
+    case Activation::kMish: return static_cast<float>(x * std::tanh(std::log1p(std::exp(static_cast<double>(x)))));
   }
   return x;
 }
@@ -45,6 +46,7 @@ Activation activation_of(OpKind kind) {
     case OpKind::kTanh: return Activation::kTanh;
     case OpKind::kGelu: return Activation::kGelu;
     case OpKind::kSilu: return Activation::kSilu;
+    case OpKind::kMish: return Activation::kMish;
     default: return Activation::kNone;
   }
 }

@@ -9,7 +9,7 @@ Kernel find_kernel(OpKind kind) {
     case OpKind::kConv2d: return conv2d;
     case OpKind::kConvTranspose2d: return conv_transpose2d;
     case OpKind::kRelu: case OpKind::kLeakyRelu: case OpKind::kPrelu: case OpKind::kSigmoid:
-    case OpKind::kTanh: case OpKind::kGelu: case OpKind::kSilu:
+    case OpKind::kTanh: case OpKind::kGelu: case OpKind::kSilu: case OpKind::kMish:
       return activation;
     case OpKind::kAdd: case OpKind::kMul: return binary;
     case OpKind::kScale: return scale;
