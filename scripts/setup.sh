@@ -15,6 +15,7 @@ build_packages=(
   libcli11-dev         # command-line parsing
   libcurl4-openssl-dev # downloading model weights on first use
   zlib1g-dev           # deflate entries in PyTorch zip checkpoints
+  libprotobuf-dev protobuf-compiler  # .onnx model files: protoc compiles src/weights/onnx.proto at build time
   libssl-dev
 )
 # Needed by the test suite and benchmarks only.
@@ -22,6 +23,7 @@ test_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-torch python3-numpy python3-pil   # the independent oracle (use /usr/bin/python3)
   python3-opencv                             # cv2: facexlib's warp/erode/blur semantics for face tests
+  python3-onnx                               # fp16 and hand-made .onnx fixtures (tests/reference/onnx_torch_fixtures.py)
   libjemalloc2                               # tuned-PyTorch baseline in bench/
   clang libclang-rt-14-dev                   # libFuzzer targets
   libomp-14-dev                              # LLVM's OpenMP: the clang fuzz build links the engine's OpenMP code

@@ -5,9 +5,17 @@
 #include <initializer_list>
 #include <string>
 
+#include "models/dat/dat.h"
+#include "models/hat/hat.h"
+#include "models/omnisr/omnisr.h"
+#include "models/plksr/plksr.h"
 #include "models/rrdbnet.h"
 #include "models/rrdbnet_keys.h"
+#include "models/scunet/scunet.h"
+#include "models/span/span.h"
 #include "models/srvgg_net_compact.h"
+#include "models/swinir/swin2sr.h"
+#include "models/swinir/swinir.h"
 
 namespace upres::models {
 namespace {
@@ -27,9 +35,24 @@ Result<std::shared_ptr<const UpscaleModel>> load_srvgg(const weights::WeightMap&
   return std::shared_ptr<const UpscaleModel>(std::move(net));
 }
 
+// A family's from_weights as the registry's loader.
+template <typename Net>
+Result<std::shared_ptr<const UpscaleModel>> load_as(const weights::WeightMap& weights) {
+  UPRES_ASSIGN_OR_RETURN(auto net, Net::from_weights(weights));
+  return std::shared_ptr<const UpscaleModel>(std::move(net));
+}
+
 constexpr ArchitectureEntry kArchitectures[] = {
+    {"DAT", &DAT::matches, &load_as<DAT>},
+    {"HAT", &HAT::matches, &load_as<HAT>},  // before SwinIR: HAT shares its layers.*.residual_group keys
     {"SRVGGNetCompact", &SRVGGNetCompact::matches, &load_srvgg},
     {"RRDBNet", &matches_rrdbnet, &load_rrdbnet},
+    {"Swin2SR", &Swin2SR::matches, &load_as<Swin2SR>},
+    {"SwinIR", &SwinIR::matches, &load_as<SwinIR>},
+    {"OmniSR", &OmniSR::matches, &load_as<OmniSR>},
+    {"SPAN", &SPAN::matches, &load_as<SPAN>},
+    {"PLKSR", &PLKSR::matches, &load_as<PLKSR>},
+    {"SCUNet", &SCUNet::matches, &load_as<SCUNet>},
 };
 
 // An architecture upres does not run, recognised by keys that must all be present.
@@ -39,25 +62,16 @@ struct KnownSignature {
 };
 
 const KnownSignature kKnownUnsupported[] = {
-    {"OmniSR", {"residual_layer.0.residual_layer.0.layer.0.fn.0.weight", "input.weight", "up.0.weight"}},
-    {"SPAN", {"conv_1.sk.weight", "block_1.c1_r.sk.weight", "conv_cat.weight", "upsampler.0.weight"}},
-    {"HAT", {"conv_first.weight", "relative_position_index_SA"}},
-    {"Swin2SR", {"layers.0.residual_group.blocks.0.norm1.weight", "patch_embed.proj.weight"}},
-    {"SwinIR", {"layers.0.residual_group.blocks.0.norm1.weight",
-                "layers.0.residual_group.blocks.0.attn.relative_position_index"}},
-    {"DAT", {"conv_first.weight", "before_RG.1.weight", "layers.0.blocks.0.ffn.fc1.weight"}},
     {"RGT", {"conv_first.weight", "before_RG.1.weight", "layers.0.blocks.0.gamma"}},
     {"RealCUGAN", {"unet1.conv1.conv.0.weight", "unet2.conv1.conv.0.weight", "unet2.conv_bottom.weight"}},
     {"GFPGAN", {"toRGB.0.weight", "stylegan_decoder.style_mlp.1.weight"}},
     {"CodeFormer", {"position_emb", "quantize.embedding.weight", "idx_pred_layer.1.weight"}},
     {"RestoreFormer", {"quantize.embedding.weight", "encoder.conv_in.weight", "quant_conv.weight"}},
-    {"SCUNet", {"m_head.0.weight", "m_tail.0.weight"}},
     {"DRUNet", {"m_head.weight", "m_tail.weight", "m_body.0.res.0.weight"}},
     {"SAFMN", {"to_feat.weight", "feats.0.safm.aggr.weight"}},
     {"DITN", {"sft.weight", "UFONE.0.ITLs.0.attn.temperature"}},
     {"SwiftSRGAN", {"initial.cnn.depthwise.weight", "final_conv.pointwise.weight"}},
     {"NAFNet", {"intro.weight", "ending.weight", "middle_blks.0.beta"}},
-    {"PLKSR", {"feats.0.weight", "feats.1.refine.weight"}},
     {"RCAN", {"tail.1.weight", "body.0.body.0.body.0.weight"}},
     {"ESRGAN+", {"model.0.weight", "model.1.sub.0.RDB1.conv1x1.weight"}},
 };

@@ -66,9 +66,9 @@ Status register_model_path(UpscalerRegistry& registry, const std::string& name,
   if (!fs::is_regular_file(name, ec)) return Status::ok();  // find() reports the unknown name
   std::string ext = fs::path(name).extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-  const char* known[] = {".pth", ".pt", ".ckpt", ".safetensors", ".param"};
+  const char* known[] = {".pth", ".pt", ".ckpt", ".safetensors", ".param", ".onnx"};
   if (std::find(std::begin(known), std::end(known), ext) == std::end(known))
-    return invalid_argument(name + ": not a model file (expected .pth, .pt, .ckpt, .safetensors or .param)");
+    return invalid_argument(name + ": not a model file (expected .pth, .pt, .ckpt, .safetensors, .param or .onnx)");
   registry.add({name, name, 0, true}, neural_factory(name, name, options.inference));
   return Status::ok();
 }

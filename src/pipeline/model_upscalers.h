@@ -22,7 +22,7 @@ struct ModelUpscalerOptions {
 // The classical upscalers plus every upscaler the models folder offers.
 std::shared_ptr<UpscalerRegistry> make_upscaler_registry(const ModelUpscalerOptions& options);
 
-// If `name` is the path of an existing model file (.pth, .pt, .ckpt, .safetensors, .param) that is
+// If `name` is the path of an existing model file (.pth, .pt, .ckpt, .safetensors, .param, .onnx) that is
 // not a registered name, registers it under that path. OK (and nothing done) otherwise.
 Status register_model_path(UpscalerRegistry& registry, const std::string& name,
                            const ModelUpscalerOptions& options);

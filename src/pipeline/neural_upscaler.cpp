@@ -219,7 +219,11 @@ Result<image::Image> NeuralUpscaler::upscale(const image::Image& input, int widt
     const image::Image& pass_input = current.empty() ? input : current;
     UPRES_ASSIGN_OR_RETURN(image::Image next, run_pass(pass_input, progress));
     tiled = tiled || std::max(pass_input.width(), pass_input.height()) > last_tile_px_;
+    const bool same_size = next.width() == pass_input.width() && next.height() == pass_input.height();
     current = std::move(next);
+    // A pass that keeps the size (a 1x model: ScuNET) ends the loop, as in the reference UI's
+    // Upscaler.upscale; the Lanczos resize below then reaches the target.
+    if (same_size) break;
   }
   // A picture bigger than one tile has an output bigger than the arena's share of the memory
   // budget: give the arena back while the caller resizes, restores faces and encodes (the next

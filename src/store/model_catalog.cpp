@@ -70,7 +70,7 @@ constexpr F kAnimeVideoPth[] = {{"realesr-animevideov3.pth", REAL_ESRGAN "v0.2.5
 constexpr F kEsrnetPth[] = {{"RealESRNet_x4plus.pth", REAL_ESRGAN "v0.1.1/RealESRNet_x4plus.pth", "a820b9bde89a874d7599d545567308ce6c128fc8754a53208eda016d40aa81df", 67040989}};
 constexpr F kEsrganPth[] = {{"ESRGAN_4x.pth", GH "cszn/KAIR/releases/download/v1.0/ESRGAN.pth", "65fece06e1ccb48853242aa972bdf00ad07a7dd8938d2dcbdf4221b59f6372ce", 0}};
 constexpr F kSwinIRPth[] = {{"SwinIR_4x.pth", GH "JingyunLiang/SwinIR/releases/download/v0.0/003_realSR_BSRGAN_DFOWMFC_s64w8_SwinIR-L_x4_GAN.pth", "99adfa91350a84c99e946c1eb3d8fce34bc28f57d807b09dc8fe40a316328c0a", 142473939}};
-constexpr F kScunetGanPth[] = {{"scunet_color_real_gan.pth", GH "cszn/KAIR/releases/download/v1.0/scunet_color_real_gan.pth", "", 0}};
+constexpr F kScunetGanPth[] = {{"scunet_color_real_gan.pth", GH "cszn/KAIR/releases/download/v1.0/scunet_color_real_gan.pth", "892c83f812c59173273b74f4f34a14ecaf57a2fdb68df056664589beb55c966e", 0}};
 constexpr F kScunetPsnrPth[] = {{"scunet_color_real_psnr.pth", GH "cszn/KAIR/releases/download/v1.0/scunet_color_real_psnr.pth", "fa78899ba2caec9d235a900e91d96c689da71c42029230c2028b00f09f809c2e", 71982841}};
 constexpr F kDat2Pth[] = {{"DAT_x2.pth", DAT_URL "DAT_x2.pth", "7760aa96e4ee77e29d4f89c3a4486200042e019461fdb8aa286f49aa00b89b51", 0}};
 constexpr F kDat3Pth[] = {{"DAT_x3.pth", DAT_URL "DAT_x3.pth", "581973e02c06f90d4eb90acf743ec9604f56f3c2c6f9e1e2c2b38ded1f80d197", 0}};
@@ -182,6 +182,7 @@ std::string_view model_format_name(ModelFormat format) {
     case ModelFormat::kPyTorch: return "pytorch";
     case ModelFormat::kSafetensors: return "safetensors";
     case ModelFormat::kNcnn: return "ncnn";
+    case ModelFormat::kOnnx: return "onnx";
   }
   return "unknown";
 }

@@ -14,6 +14,7 @@ enum class ModelFormat {
   kPyTorch,      // .pth / .pt / .ckpt (a pickle, parsed as data by weights/)
   kSafetensors,  // .safetensors
   kNcnn,         // .param + .bin pair
+  kOnnx,         // .onnx (a protobuf graph, read as data by weights/onnx_reader)
 };
 
 // One file of a variant. `name` is relative to the entry's folder and may hold a subfolder.

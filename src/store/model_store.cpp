@@ -169,7 +169,7 @@ Result<ModelListing> ModelStore::find(std::string_view query) const {
     ModelListing listing = listing_for_model_file(path);
     if (listing.files.empty()) {
       return unsupported(path.string() + ": not a model file (expected .pth, .pt, .ckpt, "
-                         ".safetensors, or an ncnn .param with its .bin beside it)");
+                         ".safetensors, .onnx, or an ncnn .param with its .bin beside it)");
     }
     return listing;
   }

@@ -59,6 +59,9 @@ ModelListing listing_for_model_file(const fs::path& path) {
   } else if (ext == ".safetensors") {
     listing.format = ModelFormat::kSafetensors;
     listing.files = {path};
+  } else if (ext == ".onnx") {
+    listing.format = ModelFormat::kOnnx;
+    listing.files = {path};
   } else if (ext == ".param" || ext == ".bin") {
     fs::path param = ext == ".param" ? path : ncnn_partner(path, ".param");
     fs::path bin = ext == ".bin" ? path : ncnn_partner(path, ".bin");

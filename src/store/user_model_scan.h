@@ -1,5 +1,5 @@
 // User model scan: finds model files a user dropped into the upscaler folders of a models folder
-// (.pth .pt .ckpt .safetensors, or a .param with its .bin), as the reference UI lists them: under
+// (.pth .pt .ckpt .safetensors .onnx, or a .param with its .bin), as the reference UI lists them: under
 // their file stem. Stateless; thread-safe.
 #pragma once
 
@@ -20,7 +20,7 @@ std::vector<ModelListing> scan_user_models(const std::filesystem::path& models_d
                                            std::span<const std::string_view> folders,
                                            const std::set<std::filesystem::path>& claimed);
 
-// The listing of a single model file given by path: a .pth/.pt/.ckpt/.safetensors file, or an
+// The listing of a single model file given by path: a .pth/.pt/.ckpt/.safetensors/.onnx file, or an
 // ncnn .param or .bin whose partner sits beside it. Empty `files` when it is neither.
 ModelListing listing_for_model_file(const std::filesystem::path& path);
 

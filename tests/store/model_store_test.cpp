@@ -119,6 +119,18 @@ TEST_F(ModelStoreTest, ListsUserDroppedFilesUnderTheirStems) {
   ASSERT_TRUE(store().find("foo-x2").is_ok());
 }
 
+TEST_F(ModelStoreTest, ListsUserOnnxFiles) {
+  touch("ESRGAN/2x-Community.onnx");
+  std::vector<ModelListing> rows = store().list();
+  const ModelListing* onnx = row(rows, "2x-Community");
+  ASSERT_NE(onnx, nullptr);
+  EXPECT_TRUE(onnx->user_file);
+  EXPECT_EQ(onnx->format, ModelFormat::kOnnx);
+  EXPECT_EQ(onnx->native_scale, 2);
+  ASSERT_EQ(onnx->files.size(), 1u);
+  EXPECT_EQ(onnx->files[0].filename(), "2x-Community.onnx");
+}
+
 TEST_F(ModelStoreTest, ResolveDownloadsOnFirstUseOnly) {
   int progress_calls = 0;
   Result<ModelListing> got = store().resolve("Test 2x", Downloader(), [&](uint64_t, uint64_t) {

@@ -17,7 +17,7 @@ if [ -z "$cxx" ] || [ -z "$cc" ]; then
   exit 77
 fi
 build=$work/build-fuzz
-targets="pickle zip pth safetensors ncnn"
+targets="pickle zip pth safetensors ncnn onnx"
 if [ ! -f "$build/build.ninja" ]; then
   cmake -S "$src" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_C_COMPILER="$cc" \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo -DUPRES_BUILD_FUZZERS=ON -DUPRES_BUILD_TESTS=OFF \
@@ -29,7 +29,7 @@ cmake --build "$build" -j2 --target $(for t in $targets; do printf '%s_fuzzer ' 
 # Seeds: the PyTorch-written fixtures when present, plus small hand-made files.
 seeds=$work/fuzz-seeds
 rm -rf "$seeds" "$work/fuzz-corpus"
-mkdir -p "$seeds"/{pickle,zip,pth,safetensors,ncnn}
+mkdir -p "$seeds"/{pickle,zip,pth,safetensors,ncnn,onnx}
 if [ -n "$fixtures" ] && [ -d "$fixtures" ]; then
   for f in "$fixtures"/*.pth "$fixtures"/*.pt "$fixtures"/*.ckpt; do
     cp "$f" "$seeds/pth/"
@@ -53,6 +53,16 @@ printf '\x80\x02}q\x00(X\x01\x00\x00\x00aq\x01]q\x02(K\x01G@\x04\x00\x00\x00\x00
   printf '\0\x47\x6b\x30\x01\x00\x3c\x00\x40\x00\x3c\x00\x40\x00\x00\x80\x3f\x00\x00\x00\x40'
   printf '\x00\x00\x80\x3e\x00\x00\x80\x3e\x00\x00\x00\x00\x00\x00\x80\x3f\x00\x00\x00\x40'
 } > "$seeds/ncnn/conv"
+
+# A small .onnx seed (Conv with a 1x1 initializer, then Relu), as protobuf bytes.
+{
+  printf '\x08\x08\x12\x00\x3a\x73\x0a\x13\x0a\x05\x69\x6e\x70\x75\x74\x0a\x01\x77\x12\x01\x79\x22\x04\x43'
+  printf '\x6f\x6e\x76\x0a\x11\x0a\x01\x79\x12\x06\x6f\x75\x74\x70\x75\x74\x22\x04\x52\x65\x6c\x75\x12\x01'
+  printf '\x67\x2a\x13\x08\x01\x08\x01\x08\x01\x08\x01\x10\x01\x42\x01\x77\x4a\x04\x00\x00\x80\x3f\x5a\x21'
+  printf '\x0a\x05\x69\x6e\x70\x75\x74\x12\x18\x0a\x16\x08\x01\x12\x12\x0a\x02\x08\x01\x0a\x02\x08\x01\x0a'
+  printf '\x03\x12\x01\x68\x0a\x03\x12\x01\x77\x62\x0e\x0a\x06\x6f\x75\x74\x70\x75\x74\x12\x04\x0a\x02\x08'
+  printf '\x01\x42\x04\x0a\x00\x10\x11'
+} > "$seeds/onnx/conv"
 
 status=0
 for t in $targets; do

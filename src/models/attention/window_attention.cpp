@@ -154,9 +154,13 @@ Value window_attention(Graph& graph, Value windows, const MultiHeadWeights& weig
   if (bias.is_valid()) scores = graph.add(scores, graph.reshape(bias, {1, heads, n, n}));
   if (mask.is_valid()) {
     const int64_t windows_per_image = graph.shape(mask)[0];
-    scores = graph.reshape(scores, {batch / windows_per_image, windows_per_image, heads, n, n});
-    scores = graph.add(scores, graph.reshape(mask, {1, windows_per_image, 1, n, n}));
-    scores = graph.reshape(scores, {batch, heads, n, n});
+    if (batch == windows_per_image) {  // one picture: a rank-4 broadcast, which runs on oneDNN's jit binary
+      scores = graph.add(scores, graph.reshape(mask, {windows_per_image, 1, n, n}));
+    } else {
+      scores = graph.reshape(scores, {batch / windows_per_image, windows_per_image, heads, n, n});
+      scores = graph.add(scores, graph.reshape(mask, {1, windows_per_image, 1, n, n}));
+      scores = graph.reshape(scores, {batch, heads, n, n});
+    }
   }
   Value out = graph.matmul(graph.softmax(scores, -1), v);                     // [B_, heads, N, d]
   out = graph.reshape(graph.permute(out, {0, 2, 1, 3}), {batch, n, channels});
