@@ -7,6 +7,7 @@
 #include "cli/faces_command.h"
 #include "cli/info_command.h"
 #include "cli/models_command.h"
+#include "cli/outpaint_command.h"
 #include "cli/serve_command.h"
 #include "cli/upscale_command.h"
 
@@ -18,6 +19,7 @@ int main(int argc, char** argv) {
   upres::cli::ModelsCommand models(app);
   upres::cli::ServeCommand serve(app);
   upres::cli::FacesCommand faces(app);
+  upres::cli::OutpaintCommand outpaint(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -29,5 +31,6 @@ int main(int argc, char** argv) {
   if (models.is_chosen()) return models.run();
   if (serve.is_chosen()) return serve.run();
   if (faces.is_chosen()) return faces.run();
+  if (outpaint.is_chosen()) return outpaint.run();
   return 2;
 }

@@ -10,6 +10,7 @@
 #include "pipeline/extras_options.h"
 #include "pipeline/model_upscalers.h"
 #include "pipeline/run_extras.h"
+#include "pipeline/run_outpaint.h"
 #include "pipeline/upscaler_registry.h"
 
 namespace upres::cli {
@@ -31,6 +32,18 @@ Status parse_box(const std::string& text, pipeline::ExtrasRequest& request) {
   request.resize_mode = pipeline::ResizeMode::kScaleTo;
   UPRES_RETURN_IF_ERROR(set_extras_option(request, *find_extras_option("upscaling_resize_w"), double(width)));
   return set_extras_option(request, *find_extras_option("upscaling_resize_h"), double(height));
+}
+
+// --fit: how --to's box is met. Empty keeps what --crop says.
+Status apply_fit(const std::string& fit, bool crop, pipeline::ExtrasRequest& request) {
+  if (fit.empty()) return Status::ok();
+  if (fit != "cover" && fit != "crop" && fit != "outpaint")
+    return invalid_argument("--fit: unknown mode \"" + fit + "\" (expected cover, crop or outpaint)");
+  if (request.resize_mode != pipeline::ResizeMode::kScaleTo) return invalid_argument("--fit needs --to WIDTHxHEIGHT");
+  if (crop && fit != "crop") return invalid_argument("--crop and --fit " + fit + " disagree: give one");
+  request.crop_to_fit = fit == "crop";
+  request.outpaint_to_fit = fit == "outpaint";
+  return Status::ok();
 }
 
 // "512M", "4G", "1500000000" -> bytes.
@@ -82,6 +95,15 @@ UpscaleCommand::UpscaleCommand(CLI::App& app) {
     }
   }
   command_->add_option("--to", to_, "scale to WIDTHxHEIGHT (covers the box; with --crop, cut to it)");
+  command_->add_option("--fit", fit_,
+                       "with --to: cover (scale to cover the box), crop (cover, then cut to it; as --crop) or "
+                       "outpaint (scale to fit inside, then extend to exactly the box)");
+  for (const pipeline::OutpaintOption& option : pipeline::outpaint_options()) {
+    if (!option.is_fill_option) continue;
+    CLI::Option* flag = command_->add_option(std::string(option.cli_flag), fill_texts_[std::string(option.json_name)],
+                                             "--fit outpaint: " + std::string(option.help));
+    if (!option.default_text.empty()) flag->default_str(std::string(option.default_text));
+  }
   command_->add_option("-o,--output", output_dir_, "output folder")->capture_default_str();
   command_->add_option("--format", format_, "png, jpg, webp or tiff")->capture_default_str();
   command_->add_option("--quality", quality_, "JPEG/WebP quality 1-100")->capture_default_str();
@@ -119,6 +141,18 @@ int UpscaleCommand::run() {
     else status = set_extras_option(request, option, numbers_[name]);
   }
   if (status.is_ok() && !to_.empty()) status = parse_box(to_, request);
+  if (status.is_ok()) status = apply_fit(fit_, crop_, request);
+  pipeline::OutpaintRequest outpaint_request;
+  for (const pipeline::OutpaintOption& option : pipeline::outpaint_options()) {
+    const CLI::Option* flag = option.is_fill_option ? command_->get_option(std::string(option.cli_flag)) : nullptr;
+    if (!status.is_ok() || !flag || flag->count() == 0) continue;
+    if (!request.outpaint_to_fit) status = invalid_argument(std::string(option.cli_flag) + " needs --fit outpaint");
+    else status = set_outpaint_option(outpaint_request, option, fill_texts_[std::string(option.json_name)]);
+  }
+  request.outpaint_fill = outpaint_request.fill;
+  if (status.is_ok() && request.outpaint_fill.color && request.outpaint_fill.engine != outpaint::FillEngine::kColor)
+    status = invalid_argument("--color: only --fill color uses a colour");
+  if (status.is_ok() && request.outpaint_to_fit) status = pipeline::make_border_fill(request.outpaint_fill).status();
   if (status.is_ok() && request.resize_mode == pipeline::ResizeMode::kScaleBy && crop_)
     status = invalid_argument("--crop needs --to WIDTHxHEIGHT");
   image::EncodeOptions encode{image::ImageFormat::kPng, quality_, lossless_};

@@ -26,6 +26,8 @@ class UpscaleCommand {
   std::map<std::string, std::string> texts_;
   bool crop_ = false;
   std::string to_;
+  std::string fit_;                                   // cover, crop or outpaint
+  std::map<std::string, std::string> fill_texts_;     // --fit outpaint's fill options, by JSON name
   std::string output_dir_ = "outputs/extras-images";
   std::string format_ = "png";
   int quality_ = 90;

@@ -159,6 +159,20 @@ Result<Image> read_image(const std::filesystem::path& path, const DecodeLimits& 
   return decode_image(bytes, path.string(), limits);
 }
 
+Result<std::pair<int, int>> read_image_size(const std::filesystem::path& path) {
+  UPRES_RETURN_IF_ERROR(ensure_vips_started());
+  const std::string name = path.string();
+  try {
+    vips::VImage header = vips::VImage::new_from_file(
+        name.c_str(), vips::VImage::option()->set("access", VIPS_ACCESS_SEQUENTIAL));
+    const int orientation = header.get_typeof(VIPS_META_ORIENTATION) != 0 ? header.get_int(VIPS_META_ORIENTATION) : 1;
+    if (orientation >= 5 && orientation <= 8) return std::pair{header.height(), header.width()};
+    return std::pair{header.width(), header.height()};
+  } catch (const vips::VError& error) {
+    return status_from_vips_error(StatusCode::kCorrupt, name, "cannot read the image header", error);
+  }
+}
+
 Result<ImageFormat> parse_image_format(std::string_view name) {
   std::string lower(name);
   std::transform(lower.begin(), lower.end(), lower.begin(),

@@ -7,6 +7,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/result.h"
@@ -25,6 +26,10 @@ struct DecodeLimits {
 Result<Image> decode_image(std::span<const uint8_t> bytes, std::string_view name,
                            const DecodeLimits& limits = {});
 Result<Image> read_image(const std::filesystem::path& path, const DecodeLimits& limits = {});
+
+// Width and height the decoded picture will have (EXIF Orientation applied), from the header
+// alone: no pixels are decoded. Corrupt or Unsupported as read_image says.
+Result<std::pair<int, int>> read_image_size(const std::filesystem::path& path);
 
 enum class ImageFormat { kPng, kJpeg, kWebp, kTiff };
 

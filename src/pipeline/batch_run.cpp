@@ -5,14 +5,13 @@
 namespace upres::pipeline {
 namespace {
 
-Result<std::filesystem::path> run_one(const std::filesystem::path& input, bool is_batch,
-                                      const ExtrasRequest& request, UpscalerRegistry& registry,
+Result<std::filesystem::path> run_one(const std::filesystem::path& input, bool is_batch, const ItemWork& work,
                                       const OutputFolder& output, const BatchOptions& options,
                                       Progress& progress) {
   UPRES_ASSIGN_OR_RETURN(image::Image picture, image::read_image(input, options.limits));
-  UPRES_ASSIGN_OR_RETURN(ExtrasResult result, run_extras(picture, request, registry, progress, options.faces));
-  if (is_batch) return output.save_named(result.image, input.stem().string());
-  return output.save_numbered(result.image);
+  UPRES_ASSIGN_OR_RETURN(image::Image result, work(picture, progress));
+  if (is_batch) return output.save_named(result, input.stem().string());
+  return output.save_numbered(result);
 }
 
 // Prefixes the item's path unless the message names it already (decoder errors do).
@@ -27,6 +26,15 @@ BatchReport run_batch(const InputList& inputs, const ExtrasRequest& request,
                       UpscalerRegistry& registry, const OutputFolder& output,
                       const BatchOptions& options, Progress& progress,
                       const BatchListener& listener) {
+  const ItemWork work = [&](const image::Image& picture, Progress& item_progress) -> Result<image::Image> {
+    UPRES_ASSIGN_OR_RETURN(ExtrasResult result, run_extras(picture, request, registry, item_progress, options.faces));
+    return std::move(result.image);
+  };
+  return run_batch(inputs, work, output, options, progress, listener);
+}
+
+BatchReport run_batch(const InputList& inputs, const ItemWork& work, const OutputFolder& output,
+                      const BatchOptions& options, Progress& progress, const BatchListener& listener) {
   BatchReport report;
   const size_t count = inputs.items.size();
   for (size_t i = 0; i < count; ++i) {
@@ -40,7 +48,7 @@ BatchReport run_batch(const InputList& inputs, const ExtrasRequest& request,
         outcome.is_skipped = true;
       } else {
         Result<std::filesystem::path> saved =
-            run_one(item.path, inputs.is_batch, request, registry, output, options, progress);
+            run_one(item.path, inputs.is_batch, work, output, options, progress);
         if (saved.is_ok()) outcome.output = saved.value();
         else outcome.status = with_path(saved.status(), item.path);
       }

@@ -1,4 +1,4 @@
-// run_batch: one Extras request over many inputs. A broken item is reported and the batch goes
+// run_batch: one piece of work (an Extras request, an outpaint) over many inputs. A broken item is reported and the batch goes
 // on; only cancellation stops it. Single-threaded: items run one after another.
 #pragma once
 
@@ -41,6 +41,14 @@ struct BatchListener {
   std::function<void(size_t index, size_t count, const BatchOutcome& outcome)> on_done;
 };
 
+// What a batch does to one decoded picture: the result to save (its metadata carries the infotext).
+using ItemWork = std::function<Result<image::Image>(const image::Image& picture, Progress& progress)>;
+
+// Runs `work` on every input: decode, work, save (numbered for a single input, by stem in a batch).
+BatchReport run_batch(const InputList& inputs, const ItemWork& work, const OutputFolder& output,
+                      const BatchOptions& options, Progress& progress, const BatchListener& listener = {});
+
+// The Extras run of `request` as the work.
 BatchReport run_batch(const InputList& inputs, const ExtrasRequest& request,
                       UpscalerRegistry& registry, const OutputFolder& output,
                       const BatchOptions& options, Progress& progress,

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "base/status.h"
+#include "outpaint/fill_engine.h"
 
 namespace upres::pipeline {
 
@@ -16,6 +17,10 @@ struct ExtrasRequest {
   int target_width = 512;    // used when resize_mode == kScaleTo
   int target_height = 512;
   bool crop_to_fit = true;   // kScaleTo: centre-crop to exactly target_width x target_height
+  // kScaleTo: fit inside the box, then outpaint to exactly target_width x target_height (the CLI's
+  // --fit outpaint; crop_to_fit is ignored). Not an /sdapi/v1 field.
+  bool outpaint_to_fit = false;
+  outpaint::FillSettings outpaint_fill;
   std::string upscaler_1 = "Lanczos";
   std::string upscaler_2 = "None";
   double upscaler_2_visibility = 0.0;  // 0 = upscaler 1 only, 1 = upscaler 2 only

@@ -6,6 +6,7 @@
 #include "image/image_ops.h"
 #include "image/infotext.h"
 #include "pipeline/face_restoration.h"
+#include "pipeline/run_outpaint.h"
 
 namespace upres::pipeline {
 namespace {
@@ -20,7 +21,7 @@ Result<image::Image> upscale_once(const image::Image& input, const ExtrasRequest
   const OutputSize size = compute_output_size(input.width(), input.height(), request);
   UPRES_ASSIGN_OR_RETURN(image::Image out,
                          upscaler.upscale(input, size.upscaled_width, size.upscaled_height, progress));
-  if (request.resize_mode == ResizeMode::kScaleTo && request.crop_to_fit) {
+  if (request.resize_mode == ResizeMode::kScaleTo && request.crop_to_fit && !request.outpaint_to_fit) {
     // Centred as the reference UI pastes: offset = upscaled/2 - target/2.
     int left = out.width() / 2 - size.final_width / 2;
     int top = out.height() / 2 - size.final_height / 2;
@@ -56,6 +57,15 @@ OutputSize compute_output_size(int width, int height, const ExtrasRequest& reque
     size.upscaled_height = scaled_length(height, request.scale);
     size.final_width = size.upscaled_width;
     size.final_height = size.upscaled_height;
+    return size;
+  }
+  if (request.outpaint_to_fit) {  // fit inside the box; the outpaint grows the rest
+    const double factor = std::min(static_cast<double>(request.target_width) / width,
+                                   static_cast<double>(request.target_height) / height);
+    size.upscaled_width = std::min(request.target_width, scaled_length(width, factor));
+    size.upscaled_height = std::min(request.target_height, scaled_length(height, factor));
+    size.final_width = request.target_width;
+    size.final_height = request.target_height;
     return size;
   }
   // Scale to: cover the box with the aspect kept. Unlike the reference UI we do not floor the
@@ -100,9 +110,20 @@ Result<ExtrasResult> run_extras(const image::Image& input, const ExtrasRequest& 
                std::to_string(request.target_width) + "x" + std::to_string(request.target_height));
     }
     UPRES_ASSIGN_OR_RETURN(result.image, upscale_once(input, request, *upscaler_1, progress));
-    if (request.resize_mode == ResizeMode::kScaleTo && request.crop_to_fit)
+    const bool outpaints = request.resize_mode == ResizeMode::kScaleTo && request.outpaint_to_fit;
+    if (request.resize_mode == ResizeMode::kScaleTo && request.crop_to_fit && !outpaints)
       image::set_infotext_item(items, "Postprocess crop to",
                std::to_string(result.image.width()) + "x" + std::to_string(result.image.height()));
+    outpaint::CanvasPlan plan;
+    if (outpaints) {  // planned here so its items sit where the crop's would; run after the blend
+      outpaint::CanvasRequest canvas;
+      canvas.mode = outpaint::CanvasRequest::Mode::kSize;
+      canvas.width = request.target_width;
+      canvas.height = request.target_height;
+      canvas.max_pixels = int64_t{request.target_width} * request.target_height;
+      UPRES_ASSIGN_OR_RETURN(plan, outpaint::plan_canvas(result.image.width(), result.image.height(), canvas));
+      add_outpaint_infotext(items, plan, request.outpaint_fill);
+    }
     image::set_infotext_item(items, "Postprocess upscaler", upscaler_1->name());
     if (upscaler_2 && request.upscaler_2_visibility > 0) {
       UPRES_ASSIGN_OR_RETURN(image::Image second,
@@ -110,6 +131,9 @@ Result<ExtrasResult> run_extras(const image::Image& input, const ExtrasRequest& 
       result.image = image::blend(result.image, second,
                                   static_cast<float>(request.upscaler_2_visibility));
       image::set_infotext_item(items, "Postprocess upscaler 2", upscaler_2->name());
+    }
+    if (outpaints) {
+      UPRES_ASSIGN_OR_RETURN(result.image, outpaint_picture(result.image, plan, request.outpaint_fill, progress));
     }
   }
   if (request.gfpgan_visibility > 0) {

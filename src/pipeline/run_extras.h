@@ -20,10 +20,11 @@ struct ExtrasResult {
 };
 
 // Output size for an input of width x height: scale by rounds width*scale; scale to covers the
-// target box keeping the aspect (and crop_to_fit then cuts it to exactly the box).
+// target box keeping the aspect (and crop_to_fit then cuts it to exactly the box), or with
+// outpaint_to_fit fits inside it (and the outpaint then grows it to exactly the box).
 struct OutputSize {
   int upscaled_width = 0, upscaled_height = 0;  // what the upscaler produces
-  int final_width = 0, final_height = 0;        // after the optional crop
+  int final_width = 0, final_height = 0;        // after the optional crop or outpaint
 };
 OutputSize compute_output_size(int width, int height, const ExtrasRequest& request);
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
 #include <random>
 #include <string>
 
@@ -141,6 +142,17 @@ TEST(ImageCodec, ExifOrientationIsAppliedAndResetAndTheRestKept) {
     EXPECT_TRUE(contains(back.metadata.exif, "upres-test")) << format_extension(format);
     EXPECT_NE(exif_orientation(back.metadata.exif).value_or(1), 6) << format_extension(format);
   }
+}
+
+TEST(ImageCodec, SizeFromTheHeaderFollowsTheOrientation) {
+  const auto dir = scratch_dir();
+  ASSERT_TRUE(make_fixture("exif_jpeg", dir));
+  Result<std::pair<int, int>> size = read_image_size(dir / "rotated.jpg");  // stored 40x20, Orientation 6
+  ASSERT_TRUE(size.is_ok()) << size.status().to_string();
+  EXPECT_EQ(*size, std::make_pair(20, 40));
+  std::ofstream(dir / "broken.png") << "not an image";
+  EXPECT_FALSE(read_image_size(dir / "broken.png").is_ok());
+  EXPECT_FALSE(read_image_size(dir / "missing.png").is_ok());
 }
 
 TEST(ImageCodec, PngTextChunksRoundTripInOrder) {
