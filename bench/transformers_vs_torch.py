@@ -12,7 +12,13 @@ Both sides run it on a random [1, 3, S, S] input with --threads threads:
   upres   : build/bench/upscale_model_forward (NeuralUpscaler::run_pass, cpu backend, one tile), fp32 and
             bf16 (bf16 only where the CPU has avx512_bf16 or AMX)
   PyTorch : the same module, fp32 and torch.autocast("cpu", torch.bfloat16), torch.set_num_threads,
-            inference_mode; each in its own child process
+            inference_mode; each in its own child process, with OpenBLAS (OpenMP build) as its BLAS.
+            Debian's python3-torch is built with BLAS_INFO=generic and calls whatever libblas.so.3
+            the system provides, by default the reference netlib BLAS: every nn.Linear and matmul then
+            runs at ~3 GFLOP/s (SwinIR-M 128x128: 146 s). The children get
+            /usr/lib/x86_64-linux-gnu/openblas-openmp first on LD_LIBRARY_PATH (apt-get install
+            libopenblas0-openmp; the script refuses to run without it), as a user who cares about speed
+            would have; the system's BLAS choice (the test suite's oracle) is left alone.
 Each time is a warm-up then best of --runs. GFLOP/s count convolutions, linears and matmuls (FLOPs
 counted once in PyTorch with a TorchFunctionMode), the same figure for both sides. The ratio column
 is PyTorch seconds / upres seconds (above 1: upres is faster). Progress goes to stderr, the markdown
@@ -42,8 +48,7 @@ def make_swinir(torch_modules):
 
 def make_hat(torch_modules):
     m = torch_modules("hat_torch")
-    return m.HAT(embed_dim=144, depths=[6] * 6, num_heads=[6] * 6, window_size=16, compress_ratio=24,
-                 squeeze_factor=24, conv_scale=0.01, overlap_ratio=0.5, mlp_ratio=2.0, upscale=4)
+    return m.HAT(144, [6] * 6, [6] * 6, 16, 0.5, 24, 24, 2.0, 4)  # HAT-S: window 16, overlap 0.5, compress/squeeze 24
 
 
 def make_dat(torch_modules):
@@ -63,7 +68,7 @@ def make_span(torch_modules):
 
 def make_realplksr(torch_modules):
     m = torch_modules("plksr_torch")
-    return m.Net(real=True, dim=64, n_blocks=28, scale=4, kernel=17, pdim=16)
+    return m.Net(real=True, dim=64, n_blocks=28, scale=4, ccm="DCCM", kernel=17, pdim=16)
 
 
 ARCHS = {
@@ -149,8 +154,12 @@ def torch_child(arch, model_path, size, mode, runs, threads):
     print(json.dumps({"seconds": best}))
 
 
+OPENBLAS_DIR = "/usr/lib/x86_64-linux-gnu/openblas-openmp"
+
+
 def run_torch(arch, model_path, size, mode, runs, threads):
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads),
+               LD_LIBRARY_PATH=OPENBLAS_DIR + ":" + os.environ.get("LD_LIBRARY_PATH", ""))
     cmd = [sys.executable, os.path.abspath(__file__), "--child", arch, model_path, str(size), mode, str(runs),
            str(threads)]
     out = subprocess.run(cmd, env=env, capture_output=True, text=True)
@@ -191,6 +200,8 @@ def main():
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
+    if not os.path.exists(os.path.join(OPENBLAS_DIR, "libblas.so.3")):
+        sys.exit(f"{OPENBLAS_DIR}/libblas.so.3 missing: apt-get install libopenblas0-openmp (see the docstring)")
     import torch
     binary = os.path.join(args.build_dir, "bench", "upscale_model_forward")
     precisions = ["fp32", "bf16"] if cpu_has_bf16() else ["fp32"]
