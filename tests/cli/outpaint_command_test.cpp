@@ -9,28 +9,15 @@
 #include "base/file_io.h"
 #include "image/image_codec.h"
 #include "test_folder.h"
+#include "upres_command.h"
 
 namespace upres {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct CommandRun {
-  int exit_code;
-  std::string output;  // stdout and stderr together
-};
-
-CommandRun run_upres(const std::string& arguments) {
-  std::string command = std::string(UPRES_BINARY) + " " + arguments + " 2>&1";
-  CommandRun run{-1, ""};
-  FILE* pipe = ::popen(command.c_str(), "r");
-  char buffer[4096];
-  size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) run.output.append(buffer, n);
-  int status = ::pclose(pipe);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
-}
+using cli_testing::CommandRun;
+using cli_testing::run_upres;
 
 image::Image make_picture(int width, int height, int channels, int bits) {
   image::Image picture(width, height, channels);
