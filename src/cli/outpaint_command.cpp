@@ -2,24 +2,14 @@
 
 #include <unistd.h>
 
-#include <csignal>
 #include <cstdio>
 
-#include "cli/progress_display.h"
+#include "cli/reported_batch.h"
 #include "image/image_codec.h"
 #include "pipeline/batch_run.h"
 #include "pipeline/run_outpaint.h"
 
 namespace upres::cli {
-namespace {
-
-pipeline::Progress* g_interruptible = nullptr;
-
-void on_interrupt(int) {
-  if (g_interruptible) g_interruptible->cancel();  // lock-free atomic store: signal-safe
-}
-
-}  // namespace
 
 OutpaintCommand::OutpaintCommand(CLI::App& app) {
   command_ = app.add_subcommand("outpaint", "Widen or heighten pictures (e.g. to 16:9) with a synthesised border");
@@ -70,11 +60,6 @@ int OutpaintCommand::run() {
     return 1;
   }
 
-  ProgressDisplay display(stderr);
-  pipeline::Progress progress([&](const pipeline::ProgressEvent& e) { display.on_progress(e); });
-  g_interruptible = &progress;
-  std::signal(SIGINT, on_interrupt);
-  std::signal(SIGTERM, on_interrupt);
   pipeline::BatchOptions options;
   options.skip_existing = skip_existing_;
   if (max_pixels_ > 0) options.limits.max_pixels = max_pixels_;
@@ -86,15 +71,9 @@ int OutpaintCommand::run() {
                  picture.height(), result.image.width(), result.image.height(), result.infotext.c_str());
     return std::move(result.image);
   };
-  pipeline::BatchListener listener{
-      [&](size_t i, size_t n, const auto& path) { display.on_item_start(i, n, path); },
-      [&](size_t i, size_t n, const auto& outcome) { display.on_item_done(i, n, outcome); }};
-  pipeline::BatchReport report = pipeline::run_batch(inputs, work, output.value(), options, progress, listener);
-  g_interruptible = nullptr;
-  display.print_summary(report);
-  for (const auto& outcome : report.outcomes)
-    if (!outcome.output.empty()) std::printf("%s\n", outcome.output.c_str());
-  return report.all_succeeded() ? 0 : 1;
+  return run_reported_batch([&](pipeline::Progress& progress, const pipeline::BatchListener& listener) {
+    return pipeline::run_batch(inputs, work, output.value(), options, progress, listener);
+  });
 }
 
 }  // namespace upres::cli

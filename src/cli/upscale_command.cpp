@@ -1,11 +1,10 @@
 #include "cli/upscale_command.h"
 
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
 
-#include "cli/progress_display.h"
+#include "cli/reported_batch.h"
 #include "pipeline/batch_run.h"
 #include "pipeline/extras_options.h"
 #include "pipeline/model_upscalers.h"
@@ -15,12 +14,6 @@
 
 namespace upres::cli {
 namespace {
-
-pipeline::Progress* g_interruptible = nullptr;
-
-void on_interrupt(int) {
-  if (g_interruptible) g_interruptible->cancel();  // lock-free atomic store: signal-safe
-}
 
 // "--to 1920x1080" -> (1920, 1080).
 Status parse_box(const std::string& text, pipeline::ExtrasRequest& request) {
@@ -211,26 +204,14 @@ int UpscaleCommand::run() {
     return 1;
   }
 
-  ProgressDisplay display(stderr);
-  pipeline::Progress progress([&](const pipeline::ProgressEvent& e) { display.on_progress(e); });
-  g_interruptible = &progress;
-  std::signal(SIGINT, on_interrupt);
-  std::signal(SIGTERM, on_interrupt);
   pipeline::BatchOptions options;
   options.skip_existing = skip_existing_;
   options.faces = &faces;
   if (max_pixels_ > 0) options.limits.max_pixels = max_pixels_;
-  pipeline::BatchListener listener{
-      [&](size_t i, size_t n, const auto& path) { display.on_item_start(i, n, path); },
-      [&](size_t i, size_t n, const auto& outcome) { display.on_item_done(i, n, outcome); }};
-  pipeline::InputList inputs = pipeline::expand_inputs(inputs_, recursive_);
-  pipeline::BatchReport report =
-      pipeline::run_batch(inputs, request, *registry, output.value(), options, progress, listener);
-  g_interruptible = nullptr;
-  display.print_summary(report);
-  for (const auto& outcome : report.outcomes)
-    if (!outcome.output.empty()) std::printf("%s\n", outcome.output.c_str());
-  return report.all_succeeded() ? 0 : 1;
+  const pipeline::InputList inputs = pipeline::expand_inputs(inputs_, recursive_);
+  return run_reported_batch([&](pipeline::Progress& progress, const pipeline::BatchListener& listener) {
+    return pipeline::run_batch(inputs, request, *registry, output.value(), options, progress, listener);
+  });
 }
 
 }  // namespace upres::cli
