@@ -16,27 +16,6 @@ Value zeros(Graph& graph, const engine::Shape& shape) { return graph.constant(*T
 
 }  // namespace
 
-Result<Linear> Linear::bind(const nn::StateDict& weights, std::string_view key, int64_t in, int64_t out,
-                            bool has_bias) {
-  Linear linear;
-  const std::string prefix(key);
-  UPRES_ASSIGN_OR_RETURN(linear.weight, weights.tensor(prefix + ".weight", {out, in}));
-  if (has_bias) {
-    UPRES_ASSIGN_OR_RETURN(linear.bias, weights.tensor(prefix + ".bias", {out}));
-  }
-  return linear;
-}
-
-Result<LayerNorm> LayerNorm::bind(const nn::StateDict& weights, std::string_view key, int64_t dim) {
-  LayerNorm norm;
-  const std::string prefix(key);
-  UPRES_ASSIGN_OR_RETURN(norm.weight, weights.tensor(prefix + ".weight", {dim}));
-  UPRES_ASSIGN_OR_RETURN(norm.bias, weights.tensor(prefix + ".bias", {dim}));
-  return norm;
-}
-
-Value LayerNorm::operator()(Graph& graph, Value x) const { return graph.layer_norm(x, weight, bias); }
-
 Result<BatchNorm2d> BatchNorm2d::bind(const nn::StateDict& weights, std::string_view key, int64_t channels) {
   BatchNorm2d bn;
   const std::string prefix(key);
@@ -66,16 +45,6 @@ Result<Conv> Conv::bind(const nn::StateDict& weights, std::string_view key, int6
   conv.attrs.padding = kernel / 2;
   conv.attrs.groups = groups;
   return conv;
-}
-
-Value to_image(Graph& graph, Value tokens, int64_t height, int64_t width) {
-  const int64_t channels = graph.shape(tokens)[2];
-  return graph.reshape(graph.permute(tokens, {0, 2, 1}), {1, channels, height, width});
-}
-
-Value to_tokens(Graph& graph, Value image) {
-  const engine::Shape& s = graph.shape(image);
-  return graph.permute(graph.reshape(image, {s[0], s[1], s[2] * s[3]}), {0, 2, 1});
 }
 
 Value pad_bottom_right(Graph& graph, Value tokens, int64_t height, int64_t width, int64_t padded_h,

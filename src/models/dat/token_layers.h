@@ -1,6 +1,6 @@
-// Layers of the token-map transformers (DAT, HAT): nn.Linear, nn.LayerNorm, nn.BatchNorm2d and
-// grouped nn.Conv2d bound by state-dict key with their shapes checked, the [B, H*W, C] <->
-// [B, C, H, W] rearranges, zero padding / cropping of token maps, and F.normalize over the last
+// Layers of the token-map transformers (DAT, HAT): nn.BatchNorm2d and grouped nn.Conv2d bound by
+// state-dict key with their shapes checked (Linear, LayerNorm and the token rearranges are src/nn's),
+// zero padding / cropping of token maps, and F.normalize over the last
 // axis built from layer_norm. Immutable after binding; thread-safe.
 #pragma once
 
@@ -12,26 +12,18 @@
 #include "base/result.h"
 #include "engine/graph.h"
 #include "engine/tensor.h"
+#include "nn/layer_norm.h"
+#include "nn/linear.h"
 #include "nn/state_dict.h"
+#include "nn/token_map.h"
 
 namespace upres::models::tokens {
 
-// nn.Linear(in, out): "<key>.weight" [out, in], "<key>.bias" [out] when has_bias.
-struct Linear {
-  engine::Tensor weight;
-  engine::Tensor bias;
-  static Result<Linear> bind(const nn::StateDict& weights, std::string_view key, int64_t in, int64_t out,
-                             bool has_bias = true);
-  engine::Value operator()(engine::Graph& graph, engine::Value x) const { return graph.linear(x, weight, bias); }
-};
-
-// nn.LayerNorm(dim), eps 1e-5, over the last axis.
-struct LayerNorm {
-  engine::Tensor weight;
-  engine::Tensor bias;
-  static Result<LayerNorm> bind(const nn::StateDict& weights, std::string_view key, int64_t dim);
-  engine::Value operator()(engine::Graph& graph, engine::Value x) const;
-};
+// The shared layers of src/nn, under the names this family's code uses.
+using nn::LayerNorm;
+using nn::Linear;
+using nn::to_image;
+using nn::to_tokens;
 
 // nn.BatchNorm2d(channels) in eval mode, eps 1e-5.
 struct BatchNorm2d {
@@ -78,11 +70,6 @@ class Upsampler {
   std::vector<int> factors_;    // each stage's pixel-shuffle factor
   Conv last_;                   // conv_last (pixelshuffle)
 };
-
-// [1, H*W, C] -> [1, C, H, W] (x.transpose(1, 2).view(B, C, H, W)).
-engine::Value to_image(engine::Graph& graph, engine::Value tokens, int64_t height, int64_t width);
-// [1, C, H, W] -> [1, H*W, C] (x.flatten(2).transpose(1, 2)).
-engine::Value to_tokens(engine::Graph& graph, engine::Value image);
 
 // Zero-pads a [1, H*W, C] map on the bottom and right to [1, padded_h*padded_w, C].
 engine::Value pad_bottom_right(engine::Graph& graph, engine::Value tokens, int64_t height, int64_t width,

@@ -10,27 +10,6 @@ namespace upres::models::swin {
 using engine::Graph;
 using engine::Value;
 
-Result<LayerNorm> LayerNorm::bind(const nn::StateDict& weights, const std::string& key, int64_t dim) {
-  LayerNorm norm;
-  UPRES_ASSIGN_OR_RETURN(norm.weight, weights.tensor(key + ".weight", {dim}));
-  UPRES_ASSIGN_OR_RETURN(norm.bias, weights.tensor(key + ".bias", {dim}));
-  return norm;
-}
-
-Value LayerNorm::operator()(Graph& graph, Value x) const { return graph.layer_norm(x, weight, bias); }
-
-Result<Linear> Linear::bind(const nn::StateDict& weights, const std::string& key, int64_t in, int64_t out,
-                            bool has_bias) {
-  Linear linear;
-  UPRES_ASSIGN_OR_RETURN(linear.weight, weights.tensor(key + ".weight", {out, in}));
-  if (has_bias) {
-    UPRES_ASSIGN_OR_RETURN(linear.bias, weights.tensor(key + ".bias", {out}));
-  }
-  return linear;
-}
-
-Value Linear::operator()(Graph& graph, Value x) const { return graph.linear(x, weight, bias); }
-
 Result<Mlp> Mlp::bind(const nn::StateDict& weights, const std::string& key, int64_t dim, int64_t hidden) {
   Mlp mlp;
   UPRES_ASSIGN_OR_RETURN(mlp.fc1, Linear::bind(weights, key + ".fc1", dim, hidden));
@@ -66,18 +45,6 @@ Value ResidualConv::operator()(Graph& graph, Value x) const {
     if (i + 1 < convs.size()) x = graph.leaky_relu(x, 0.2f);
   }
   return x;
-}
-
-Value to_tokens(Graph& graph, Value image) {
-  const engine::Shape& shape = graph.shape(image);
-  Value x = graph.reshape(image, {shape[0], shape[1], shape[2] * shape[3]});  // [1, C, hw]
-  return graph.permute(x, {0, 2, 1});                                        // [1, hw, C]
-}
-
-Value to_image(Graph& graph, Value tokens, int64_t height, int64_t width) {
-  const engine::Shape& shape = graph.shape(tokens);
-  Value x = graph.permute(tokens, {0, 2, 1});                      // [1, C, hw]
-  return graph.reshape(x, {shape[0], shape[2], height, width});    // [1, C, h, w]
 }
 
 Value pad_bottom_right_reflect(Graph& graph, Value x, int pad_h, int pad_w) {

@@ -1,5 +1,5 @@
-// Small layers the SwinIR family (SwinIR, Swin2SR) builds from: nn.LayerNorm and nn.Linear over a
-// token map's last dim, the transformer MLP, and the RSTB "1conv"/"3conv" convolution, each bound by
+// Small layers the SwinIR family (SwinIR, Swin2SR) builds from (LayerNorm, Linear and the token
+// rearranges are src/nn's): the transformer MLP, and the RSTB "1conv"/"3conv" convolution, each bound by
 // state-dict key with every shape checked. Immutable after binding; thread-safe.
 // Original: https://github.com/JingyunLiang/SwinIR/blob/main/models/network_swinir.py
 #pragma once
@@ -12,26 +12,18 @@
 #include "engine/graph.h"
 #include "engine/tensor.h"
 #include "nn/conv2d.h"
+#include "nn/layer_norm.h"
+#include "nn/linear.h"
 #include "nn/state_dict.h"
+#include "nn/token_map.h"
 
 namespace upres::models::swin {
 
-// nn.LayerNorm(dim) (eps 1e-5): "<key>.weight", "<key>.bias" [dim].
-struct LayerNorm {
-  engine::Tensor weight;
-  engine::Tensor bias;
-  static Result<LayerNorm> bind(const nn::StateDict& weights, const std::string& key, int64_t dim);
-  engine::Value operator()(engine::Graph& graph, engine::Value x) const;  // x: [..., dim]
-};
-
-// nn.Linear(in, out): "<key>.weight" [out, in], "<key>.bias" [out] when `has_bias`.
-struct Linear {
-  engine::Tensor weight;
-  engine::Tensor bias;
-  static Result<Linear> bind(const nn::StateDict& weights, const std::string& key, int64_t in, int64_t out,
-                             bool has_bias = true);
-  engine::Value operator()(engine::Graph& graph, engine::Value x) const;  // x: [..., in]
-};
+// The shared layers of src/nn, under the names this family's code uses.
+using nn::LayerNorm;
+using nn::Linear;
+using nn::to_image;
+using nn::to_tokens;
 
 // fc1 -> GELU (exact) -> fc2.
 struct Mlp {
@@ -49,11 +41,6 @@ struct ResidualConv {
                                    bool three_conv);
   engine::Value operator()(engine::Graph& graph, engine::Value x) const;  // x: [1, dim, h, w]
 };
-
-// x.flatten(2).transpose(1, 2): [1, C, h, w] -> [1, h*w, C].
-engine::Value to_tokens(engine::Graph& graph, engine::Value image);
-// The inverse: [1, h*w, C] -> [1, C, h, w].
-engine::Value to_image(engine::Graph& graph, engine::Value tokens, int64_t height, int64_t width);
 
 // F.pad(x, (0, pad_w, 0, pad_h), 'reflect') on [1, C, h, w]. Where a pad reaches the size (PyTorch
 // refuses that) the reflection repeats in steps, and a 1-pixel side replicates.
