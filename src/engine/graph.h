@@ -77,6 +77,11 @@ class Graph {
   Value l2_normalize(Value x, float eps = 1e-12f);
   Value permute(Value x, std::vector<int> dims);
   Value reshape(Value x, Shape shape);
+  // torch.fft.rfftn(x, dim=(-2, -1), norm="ortho") with real and imag stacked as LaMa's FourierUnit
+  // does (stack(dim=-1).permute(0, 1, 4, 2, 3).view(N, -1, H, W/2+1)): channel 2c real, 2c+1 imag.
+  Value rfft2(Value x);
+  // The inverse: irfftn(complex(x[:, 0::2], x[:, 1::2]), s=(H, width), dim=(-2, -1), norm="ortho").
+  Value irfft2(Value x, int64_t width);
 
   // Generic form the builder methods use; also for importers. Infers the output shape; on
   // failure records the error (with `name`) and returns an invalid Value.

@@ -83,5 +83,9 @@ Value Graph::permute(Value x, std::vector<int> dims) {
 Value Graph::reshape(Value x, Shape shape) {
   return add_node(OpKind::kReshape, ReshapeAttrs{std::move(shape)}, {x}, {});
 }
+Value Graph::rfft2(Value x) { return add_node(OpKind::kRfft2, {}, {x}, {}); }
+Value Graph::irfft2(Value x, int64_t width) {
+  return add_node(OpKind::kIrfft2, Irfft2Attrs{width}, {x}, {});
+}
 
 }  // namespace upres::engine

@@ -115,11 +115,12 @@ struct SoftmaxAttrs { int axis = -1; };
 struct L2NormalizeAttrs { float eps = 1e-12f; };  // over the last dim
 struct PermuteAttrs { std::vector<int> dims; };  // x.permute(dims)
 struct ReshapeAttrs { Shape shape; };            // x.reshape(shape); one -1 allowed
+struct Irfft2Attrs { int64_t width = 0; };       // the output W (W/2+1 does not determine it)
 
 using OpAttrs = std::variant<std::monostate, Conv2dAttrs, ConvTranspose2dAttrs, LeakyReluAttrs,
                              GeluAttrs, ScaleAttrs, ConcatAttrs, SliceAttrs, ResizeAttrs,
                              PixelShuffleAttrs, PadAttrs, Pool2dAttrs, LayerNormAttrs,
                              GroupNormAttrs, BatchNormAttrs, SoftmaxAttrs, PermuteAttrs,
-                             ReshapeAttrs, L2NormalizeAttrs>;
+                             ReshapeAttrs, L2NormalizeAttrs, Irfft2Attrs>;
 
 }  // namespace upres::engine

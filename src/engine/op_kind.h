@@ -48,9 +48,12 @@ enum class OpKind {
   kSoftmax,
   kL2Normalize,      // F.normalize(x, p=2, dim=-1, eps): x / max(||x||_2, eps) over the last dim
   kMish,             // x * tanh(softplus(x)), one input (RealPLKSR)
+  // Spectral (LaMa's FourierUnit), over the last two dims of [N, C, H, W], norm="ortho".
+  kRfft2,            // [N, C, H, W] -> [N, 2C, H, W/2+1]: channel 2c = real, 2c+1 = imag of channel c
+  kIrfft2,           // [N, 2C, H, W/2+1] -> [N, C, H, W] (W from Irfft2Attrs), the inverse layout
 };
 
-inline constexpr int kOpKindCount = static_cast<int>(OpKind::kMish) + 1;
+inline constexpr int kOpKindCount = static_cast<int>(OpKind::kIrfft2) + 1;
 
 // "conv2d", "leaky_relu", ... (the PyTorch function name where there is one).
 std::string_view op_kind_name(OpKind kind);

@@ -128,6 +128,28 @@ Result<Shape> infer_l2_normalize(const Node& node, const std::vector<Shape>& inp
   return inputs[0];
 }
 
+// Spectral ops: 4-D only (LaMa's FourierUnit), real/imag interleaved per channel.
+Result<Shape> infer_rfft2(const Node& node, const std::vector<Shape>& inputs) {
+  UPRES_RETURN_IF_ERROR(check_inputs(inputs, 1));
+  const Shape& in = inputs[0];
+  if (in.size() != 4) return invalid_argument("rfft2 needs [N, C, H, W], got " + shape_to_string(in));
+  return Shape{in[0], 2 * in[1], in[2], in[3] / 2 + 1};
+}
+
+Result<Shape> infer_irfft2(const Node& node, const std::vector<Shape>& inputs) {
+  UPRES_RETURN_IF_ERROR(check_inputs(inputs, 1));
+  UPRES_ASSIGN_OR_RETURN(const Irfft2Attrs* attrs, attrs_of<Irfft2Attrs>(node));
+  const Shape& in = inputs[0];
+  if (in.size() != 4 || in[1] % 2 != 0) {
+    return invalid_argument("irfft2 needs [N, 2C, H, W/2+1] (real/imag pairs), got " + shape_to_string(in));
+  }
+  if (attrs->width <= 0 || attrs->width / 2 + 1 != in[3]) {
+    return invalid_argument("irfft2 width " + std::to_string(attrs->width) + " does not match " +
+                            std::to_string(in[3]) + " frequency columns");
+  }
+  return Shape{in[0], in[1] / 2, in[2], attrs->width};
+}
+
 }  // namespace
 
 Result<Shape> infer_shape(const Node& node, const std::vector<Shape>& inputs) {
@@ -154,6 +176,8 @@ Result<Shape> infer_shape(const Node& node, const std::vector<Shape>& inputs) {
       return infer_norm(node, inputs);
     case OpKind::kSoftmax: return infer_softmax(node, inputs);
     case OpKind::kL2Normalize: return infer_l2_normalize(node, inputs);
+    case OpKind::kRfft2: return infer_rfft2(node, inputs);
+    case OpKind::kIrfft2: return infer_irfft2(node, inputs);
   }
   return internal_error("unknown op kind " + std::to_string(static_cast<int>(node.kind)));
 }

@@ -7,6 +7,7 @@
 
 #include "models/dat/dat.h"
 #include "models/hat/hat.h"
+#include "models/lama/lama.h"
 #include "models/omnisr/omnisr.h"
 #include "models/plksr/plksr.h"
 #include "models/rrdbnet.h"
@@ -88,6 +89,10 @@ bool has_all(const nn::StateDict& weights, std::initializer_list<std::string_vie
 std::span<const ArchitectureEntry> torch_architectures() { return kArchitectures; }
 
 Result<const ArchitectureEntry*> detect_architecture(const nn::StateDict& weights) {
+  // LaMa runs, but as the outpaint fill (image + mask in), not as an upscaler.
+  if (lama::LamaGenerator::matches(weights)) {
+    return unsupported("LaMa (big-lama) is an inpainting model, not an upscaler: use it with `upres outpaint --fill lama`");
+  }
   // Known signatures first: ESRGAN+ also holds RRDBNet's old-arch keys.
   for (const KnownSignature& known : kKnownUnsupported) {
     if (has_all(weights, known.keys)) return unsupported(std::string(known.name) + " is not supported yet");

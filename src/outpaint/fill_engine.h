@@ -14,7 +14,7 @@ namespace upres::outpaint {
 
 enum class FillEngine {
   kPatchMatch,  // patch-based synthesis from the picture itself (no weights); the default
-  kLama,        // the big-lama network (needs weights; not built yet)
+  kLama,        // the big-lama network (needs weights; lama_fill.h, bound in pipeline/)
   kEdge,        // the outermost row/column repeated
   kMirror,      // the picture reflected at its edges
   kColor,       // one flat colour, faded in from the edge across the mask blur

@@ -2,14 +2,50 @@
 
 #include <cstdio>
 
+#include <mutex>
+
 #include "image/image_codec.h"
+#include "models/lama/lama_runner.h"
+#include "outpaint/lama_fill.h"
 #include "outpaint/outpaint.h"
+#include "store/model_store.h"
 
 namespace upres::pipeline {
 
+namespace {
+
+// big-lama from the model store (downloaded on first use, sha256 checked), loaded once per process:
+// the CLI's early check and every picture of a batch share it.
+Result<std::shared_ptr<models::lama::LamaRunner>> lama_runner() {
+  static std::mutex mutex;
+  static std::shared_ptr<models::lama::LamaRunner> runner;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (runner) return runner;
+  const store::ModelStore store(store::ModelStoreOptions::from_environment());
+  UPRES_ASSIGN_OR_RETURN(const store::ModelListing listing, store.find("big-lama"));
+  auto resolved = store.resolve("big-lama", store::Downloader());
+  if (!resolved.is_ok() || resolved->files.empty()) {
+    return Status(resolved.is_ok() ? StatusCode::kNotFound : resolved.status().code(),
+                  "--fill lama needs big-lama's weights: download " + listing.url + " to " +
+                      (listing.files.empty() ? std::string("models/LaMa/") : listing.files[0].string()) +
+                      (resolved.is_ok() ? std::string() : " (" + resolved.status().message() + ")"));
+  }
+  UPRES_ASSIGN_OR_RETURN(runner, models::lama::LamaRunner::load(resolved->files[0]));
+  return runner;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<outpaint::BorderFill>> make_border_fill(const outpaint::FillSettings& settings) {
-  // LaMa goes here: it needs models/ and the model store, which outpaint/ does not see.
-  return outpaint::make_builtin_fill(settings);
+  if (settings.engine != outpaint::FillEngine::kLama) return outpaint::make_builtin_fill(settings);
+  UPRES_ASSIGN_OR_RETURN(std::shared_ptr<models::lama::LamaRunner> runner, lama_runner());
+  outpaint::LamaTiling tiling;
+  tiling.size_multiple = runner->generator().size_multiple();
+  return std::unique_ptr<outpaint::BorderFill>(new outpaint::LamaFill(
+      settings, [runner](const float* input, int height, int width, float* output) {
+        return runner->run(input, height, width, output);
+      },
+      tiling));
 }
 
 Result<image::Image> outpaint_picture(const image::Image& input, const outpaint::CanvasPlan& plan,

@@ -8,7 +8,7 @@
 
 namespace upres::store {
 
-enum class ModelKind { kUpscaler, kFaceRestorer, kFaceDetector, kFaceParser };
+enum class ModelKind { kUpscaler, kFaceRestorer, kFaceDetector, kFaceParser, kInpainter };
 
 enum class ModelFormat {
   kPyTorch,      // .pth / .pt / .ckpt (a pickle, parsed as data by weights/)

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 
 #include "base/file_io.h"
@@ -46,6 +47,9 @@ void expect_original_kept(const image::Image& input, const image::Image& output,
 
 class OutpaintCommandTest : public ::testing::Test {
  protected:
+  // --fill lama downloads big-lama on first use: an empty mirror folder keeps these runs offline.
+  void SetUp() override { setenv("UPRES_MODEL_MIRROR", ("file://" + (dir_.path() / "no-models").string()).c_str(), 1); }
+  void TearDown() override { unsetenv("UPRES_MODEL_MIRROR"); }
   std::string quoted(const fs::path& path) { return "'" + path.string() + "'"; }
   upres::testing::TestFolder dir_;
   fs::path out_ = dir_.path() / "out";
@@ -122,7 +126,7 @@ TEST_F(OutpaintCommandTest, BadAsksAreUsageErrorsAndWriteNothing) {
       {"--aspect 16:9 --directions sideways", "sideways"},
       {"--aspect 16:9 --to 100x100", "only one of"},
       {"--expand 8 --directions left", "--directions"},
-      {"--aspect 16:9 --fill lama", "not available yet"},
+      {"--aspect 16:9 --fill lama", "big-lama.safetensors"},
       {"--aspect 16:9 --fill telea", "telea"},
       {"--aspect 16:9 --mask-blur -3", "--mask-blur"},
       {"--aspect 16:9 --color ff0000", "--color"},
@@ -157,7 +161,7 @@ TEST_F(OutpaintCommandTest, UpscaleFitOutpaintScalesInsideThenExtends) {
       {"--to 64x36 --fit stretch", "stretch"},
       {"--to 64x36 --fill mirror", "--fill needs --fit outpaint"},
       {"--to 64x36 --fit outpaint --crop", "disagree"},
-      {"--to 64x36 --fit outpaint --fill lama", "not available yet"},
+      {"--to 64x36 --fit outpaint --fill lama", "big-lama.safetensors"},
   };
   for (const Case& c : cases) {
     CommandRun bad = run_upres("upscale " + quoted(dir_.path() / "in.png") + " " + c.args + " -o " +

@@ -88,6 +88,7 @@ Result<OpAttrs> attrs_from_json(OpKind kind, const json& a) {
     case OpKind::kL2Normalize: return OpAttrs{L2NormalizeAttrs{a.value("eps", 1e-12f)}};
     case OpKind::kPermute: return OpAttrs{PermuteAttrs{a["dims"].get<std::vector<int>>()}};
     case OpKind::kReshape: return OpAttrs{ReshapeAttrs{a["shape"].get<Shape>()}};
+    case OpKind::kIrfft2: return OpAttrs{Irfft2Attrs{a.value("width", int64_t{0})}};
     default: return OpAttrs{};
   }
 }

@@ -192,6 +192,28 @@ def dense_cases(g):
     add_case("softmax_last", "softmax", {"axis": -1}, [y], [], lambda x: torch.softmax(x, -1))
     add_case("softmax_channels", "softmax", {"axis": 1}, [y], [], lambda x: torch.softmax(x, 1))
     add_case("l2_normalize_last", "l2_normalize", {}, [y], [], lambda x: F.normalize(x, dim=-1))
+    spectral_cases(g)
+
+
+def rfft2_stacked(x):
+    """LaMa's FourierUnit layout: rfftn -> stack(real, imag) -> permute -> view(N, 2C, H, W//2+1)."""
+    f = torch.fft.rfftn(x, dim=(-2, -1), norm="ortho")
+    f = torch.stack((f.real, f.imag), dim=-1).permute(0, 1, 4, 2, 3).contiguous()
+    return f.view(x.shape[0], -1, x.shape[2], x.shape[3] // 2 + 1)
+
+
+def irfft2_stacked(f, width):
+    n, c2, h, bins = f.shape
+    f = f.view(n, c2 // 2, 2, h, bins).permute(0, 1, 3, 4, 2).contiguous()
+    return torch.fft.irfftn(torch.complex(f[..., 0], f[..., 1]), s=(h, width), dim=(-2, -1), norm="ortho")
+
+
+def spectral_cases(g):
+    x = rnd(2, 3, 6, 7, gen=g)
+    add_case("rfft2_odd_width", "rfft2", {}, [x], [], rfft2_stacked)
+    # Any spectrum, not only one of a real picture: LaMa's convolution output is not Hermitian.
+    add_case("irfft2_even_width", "irfft2", {"width": 8}, [rnd(1, 4, 5, 5, gen=g)], [],
+             lambda f: irfft2_stacked(f, 8))
 
 
 def save(out_dir, name, tensor):

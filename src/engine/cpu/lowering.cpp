@@ -24,7 +24,7 @@ bool runs_on_onednn(const Node& node) {
 }
 
 bool runs_natively(const Graph& graph, const Node& node) {
-  if (node.kind == OpKind::kL2Normalize) return true;
+  if (node.kind == OpKind::kL2Normalize || node.kind == OpKind::kRfft2 || node.kind == OpKind::kIrfft2) return true;
   const bool native_kind = node.kind == OpKind::kResize || node.kind == OpKind::kPad || node.kind == OpKind::kGroupNorm ||
                            node.kind == OpKind::kPixelShuffle || node.kind == OpKind::kPixelUnshuffle;
   return native_kind && graph.shape(node.inputs[0]).size() == 4;
@@ -57,6 +57,7 @@ Status lower_node(ExecutionPlan& plan, const Node& node) {
       case OpKind::kResize: case OpKind::kPad: return lower_resize_pad(plan, node);
       case OpKind::kGroupNorm: return lower_group_norm(plan, node);
       case OpKind::kL2Normalize: return lower_l2_normalize(plan, node);
+      case OpKind::kRfft2: case OpKind::kIrfft2: return lower_spectral(plan, node);
       case OpKind::kPixelShuffle: case OpKind::kPixelUnshuffle: return lower_pixel_shuffle(plan, node);
       default: return lower_eltwise(plan, node);
     }

@@ -28,7 +28,8 @@ bool binary_runs_on_onednn(const Graph& graph, const Node& node);  // lower_elem
 bool pool_dense_runs_on_onednn(const Graph& graph, const Node& node);  // lower_pool_dense.cpp
 // Whether lower_node runs `node` on a native host kernel of this backend: resize and pad
 // (lower_resize_pad.cpp), group norm (lower_group_norm.cpp) and pixel (un)shuffle
-// (lower_pixel_shuffle.cpp) of 4-D values; l2_normalize of any rank (lower_l2_normalize.cpp).
+// (lower_pixel_shuffle.cpp) of 4-D values; l2_normalize of any rank (lower_l2_normalize.cpp);
+// rfft2 / irfft2 (lower_spectral.cpp, KISS FFT).
 bool runs_natively(const Graph& graph, const Node& node);
 
 // Per family (lower_*.cpp).
@@ -45,6 +46,7 @@ Status lower_layer_norm(ExecutionPlan& plan, const Node& node);
 Status lower_resize_pad(ExecutionPlan& plan, const Node& node);
 Status lower_group_norm(ExecutionPlan& plan, const Node& node);
 Status lower_l2_normalize(ExecutionPlan& plan, const Node& node);  // lower_l2_normalize.cpp
+Status lower_spectral(ExecutionPlan& plan, const Node& node);  // lower_spectral.cpp: rfft2, irfft2
 Status lower_pixel_shuffle(ExecutionPlan& plan, const Node& node);
 Status lower_fallback(ExecutionPlan& plan, const Node& node);
 // Nodes this process has lowered onto the reference fallback so far, for tests that check a

@@ -56,5 +56,8 @@ Status group_norm(const KernelArgs& args);
 Status batch_norm(const KernelArgs& args);
 Status softmax(const KernelArgs& args);
 Status l2_normalize(const KernelArgs& args);
+// spectral.cpp (naive DFTs in double)
+Status rfft2(const KernelArgs& args);
+Status irfft2(const KernelArgs& args);
 
 }  // namespace upres::engine::reference

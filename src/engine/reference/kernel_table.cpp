@@ -29,6 +29,8 @@ Kernel find_kernel(OpKind kind) {
     case OpKind::kBatchNorm: return batch_norm;
     case OpKind::kSoftmax: return softmax;
     case OpKind::kL2Normalize: return l2_normalize;
+    case OpKind::kRfft2: return rfft2;
+    case OpKind::kIrfft2: return irfft2;
   }
   return nullptr;
 }
