@@ -9,6 +9,7 @@
 
 #include "base/result.h"
 #include "server/basic_auth.h"
+#include "server/connection_server.h"
 #include "server/job_queue.h"
 #include "server/route_context.h"
 #include "server/server.h"
@@ -37,7 +38,8 @@ class ApiServer {
   BasicAuth auth_;
   std::unique_ptr<JobQueue> queue_;
   RouteContext context_;
-  httplib::Server http_;
+  HttpRouter http_;  // routes and guards; connections_ feeds it complete requests
+  ConnectionServer connections_;
 };
 
 }  // namespace upres::server

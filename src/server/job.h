@@ -1,5 +1,6 @@
-// Job: one queued Extras run over one or more images, as the server's job queue holds it: what was
-// asked (JobSpec), how far it is (JobSnapshot) and what came out (JobResult). Plain value types.
+// Job: one queued Extras run (or other PictureWork, e.g. an outpaint) over one or more images, as
+// the server's job queue holds it: what was asked (JobSpec), how far it is (JobSnapshot) and what
+// came out (JobResult). Plain value types.
 #pragma once
 
 #include <chrono>
@@ -12,6 +13,8 @@
 #include "base/status.h"
 #include "image/image_codec.h"
 #include "pipeline/extras_request.h"
+#include "pipeline/progress.h"
+#include "pipeline/run_extras.h"
 
 namespace upres::server {
 
@@ -22,8 +25,19 @@ struct JobInput {
   std::filesystem::path path;  // a file under the configured batch root, read lazily
 };
 
+// What a job does to each decoded picture when it is not an Extras run (outpaint_job.h).
+class PictureWork {
+ public:
+  virtual ~PictureWork() = default;
+  // Run before the picture: an error (e.g. a result over `max_output_pixels`) names the option at
+  // fault, not the input.
+  virtual Status check(const image::Image& input, int64_t max_output_pixels) const = 0;
+  virtual Result<pipeline::ExtrasResult> run(const image::Image& input, pipeline::Progress& progress) const = 0;
+};
+
 struct JobSpec {
   pipeline::ExtrasRequest request;
+  std::shared_ptr<const PictureWork> work;  // null: run_extras with `request`
   std::vector<JobInput> inputs;
   image::EncodeOptions encode;
   std::filesystem::path output_dir;  // empty: results are kept in memory only

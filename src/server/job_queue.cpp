@@ -25,6 +25,10 @@ struct JobQueue::Job {
   double elapsed_s = 0;  // frozen when the job finishes
   bool cancel_requested = false;
   bool timed_out = false;
+  size_t skip_index = SIZE_MAX;  // the image /sdapi/v1/skip asked to drop
+  long step_done = 0, step_total = 0;  // of the stage now running (tiles, faces)
+  std::shared_ptr<const image::Image> current_input;           // for /sdapi/v1/progress
+  std::shared_ptr<const std::vector<uint8_t>> current_input_png;  // encoded on first ask
   Status error;
   std::vector<std::shared_ptr<const JobResult>> results;
   std::vector<JobFailure> failures;
@@ -84,8 +88,11 @@ Result<std::string> save_result(const JobSpec& spec, const image::Image& image,
   return saved->string();
 }
 
-Status check_output_size(const image::Image& input, const pipeline::ExtrasRequest& request,
-                         int64_t max_pixels) {
+
+}  // namespace
+
+Status check_extras_output_size(const image::Image& input, const pipeline::ExtrasRequest& request,
+                                int64_t max_pixels) {
   const pipeline::OutputSize size =
       pipeline::compute_output_size(input.width(), input.height(), request);
   const int64_t pixels = std::max(int64_t{size.upscaled_width} * size.upscaled_height,
@@ -97,8 +104,6 @@ Status check_output_size(const image::Image& input, const pipeline::ExtrasReques
                             std::to_string(pixels) + " pixels, more than this server's limit of " +
                             std::to_string(max_pixels));
 }
-
-}  // namespace
 
 JobQueue::JobQueue(std::shared_ptr<pipeline::UpscalerRegistry> registry, JobQueueOptions options)
     : registry_(std::move(registry)), options_(options) {
@@ -232,9 +237,44 @@ bool JobQueue::interrupt_running() {
 
 bool JobQueue::skip_running_image() {
   std::lock_guard lock(mutex_);
-  if (!current_ || !current_progress_) return false;
-  current_progress_->cancel();  // without cancel_requested: only this image stops
+  if (!current_) return false;
+  // Remembered by index, so a skip that lands while the image decodes (or in a stage that never
+  // looks at the cancel flag) still drops that image, as the reference's state.skipped does.
+  current_->skip_index = current_->images_done;
+  if (current_progress_) current_progress_->cancel();  // without cancel_requested: only this image
+  touch(*current_);
   return true;
+}
+
+std::optional<RunningProgress> JobQueue::running_progress(bool with_current_image) {
+  RunningProgress out;
+  std::shared_ptr<const image::Image> input;
+  {
+    std::lock_guard lock(mutex_);
+    if (!current_) return std::nullopt;
+    const Job& job = *current_;
+    out.job_id = job.id;
+    out.image_count = job.spec.inputs.size();
+    out.images_done = job.images_done;
+    out.step_done = job.step_done;
+    out.step_total = job.step_total;
+    out.stage = job.stage;
+    out.started_at = job.started_wall;
+    out.elapsed_s = std::chrono::duration<double>(Clock::now() - job.started).count();
+    out.skipped = job.skip_index == job.images_done;
+    out.interrupted = job.cancel_requested;
+    out.current_image_png = job.current_input_png;
+    input = job.current_input;
+  }
+  if (!with_current_image || out.current_image_png || !input) return out;
+  // Encoded outside the lock (it may take a while), once per picture.
+  auto encoded = image::encode_image(*input, {});
+  if (!encoded.is_ok()) return out;
+  auto png = std::make_shared<const std::vector<uint8_t>>(std::move(encoded).value());
+  out.current_image_png = png;
+  std::lock_guard lock(mutex_);
+  if (current_ && current_->current_input == input) current_->current_input_png = png;
+  return out;
 }
 
 std::optional<JobSnapshot> JobQueue::running(size_t* queued) const {
@@ -273,6 +313,7 @@ void JobQueue::run_job(Job& job) {
       std::lock_guard lock(mutex_);
       if (job.cancel_requested) return;
       job.image_fraction = 0;
+      job.step_done = job.step_total = 0;
       job.stage = "decoding " + job.spec.inputs[index].name;
       touch(job);
     }
@@ -280,6 +321,9 @@ void JobQueue::run_job(Job& job) {
     std::lock_guard lock(mutex_);
     ++job.images_done;
     job.image_fraction = 0;
+    job.step_done = job.step_total = 0;
+    job.current_input.reset();
+    job.current_input_png.reset();
     touch(job);
   }
 }
@@ -299,7 +343,13 @@ void JobQueue::run_image(Job& job, size_t index) {
   auto decoded = image::decode_image(bytes, input.name, options_.decode_limits);
   if (!decoded.is_ok()) return fail(decoded.status());
   bytes = {};
-  if (Status size = check_output_size(*decoded, job.spec.request, options_.max_output_pixels);
+  auto picture = std::make_shared<const image::Image>(std::move(decoded).value());
+  {
+    std::lock_guard lock(mutex_);
+    job.current_input = picture;
+  }
+  if (Status size = job.spec.work ? job.spec.work->check(*picture, options_.max_output_pixels)
+                                  : check_extras_output_size(*picture, job.spec.request, options_.max_output_pixels);
       !size.is_ok()) {
     std::lock_guard lock(mutex_);  // the message names the option at fault, not the input
     job.failures.push_back({index, input.name, size});
@@ -309,21 +359,25 @@ void JobQueue::run_image(Job& job, size_t index) {
   pipeline::Progress progress([this, &job](const pipeline::ProgressEvent& event) {
     std::lock_guard lock(mutex_);
     job.stage = event.stage;
+    job.step_done = event.done;
+    job.step_total = event.total;
     if (event.total > 0)
       job.image_fraction = std::clamp(static_cast<double>(event.done) / event.total, 0.0, 1.0);
     touch(job);
   });
   {
     std::lock_guard lock(mutex_);
-    if (job.cancel_requested) progress.cancel();
+    if (job.cancel_requested || job.skip_index == index) progress.cancel();
     current_progress_ = &progress;
   }
-  auto extras = pipeline::run_extras(*decoded, job.spec.request, *registry_, progress, options_.faces.get());
+  auto extras = job.spec.work ? job.spec.work->run(*picture, progress)
+                              : pipeline::run_extras(*picture, job.spec.request, *registry_, progress, options_.faces.get());
   {
     std::lock_guard lock(mutex_);
     current_progress_ = nullptr;
-    if (!extras.is_ok() && extras.status().code() == StatusCode::kCancelled &&
-        !job.cancel_requested) {
+    const bool skipped = job.skip_index == index ||
+                         (!extras.is_ok() && extras.status().code() == StatusCode::kCancelled);
+    if (skipped && !job.cancel_requested) {  // a finished picture is dropped too, as the reference does
       job.failures.push_back({index, input.name, cancelled(input.name + ": skipped")});
       return;
     }

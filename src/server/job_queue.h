@@ -22,6 +22,26 @@
 
 namespace upres::server {
 
+// What /sdapi/v1/progress shows of the running job, inside the current picture too.
+struct RunningProgress {
+  std::string job_id;
+  size_t image_count = 0;
+  size_t images_done = 0;               // pictures finished, failed or skipped
+  long step_done = 0, step_total = 0;   // of the current stage (tiles, faces); total 0 = unknown
+  std::string stage;                    // e.g. "R-ESRGAN 4x+ tile", "GFPGAN face"
+  std::chrono::system_clock::time_point started_at;
+  double elapsed_s = 0;
+  bool skipped = false;      // the current picture is being skipped
+  bool interrupted = false;  // the job is being stopped
+  // The picture being worked on, PNG-encoded; null unless asked for (or before it is decoded).
+  std::shared_ptr<const std::vector<uint8_t>> current_image_png;
+};
+
+// ResourceExhausted naming the size field (upscaling_resize or upscaling_resize_w) when the Extras
+// run of `input` would give more than `max_pixels` pixels: the check the queue makes per picture.
+Status check_extras_output_size(const image::Image& input, const pipeline::ExtrasRequest& request,
+                                int64_t max_pixels);
+
 struct JobQueueOptions {
   size_t max_pending_jobs = 64;         // submit() answers ResourceExhausted beyond this
   size_t max_finished_jobs = 32;        // older finished jobs (and their results) are forgotten
@@ -62,6 +82,10 @@ class JobQueue {
   // The reference API's interrupt and skip: stop the running job / only its current image.
   bool interrupt_running();
   bool skip_running_image();
+
+  // The running job's progress, or nullopt when idle. `with_current_image` also encodes the
+  // picture being worked on (once per picture; the encoding runs outside the queue's lock).
+  std::optional<RunningProgress> running_progress(bool with_current_image);
 
   // The running job, or nullopt when idle; `queued` gets the number of jobs waiting.
   std::optional<JobSnapshot> running(size_t* queued = nullptr) const;

@@ -8,6 +8,7 @@
 #include "pipeline/input_list.h"
 #include "server/extras_json.h"
 #include "server/json_response.h"
+#include "server/outpaint_job.h"
 #include "server/safe_path.h"
 
 namespace upres::server {
@@ -66,19 +67,57 @@ Result<image::ImageFormat> read_format(const std::string& text) {
   return format;
 }
 
-Result<pipeline::ExtrasRequest> read_options(const RouteContext& context, const std::string& text) {
-  json options = text.empty() ? json::object() : json::parse(text, nullptr, false);
-  if (options.is_discarded()) return corrupt("options: not valid JSON");
-  return parse_extras_options(options, pipeline::default_cli_request(), *context.registry, context.options->faces.get());
+// The job's kind decides how its options object is read: "extras" (the default) into the Extras
+// request, "outpaint" into an outpaint run of every picture (outpaint_job.h).
+Status read_job_options(const RouteContext& context, const std::string& kind, const json& options,
+                        JobSpec& spec) {
+  spec.request = pipeline::default_cli_request();
+  if (kind.empty() || kind == "extras") {
+    UPRES_ASSIGN_OR_RETURN(spec.request, parse_extras_options(options, pipeline::default_cli_request(),
+                                                              *context.registry, context.options->faces.get()));
+    return Status::ok();
+  }
+  if (kind == "outpaint") {
+    UPRES_ASSIGN_OR_RETURN(pipeline::OutpaintRequest outpaint,
+                           parse_outpaint_options(options, context.options->max_output_pixels));
+    spec.work = make_outpaint_work(std::move(outpaint));
+    return Status::ok();
+  }
+  return invalid_argument("kind: unknown job kind \"" + kind + "\" (expected extras or outpaint)");
 }
 
-// multipart/form-data: "options" (JSON object), "format", and one or more "images" files.
+Status read_options(const RouteContext& context, const std::string& kind, const std::string& text,
+                    JobSpec& spec) {
+  json options = text.empty() ? json::object() : json::parse(text, nullptr, false);
+  if (options.is_discarded()) return corrupt("options: not valid JSON");
+  return read_job_options(context, kind, options, spec);
+}
+
+// Outpaint batches from a folder plan every picture from its header before anything runs, so an
+// ask one of them cannot take is a 4xx now rather than a failure later.
+Status check_outpaint_directory(const RouteContext& context, const JobSpec& spec, const json& options) {
+  if (!spec.work) return Status::ok();
+  auto request = parse_outpaint_options(options, context.options->max_output_pixels);
+  if (!request.is_ok()) return request.status();
+  for (const JobInput& input : spec.inputs) {
+    auto size = image::read_image_size(input.path);
+    if (!size.is_ok()) continue;  // the job reports unreadable files one by one
+    Status plan = check_outpaint_canvas(*request, size->first, size->second);
+    if (!plan.is_ok()) return Status(plan.code(), plan.message() + " (" + input.name + ")");
+  }
+  return Status::ok();
+}
+
+// multipart/form-data: "kind" (extras or outpaint), "options" (JSON object), "format", and one or
+// more "images" files.
 Result<JobSpec> read_upload_job(const RouteContext& context, const httplib::Request& request) {
   JobSpec spec;
-  std::string options_text, format_text;
+  std::string options_text, format_text, kind;
   for (const auto& [name, part] : request.files) {
     if (name == "options")
       options_text = part.content;
+    else if (name == "kind")
+      kind = part.content;
     else if (name == "format")
       format_text = part.content;
     else if (name == "images" || name == "image")
@@ -90,7 +129,7 @@ Result<JobSpec> read_upload_job(const RouteContext& context, const httplib::Requ
   if (spec.inputs.size() > context.options->max_batch_images)
     return resource_exhausted("images: more than " +
                               std::to_string(context.options->max_batch_images));
-  UPRES_ASSIGN_OR_RETURN(spec.request, read_options(context, options_text));
+  UPRES_RETURN_IF_ERROR(read_options(context, kind, options_text, spec));
   UPRES_ASSIGN_OR_RETURN(spec.encode.format, read_format(format_text));
   spec.output_dir = context.options->output_dir;
   spec.keep_stems = spec.inputs.size() > 1;
@@ -116,8 +155,8 @@ Status add_directory_inputs(const RouteContext& context, const std::filesystem::
   return Status::ok();
 }
 
-// JSON: {"input_dir", "output_dir", "show_results", "format", "options": {...}}; both folders
-// relative to the configured roots.
+// JSON: {"kind", "input_dir", "output_dir", "show_results", "format", "options": {...}}; both
+// folders relative to the configured roots.
 Result<JobSpec> read_directory_job(const RouteContext& context, const httplib::Request& request) {
   json body = json::parse(request.body, nullptr, false);
   if (body.is_discarded() || !body.is_object()) return corrupt("body: not a JSON object");
@@ -135,9 +174,9 @@ Result<JobSpec> read_directory_job(const RouteContext& context, const httplib::R
                          resolve_under_root(options.output_dir, text("output_dir"), "output_dir"));
   UPRES_RETURN_IF_ERROR(add_directory_inputs(context, input_dir, spec));
   auto options_it = body.find("options");
-  json extras = options_it != body.end() ? *options_it : json::object();
-  UPRES_ASSIGN_OR_RETURN(spec.request, parse_extras_options(extras, pipeline::default_cli_request(),
-                                                            *context.registry, context.options->faces.get()));
+  json job_options = options_it != body.end() ? *options_it : json::object();
+  UPRES_RETURN_IF_ERROR(read_job_options(context, text("kind"), job_options, spec));
+  UPRES_RETURN_IF_ERROR(check_outpaint_directory(context, spec, job_options));
   UPRES_ASSIGN_OR_RETURN(spec.encode.format, read_format(text("format")));
   spec.keep_stems = true;
   spec.keep_results = body.value("show_results", true);
@@ -237,6 +276,7 @@ void job_events(const RouteContext& context, const httplib::Request& request,
 json options_json(const RouteContext& context) {
   const ServerOptions& o = *context.options;
   return {{"options", extras_options_json()},
+          {"outpaint", outpaint_options_json()},
           {"limits",
            {{"max_upload_bytes", o.max_upload_bytes},
             {"max_pixels", o.max_pixels},

@@ -1,7 +1,8 @@
 // The native job API: POST /api/v1/jobs (multipart upload, or JSON for a batch from a directory
-// under the configured root), GET /api/v1/jobs/{id} (state, progress, ETA), GET .../result,
-// DELETE to cancel, GET .../events (Server-Sent Events), and GET /api/v1/options (the option table
-// and limits the web form is built from). Handlers are thread-safe.
+// under the configured root; "kind" extras, the default, or outpaint), GET /api/v1/jobs/{id}
+// (state, progress, ETA), GET .../result, DELETE to cancel, GET .../events (Server-Sent Events),
+// and GET /api/v1/options (the option tables and limits the web form is built from). Handlers are
+// thread-safe.
 #pragma once
 
 #include <httplib.h>

@@ -53,10 +53,15 @@ void send_error(httplib::Response& response, const Status& status, int http_stat
   nlohmann::json body = {
       {"error", status_code_name(status.code())},
       {"detail", status.message()},
+      {"body", ""},
       {"errors", status.message()},
   };
   if (std::string field = field_of(status); !field.empty()) body["field"] = field;
   send_json(response, body, http_status);
+}
+
+void send_detail(httplib::Response& response, int http_status, const std::string& text) {
+  send_json(response, {{"detail", text}}, http_status);
 }
 
 }  // namespace upres::server

@@ -19,9 +19,13 @@ std::string field_of(const Status& status);
 
 void send_json(httplib::Response& response, const nlohmann::json& body, int http_status = 200);
 
-// {"error": "InvalidArgument", "detail": message, "field": ..., "errors": message}: the reference
-// API's error shape plus the field.
+// {"error": "InvalidArgument", "detail": message, "body": "", "errors": message, "field": ...}:
+// the reference API's error shape (its handle_exception) plus the field.
 void send_error(httplib::Response& response, const Status& status);
 void send_error(httplib::Response& response, const Status& status, int http_status);
+
+// {"detail": text}: Starlette's answer for routing errors, e.g. 404 "Not Found", 405 "Method Not
+// Allowed", and FastAPI's for HTTPException.
+void send_detail(httplib::Response& response, int http_status, const std::string& text);
 
 }  // namespace upres::server

@@ -1,6 +1,8 @@
 // run_server: sets up ApiServer, reports the address, and stops cleanly on SIGINT/SIGTERM.
 #include "server/server.h"
 
+#include <sys/resource.h>
+
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -10,6 +12,15 @@
 
 namespace upres::server {
 namespace {
+
+// Every connection is a file descriptor, and the default soft limit (often 1024) would cap the
+// server far below ServerOptions::max_connections; the hard limit is the operator's real bound.
+void raise_open_file_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  limit.rlim_cur = limit.rlim_max;
+  (void)setrlimit(RLIMIT_NOFILE, &limit);  // best effort: the old limit still works
+}
 
 volatile std::sig_atomic_t stop_signal = 0;
 void on_stop_signal(int signal) { stop_signal = signal; }
@@ -21,8 +32,15 @@ Status run_server(const ServerOptions& options_in) {
   if (!options.api_auth.empty() && options.api_auth.find(':') == std::string::npos)
     return invalid_argument("api_auth: expected user:password");
   if (options.max_upload_bytes <= 0) return invalid_argument("max_upload_bytes: must be positive");
+  if (options.idle_timeout.count() <= 0 || options.header_timeout.count() <= 0 ||
+      options.read_timeout.count() <= 0 || options.write_timeout.count() <= 0)
+    return invalid_argument("timeouts: idle, header, read and write must be positive");
+  if (options.http_threads < 1) return invalid_argument("http_threads: must be at least 1");
+  if (options.max_connections < 1 || options.max_connections_per_client < 1)
+    return invalid_argument("max_connections: must be at least 1");
   if (!options.registry) options.registry = pipeline::UpscalerRegistry::with_classical_upscalers();
   auto listening = options.on_listening;
+  raise_open_file_limit();
 
   ApiServer server(std::move(options));
   auto port = server.bind();

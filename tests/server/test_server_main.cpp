@@ -57,6 +57,18 @@ int main(int argc, char** argv) {
       options.batch_root = value;
     else if (flag == "--timeout")
       options.job_timeout = std::chrono::seconds(std::stoi(value));
+    else if (flag == "--idle-timeout-ms")
+      options.idle_timeout = std::chrono::milliseconds(std::stoi(value));
+    else if (flag == "--header-timeout-ms")
+      options.header_timeout = std::chrono::milliseconds(std::stoi(value));
+    else if (flag == "--read-timeout-ms")
+      options.read_timeout = std::chrono::milliseconds(std::stoi(value));
+    else if (flag == "--max-connections-per-client")
+      options.max_connections_per_client = std::stoi(value);
+    else if (flag == "--cors-allow-origins")
+      options.cors_allow_origins = value;
+    else if (flag == "--cors-allow-origins-regex")
+      options.cors_allow_origins_regex = value;
     else if (flag == "--slow-ms")
       slow_ms = std::stoi(value);
     else {
