@@ -1,12 +1,16 @@
 // The upres page: tabs, picture inputs (choose, drag-and-drop, paste), Generate / Interrupt,
-// progress with ETA, and the results. Options come from options_form.js.
+// progress with ETA, and the results. Options come from options_form.js; the Outpaint tab is
+// outpaint_tab.js.
 import { buildOptionsForm } from './options_form.js';
 import { cancelJob, createDirectoryJob, createUploadJob, fetchJson, followJob } from './jobs_client.js';
 import { clearResults, initCompare, showResults } from './gallery.js';
 import { showPngInfo } from './png_info.js';
+import { showProgress } from './progress_view.js';
+import { imageFiles, initDropzone } from './dropzone.js';
+import { initOutpaintTab } from './outpaint_tab.js';
 
 const $ = (id) => document.getElementById(id);
-const state = { source: 'single', single: null, batch: [], form: null, jobId: null, config: null };
+const state = { source: 'single', single: null, batch: [], form: null, jobId: null, config: null, outpaint: null };
 
 function selectTab(buttons, attribute, value, panels) {
   buttons.forEach((b) => b.classList.toggle('active', b.getAttribute(attribute) === String(value)));
@@ -50,21 +54,6 @@ function addBatch(files) {
   }));
 }
 
-function imageFiles(list) {
-  return [...(list || [])].filter((file) => file.type.startsWith('image/'));
-}
-
-function initDropzone(zone, onFiles) {
-  zone.addEventListener('dragover', (event) => { event.preventDefault(); zone.classList.add('over'); });
-  zone.addEventListener('dragleave', () => zone.classList.remove('over'));
-  zone.addEventListener('drop', (event) => {
-    event.preventDefault();
-    zone.classList.remove('over');
-    const files = imageFiles(event.dataTransfer.files);
-    if (files.length) onFiles(files);
-  });
-}
-
 function initInputs() {
   $('single-file').addEventListener('change', (e) => { if (e.target.files[0]) setSingle(e.target.files[0]); });
   $('batch-files').addEventListener('change', (e) => addBatch([...e.target.files]));
@@ -76,6 +65,7 @@ function initInputs() {
     const files = imageFiles(event.clipboardData && event.clipboardData.files);
     if (!files.length) return;
     if (!$('pnginfo').hidden) showPngInfo(files[0]);
+    else if (!$('outpaint').hidden) { if (state.outpaint) state.outpaint.setPicture(files[0]); }
     else if (state.source === 'batch') addBatch(files);
     else setSingle(files[0]);
   });
@@ -84,27 +74,6 @@ function initInputs() {
     const h = state.form.controls.upscaling_resize_h.input;
     [w.value, h.value] = [h.value, w.value];
   });
-}
-
-function formatSeconds(seconds) {
-  if (seconds == null) return '';
-  if (seconds < 60) return `${Math.ceil(seconds)} s`;
-  return `${Math.floor(seconds / 60)} min ${Math.ceil(seconds % 60)} s`;
-}
-
-function showProgress(job) {
-  $('progress').hidden = false;
-  const percent = Math.round(job.progress * 100);
-  $('progress-fill').style.width = `${percent}%`;
-  let text;
-  if (job.state === 'queued') text = `Waiting: ${job.queue_position} job(s) ahead`;
-  else if (job.state === 'running') {
-    text = `${percent}%  image ${Math.min(job.images_done + 1, job.image_count)}/${job.image_count}`;
-    if (job.eta_s != null) text += `  ETA ${formatSeconds(job.eta_s)}`;
-    if (job.stage) text += `  (${job.stage})`;
-  } else text = `${job.state} in ${formatSeconds(job.elapsed_s)}`;
-  $('progress-text').textContent = text;
-  $('progress').dataset.state = job.state;
 }
 
 function setMessage(text, isError = false) {
@@ -142,8 +111,9 @@ async function generate() {
   try {
     const { job, originals } = await startJob();
     state.jobId = job.id;
-    showProgress(job);
-    const final = await followJob(job.id, showProgress);
+    const progress = (update) => showProgress($('progress'), update);
+    progress(job);
+    const final = await followJob(job.id, progress);
     showResults(final, originals);
     setMessage(...describeEnd(final));
   } catch (error) {
@@ -165,6 +135,7 @@ async function main() {
     const [config, upscalers] = await Promise.all([fetchJson('/api/v1/options'), fetchJson('/sdapi/v1/upscalers')]);
     state.config = config;
     state.form = buildOptionsForm(config.options, upscalers);
+    state.outpaint = initOutpaintTab(config.outpaint);
     const directoryTab = document.querySelector('[data-source="directory"].tab');
     directoryTab.disabled = !config.batch_from_directory;
     $('directory-hint').textContent = config.batch_from_directory

@@ -9,9 +9,11 @@ async function errorText(response) {
   }
 }
 
-// Uploads files with the options; resolves to the job JSON or throws Error(detail).
-export async function createUploadJob(files, options) {
+// Uploads files with the options (of the job `kind`: extras or outpaint); resolves to the job
+// JSON or throws Error(detail).
+export async function createUploadJob(files, options, kind = 'extras') {
   const form = new FormData();
+  form.append('kind', kind);
   form.append('options', JSON.stringify(options));
   for (const file of files) form.append('images', file, file.name || 'pasted.png');
   const response = await fetch('/api/v1/jobs', { method: 'POST', body: form });
