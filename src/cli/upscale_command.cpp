@@ -3,13 +3,17 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 
+#include "cli/batch_recording.h"
 #include "cli/reported_batch.h"
 #include "pipeline/batch_run.h"
 #include "pipeline/extras_options.h"
 #include "pipeline/model_upscalers.h"
 #include "pipeline/run_extras.h"
+#include "pipeline/run_manifest.h"
 #include "pipeline/run_outpaint.h"
+#include "pipeline/shard_partition.h"
 #include "pipeline/upscaler_registry.h"
 
 namespace upres::cli {
@@ -67,6 +71,15 @@ Result<pipeline::InferenceOptions> inference_options(int tile_px, int overlap_px
   return options;
 }
 
+// The records a previous run left in `manifest` (none when it does not exist yet).
+Status read_earlier_records(const std::string& manifest, std::vector<pipeline::ManifestRecord>& records) {
+  auto contents = pipeline::read_manifest(manifest);
+  if (!contents.is_ok()) return contents.status().code() == StatusCode::kNotFound ? Status::ok() : contents.status();
+  for (const std::string& bad : contents->bad_lines) std::fprintf(stderr, "upres: ignoring %s\n", bad.c_str());
+  records = std::move(contents->records);
+  return Status::ok();
+}
+
 }  // namespace
 
 UpscaleCommand::UpscaleCommand(CLI::App& app) {
@@ -102,7 +115,17 @@ UpscaleCommand::UpscaleCommand(CLI::App& app) {
   command_->add_option("--quality", quality_, "JPEG/WebP quality 1-100")->capture_default_str();
   command_->add_flag("--lossless", lossless_, "lossless WebP");
   command_->add_flag("-r,--recursive", recursive_, "include sub-folders of folder inputs");
-  command_->add_flag("--skip-existing", skip_existing_, "skip batch items whose result exists (resume)");
+  command_->add_flag("--skip-existing", skip_existing_,
+                     "skip batch items whose result exists and was made from the same input with the same "
+                     "parameters (by --manifest, else the PNG's upres-source stamp); resume a run");
+  command_->add_option("--shard", shard_,
+                       "run only shard I/N of the batch (0 <= I < N; by a hash of each input's relative path), or "
+                       "auto: I from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX, N from --shards or "
+                       "SLURM_ARRAY_TASK_COUNT");
+  command_->add_option("--shards", shards_, "shard count for --shard auto (the job array's size)");
+  command_->add_option("--manifest", manifest_,
+                       "append one JSON line per finished item to this file (shared by tasks, or one per task); "
+                       "--skip-existing reads it");
   command_->add_option("--max-pixels", max_pixels_, "refuse inputs with more decoded pixels than this");
   command_->add_option("--models", models_dir_, "models folder")->capture_default_str();
   command_->add_option("--tile", tile_px_, "tile side in input pixels (0 = from --max-memory)")->capture_default_str();
@@ -208,10 +231,54 @@ int UpscaleCommand::run() {
   options.skip_existing = skip_existing_;
   options.faces = &faces;
   if (max_pixels_ > 0) options.limits.max_pixels = max_pixels_;
-  const pipeline::InputList inputs = pipeline::expand_inputs(inputs_, recursive_);
-  return run_reported_batch([&](pipeline::Progress& progress, const pipeline::BatchListener& listener) {
-    return pipeline::run_batch(inputs, request, *registry, output.value(), options, progress, listener);
+  auto sharded = sharded_inputs(pipeline::expand_inputs(inputs_, recursive_));
+  auto info = sharded.is_ok() ? recorded_run_info(request, encode, *registry, shard_text_, !manifest_.empty())
+                              : Result<pipeline::RecordedRunInfo>(sharded.status());
+  if (info.is_ok()) info->exactly_once = !shard_.empty() || !manifest_.empty() || skip_existing_;
+  if (info.is_ok() && !manifest_.empty()) status = read_earlier_records(manifest_, info->earlier);
+  std::optional<pipeline::ManifestWriter> manifest;
+  if (info.is_ok() && status.is_ok() && !manifest_.empty()) {
+    auto opened = pipeline::ManifestWriter::open(manifest_);
+    if (opened.is_ok()) manifest.emplace(std::move(opened).value());
+    else status = opened.status();
+  }
+  if (!info.is_ok() || !status.is_ok()) {
+    std::fprintf(stderr, "upres: %s\n", (info.is_ok() ? status : info.status()).to_string().c_str());
+    return 2;
+  }
+  const pipeline::InputList& inputs = sharded.value();
+  pipeline::BatchRecorder recorder(inputs, std::move(info).value(), output.value(), manifest ? &*manifest : nullptr);
+  options.is_done = recorder.is_done();
+  const pipeline::ItemWork work =
+      recorder.wrap([&](const image::Image& picture, pipeline::Progress& progress) -> Result<image::Image> {
+        UPRES_ASSIGN_OR_RETURN(pipeline::ExtrasResult result,
+                               pipeline::run_extras(picture, request, *registry, progress, &faces));
+        return std::move(result.image);
+      });
+  int exit_status = run_reported_batch([&](pipeline::Progress& progress, const pipeline::BatchListener& listener) {
+    return pipeline::run_batch(inputs, work, output.value(), options, progress, recorder.wrap(listener));
   });
+  return recorder.manifest_status().is_ok() ? exit_status : 1;
+}
+
+Result<pipeline::InputList> UpscaleCommand::sharded_inputs(pipeline::InputList inputs) {
+  if (shard_.empty()) {
+    if (shards_ != 0) return invalid_argument("--shards needs --shard auto");
+    if (!manifest_.empty() || skip_existing_) pipeline::fail_stem_collisions(inputs);
+    return inputs;
+  }
+  const auto environment = [](const std::string& name) -> std::optional<std::string> {
+    const char* value = std::getenv(name.c_str());
+    return value ? std::optional<std::string>(value) : std::nullopt;
+  };
+  UPRES_ASSIGN_OR_RETURN(pipeline::ShardSpec spec, pipeline::parse_shard_spec(shard_, shards_, environment));
+  shard_text_ = spec.to_string();
+  // Collisions are found over the whole list, so every task agrees on which item keeps a name.
+  pipeline::fail_stem_collisions(inputs);
+  pipeline::InputList selected = pipeline::select_shard(inputs, spec);
+  std::fprintf(stderr, "upres: shard %s: %zu of %zu items\n", shard_text_.c_str(), selected.items.size(),
+               inputs.items.size());
+  return selected;
 }
 
 }  // namespace upres::cli

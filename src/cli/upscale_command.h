@@ -8,6 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "base/result.h"
+#include "pipeline/input_list.h"
+
 namespace upres::cli {
 
 class UpscaleCommand {
@@ -20,6 +23,10 @@ class UpscaleCommand {
   int run();
 
  private:
+  // The items of this shard (all without --shard); same-stem inputs fail when results are kept
+  // exactly once. InvalidArgument for a bad --shard/--shards.
+  Result<pipeline::InputList> sharded_inputs(pipeline::InputList inputs);
+
   CLI::App* command_;
   std::vector<std::string> inputs_;
   std::map<std::string, double> numbers_;      // keyed by the option's JSON name
@@ -34,6 +41,10 @@ class UpscaleCommand {
   bool lossless_ = false;
   bool recursive_ = false;
   bool skip_existing_ = false;
+  std::string shard_;      // --shard I/N or auto: this task's part of the batch
+  int shards_ = 0;         // --shards N for --shard auto (0 = from the environment)
+  std::string shard_text_;  // "I/N" once parsed
+  std::string manifest_;   // --manifest FILE.jsonl: appended per item, read for --skip-existing
   long long max_pixels_ = 0;
   std::string models_dir_ = "models";
   int tile_px_ = 0;

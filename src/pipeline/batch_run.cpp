@@ -44,7 +44,12 @@ BatchReport run_batch(const InputList& inputs, const ItemWork& work, const Outpu
     if (progress.is_cancelled()) {
       outcome.status = cancelled("interrupted before " + item.path.string());
     } else if (outcome.status.is_ok()) {
-      if (inputs.is_batch && options.skip_existing && output.has_result_for(item.path.stem().string())) {
+      Result<bool> done = false;
+      if (inputs.is_batch && options.skip_existing)
+        done = options.is_done ? options.is_done(item) : output.has_result_for(item.path.stem().string());
+      if (!done.is_ok()) {
+        outcome.status = with_path(done.status(), item.path);
+      } else if (done.value()) {
         outcome.is_skipped = true;
       } else {
         Result<std::filesystem::path> saved =

@@ -18,6 +18,9 @@ namespace upres::pipeline {
 
 struct BatchOptions {
   bool skip_existing = false;  // skip items whose <stem>.<ext> is already in the output folder
+  // With skip_existing, replaces that check (e.g. by a manifest's record or the result's recorded
+  // parameters): true = done, skip it; an error fails the item without running it.
+  std::function<Result<bool>(const InputItem& item)> is_done;
   image::DecodeLimits limits;
   FaceModels* faces = nullptr;  // needed when the request restores faces; loaded on first use
 };

@@ -13,6 +13,9 @@ namespace upres::pipeline {
 struct InputItem {
   std::filesystem::path path;
   Status problem;  // not OK when the argument named nothing usable; the batch reports it and goes on
+  // The folder the item was found under (a folder argument, a glob's fixed leading folders, a
+  // file's parent): path relative to it names the item the same way on every machine.
+  std::filesystem::path root;
 };
 
 struct InputList {
