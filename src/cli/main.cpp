@@ -6,12 +6,16 @@
 
 #include "cli/faces_command.h"
 #include "cli/info_command.h"
+#include "cli/manifest_command.h"
 #include "cli/models_command.h"
+#include "cli/ncnn_compat/ncnn_cli_entry.h"
 #include "cli/outpaint_command.h"
 #include "cli/serve_command.h"
 #include "cli/upscale_command.h"
 
 int main(int argc, char** argv) {
+  // Invoked as an ncnn-vulkan tool (symlink name) or `upres ncnn-cli TOOL ...`: that tool's CLI.
+  if (std::optional<int> status = upres::cli::ncnn_compat::run_ncnn_cli_if_invoked(argc, argv)) return *status;
   CLI::App app{"upres: AI image upscaling (the Extras tab as a fast standalone program)"};
   app.require_subcommand(1);
   upres::cli::UpscaleCommand upscale(app);
@@ -20,6 +24,7 @@ int main(int argc, char** argv) {
   upres::cli::ServeCommand serve(app);
   upres::cli::FacesCommand faces(app);
   upres::cli::OutpaintCommand outpaint(app);
+  upres::cli::ManifestCommand manifest(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -32,5 +37,6 @@ int main(int argc, char** argv) {
   if (serve.is_chosen()) return serve.run();
   if (faces.is_chosen()) return faces.run();
   if (outpaint.is_chosen()) return outpaint.run();
+  if (manifest.is_chosen()) return manifest.run();
   return 2;
 }
