@@ -16,6 +16,7 @@ build_packages=(
   libcurl4-openssl-dev # downloading model weights on first use
   zlib1g-dev           # deflate entries in PyTorch zip checkpoints
   libprotobuf-dev protobuf-compiler  # .onnx model files: protoc compiles src/weights/onnx.proto at build time
+  libkissfft-dev       # FFT for LaMa's spectral blocks (header-only C++ template, BSD-3-Clause; bookworm has no libpocketfft-dev)
   libssl-dev
 )
 # Needed by the test suite and benchmarks only.
@@ -28,6 +29,7 @@ test_packages=(
   clang libclang-rt-14-dev                   # libFuzzer targets
   libomp-14-dev                              # LLVM's OpenMP: the clang fuzz build links the engine's OpenMP code
   chromium                                   # browser tests (driven by playwright-core)
+  slurm-wlm munge                            # sharding test: a single-node Slurm on localhost (tests/cli/slurm_shard_test.sh)
 )
 
 packages=("${build_packages[@]}")
@@ -44,6 +46,9 @@ done
 # another source whose nodejs package bundles npm and conflicts with Debian's: only install
 # Debian's when there is no npm at all.
 command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
+# kubectl checks examples/kubernetes/ in the tests; a kubectl from elsewhere (Google's kubectl
+# package) would conflict with Debian's kubernetes-client, so only install it when there is none.
+((want_tests)) && ! command -v kubectl >/dev/null 2>&1 && missing+=(kubernetes-client)
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}"
   sudo_cmd=(); [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)

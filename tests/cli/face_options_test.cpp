@@ -1,6 +1,6 @@
 // `upres upscale` with face restoration, run as users run it: bad face-model options are usage
 // errors naming the option, and a run with a (random-weight) GFPGAN file and the real RetinaFace
-// MobileNet detector from ../shared records the visibility in the infotext.
+// MobileNet detector from tests/data records the visibility in the infotext.
 #include <sys/wait.h>
 
 #include <gtest/gtest.h>
@@ -18,9 +18,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const fs::path kShared = UPRES_SHARED_DIR;
-const fs::path kDetector = kShared / "models/retinaface/detection_mobilenet0.25_Final.pth";
-const fs::path kPortrait = kShared / "images/faces/portrait.jpg";
+const fs::path kTestData = UPRES_TEST_DATA_DIR;
+const fs::path kDetector = kTestData / "models/retinaface/detection_mobilenet0.25_Final.pth";
+const fs::path kPortrait = kTestData / "images/faces/portrait.jpg";
 
 struct CommandRun {
   int exit_code;
@@ -44,7 +44,7 @@ std::string quoted(const fs::path& path) { return "'" + path.string() + "'"; }
 class FaceOptionsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!fs::exists(kDetector) || !fs::exists(kPortrait)) GTEST_SKIP() << "../shared is absent";
+    if (!fs::exists(kDetector) || !fs::exists(kPortrait)) GTEST_SKIP() << "tests/data is incomplete";
   }
   upres::testing::TestFolder dir_;
   fs::path out_ = dir_.path() / "out";

@@ -33,12 +33,12 @@ FacesRun run_faces(const std::string& arguments, const std::string& redirect) {
 }
 
 fs::path mobilenet() {
-  return fs::path(UPRES_SHARED_DIR) / "models/retinaface/detection_mobilenet0.25_Final.pth";
+  return fs::path(UPRES_TEST_DATA_DIR) / "models/retinaface/detection_mobilenet0.25_Final.pth";
 }
-fs::path portrait() { return fs::path(UPRES_SHARED_DIR) / "images/faces/portrait.jpg"; }
+fs::path portrait() { return fs::path(UPRES_TEST_DATA_DIR) / "images/faces/portrait.jpg"; }
 
 TEST(FacesCommandTest, PrintsBothFacesOfThePortraitAsJson) {
-  if (!fs::exists(mobilenet()) || !fs::exists(portrait())) GTEST_SKIP() << "../shared is absent";
+  if (!fs::exists(mobilenet()) || !fs::exists(portrait())) GTEST_SKIP() << "tests/data is incomplete";
   const FacesRun run =
       run_faces("'" + portrait().string() + "' --face-detector '" + mobilenet().string() + "'",
                 "2>/dev/null");
@@ -77,7 +77,7 @@ TEST(FacesCommandTest, MissingPictureExitsNonZeroNamingIt) {
 }
 
 TEST(FacesCommandTest, MissingDetectorFileExitsNonZeroNamingIt) {
-  if (!fs::exists(portrait())) GTEST_SKIP() << "../shared is absent";
+  if (!fs::exists(portrait())) GTEST_SKIP() << "tests/data is incomplete";
   const FacesRun run =
       run_faces("'" + portrait().string() + "' --face-detector /nonexistent/detector.pth", "2>&1");
   EXPECT_EQ(run.exit_code, 1) << run.output;

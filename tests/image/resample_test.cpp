@@ -27,8 +27,8 @@ const char* filter_name(ResampleFilter filter) {
 
 TEST(Resample, MatchesPilOnARealPicture) {
   const std::filesystem::path source =
-      std::filesystem::path(UPRES_SOURCE_DIR) / ".." / "shared" / "images" / "set5" / "baby.png";
-  if (!std::filesystem::exists(source)) GTEST_SKIP() << "no shared picture at " << source;
+      std::filesystem::path(UPRES_TEST_DATA_DIR) / "images" / "set5" / "baby.png";
+  if (!std::filesystem::exists(source)) GTEST_SKIP() << "no test picture at " << source;
   const auto dir = scratch_dir();
   // Up, down, one axis only, and non-integer factors both ways (baby.png is 512x512).
   const std::vector<std::pair<int, int>> sizes = {{1024, 768}, {256, 170}, {512, 300}, {700, 129}, {1536, 1536}};

@@ -24,7 +24,7 @@ namespace upres::models::testing {
 inline std::filesystem::path npm_models_dir() {
   return std::filesystem::path(UPRES_SOURCE_DIR) / ".cache/npm/waifu2x-1.6.5/package/models";
 }
-inline std::filesystem::path baby_png() { return std::filesystem::path(UPRES_SHARED_DIR) / "images/set5/baby.png"; }
+inline std::filesystem::path baby_png() { return std::filesystem::path(UPRES_TEST_DATA_DIR) / "images/set5/baby.png"; }
 
 // PSNR (peak 1) of a against b, both clamped to [0, 1] as pictures are; infinity when equal.
 inline double psnr(const engine::Tensor& a, const engine::Tensor& b) {
@@ -104,7 +104,9 @@ class FamilyFixtures {
                   << static_cast<double>(result->arena_bytes) / pixels << " B/px, estimate "
                   << model.bytes_per_input_pixel() << ")\n";
         EXPECT_LE(diff, tolerance);
-        if (min_psnr > 0) EXPECT_GE(db, min_psnr);
+        if (min_psnr > 0) {
+          EXPECT_GE(db, min_psnr);
+        }
       }
     }
   }

@@ -30,7 +30,7 @@ std::vector<float> read_f32(const fs::path& path) {
 }
 
 TEST(NcnnLayerCoverageTest, SyntheticModelMatchesPyTorchOnEveryBackend) {
-  fs::path picture = fs::path(UPRES_SHARED_DIR) / "images/set14/comic.png";
+  fs::path picture = fs::path(UPRES_TEST_DATA_DIR) / "images/set14/comic.png";
   if (!fs::exists(picture)) GTEST_SKIP() << picture << " absent";
   fs::path dir = fs::path(UPRES_TEST_OUTPUT_DIR) / "ncnn_synthetic";
   fs::remove_all(dir);

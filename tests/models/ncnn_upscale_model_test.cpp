@@ -72,7 +72,7 @@ std::vector<NcnnCase> all_cases() {
 
 fs::path source_dir() { return fs::path(UPRES_SOURCE_DIR); }
 fs::path npm_dir() { return source_dir() / ".cache" / "npm"; }
-const fs::path kPicture = fs::path(UPRES_SHARED_DIR) / "images/set14/comic.png";
+const fs::path kPicture = fs::path(UPRES_TEST_DATA_DIR) / "images/set14/comic.png";
 
 std::vector<float> read_f32(const fs::path& path) {
   std::ifstream in(path, std::ios::binary | std::ios::ate);

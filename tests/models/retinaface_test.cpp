@@ -128,8 +128,8 @@ TEST(RetinaFaceTest, AnchorCountSumsTwoPerCellOverStrides) {
 
 TEST(RetinaFaceTest, RealMobileNetWeightsAreDetected) {
   const fs::path pth =
-      fs::path(UPRES_SHARED_DIR) / "models/retinaface/detection_mobilenet0.25_Final.pth";
-  if (!fs::exists(pth)) GTEST_SKIP() << pth << " is absent (../shared not mounted)";
+      fs::path(UPRES_TEST_DATA_DIR) / "models/retinaface/detection_mobilenet0.25_Final.pth";
+  if (!fs::exists(pth)) GTEST_SKIP() << pth << " is absent from tests/data";
   auto network = RetinaFace::load(pth);
   ASSERT_TRUE(network.is_ok()) << network.status().to_string();
   EXPECT_EQ((*network)->config().backbone, RetinaFace::Backbone::kMobileNet025);

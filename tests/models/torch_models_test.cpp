@@ -30,7 +30,7 @@ constexpr double kTolerance = 1e-4;
 
 fs::path fixture_dir() { return fs::path(UPRES_TEST_OUTPUT_DIR) / "torch_models_fixtures"; }
 fs::path waifu2x_models_dir() { return fs::path(UPRES_SOURCE_DIR) / ".cache/npm/waifu2x-1.6.5/package/models"; }
-fs::path baby_png() { return fs::path(UPRES_SHARED_DIR) / "images/set5/baby.png"; }
+fs::path baby_png() { return fs::path(UPRES_TEST_DATA_DIR) / "images/set5/baby.png"; }
 
 engine::Shape shape_of(const json& j) { return j.at("shape").get<engine::Shape>(); }
 

@@ -25,11 +25,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path shared_dir() { return fs::path(UPRES_SHARED_DIR); }
+fs::path test_data_dir() { return fs::path(UPRES_TEST_DATA_DIR); }
 fs::path mobilenet_path() {
-  return shared_dir() / "models/retinaface/detection_mobilenet0.25_Final.pth";
+  return test_data_dir() / "models/retinaface/detection_mobilenet0.25_Final.pth";
 }
-fs::path photo(const std::string& name) { return shared_dir() / "images/faces" / name; }
+fs::path photo(const std::string& name) { return test_data_dir() / "images/faces" / name; }
 
 // --- prior boxes and decoding --------------------------------------------------------------------
 
@@ -123,7 +123,7 @@ class RealPhotoTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(RealPhotoTest, MatchesFacexlibInPyTorch) {
   if (!fs::exists(mobilenet_path()) || !fs::exists(photo(GetParam()))) {
-    GTEST_SKIP() << "../shared/models/retinaface or ../shared/images/faces is absent";
+    GTEST_SKIP() << "tests/data/models/retinaface or tests/data/images/faces is absent";
   }
   Reference ref;
   std::string why;

@@ -1,5 +1,5 @@
 // restore_faces end to end on a real photo with the real RetinaFace MobileNet-0.25 weights from
-// ../shared: every detected face goes through the restorer, and only pixels under the paste
+// tests/data: every detected face goes through the restorer, and only pixels under the paste
 // masks change. The restorer here is a stand-in that paints the crop, so the test sees exactly
 // where crops land; the random-weight GFPGAN/CodeFormer networks have their own tests.
 #include <gtest/gtest.h>
@@ -19,8 +19,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const fs::path kShared = UPRES_SHARED_DIR;
-const fs::path kDetector = kShared / "models/retinaface/detection_mobilenet0.25_Final.pth";
+const fs::path kTestData = UPRES_TEST_DATA_DIR;
+const fs::path kDetector = kTestData / "models/retinaface/detection_mobilenet0.25_Final.pth";
 
 // Paints every crop a flat colour and counts calls; checks it is handed 512x512 RGB in [0, 1].
 class PaintingRestorer : public models::FaceRestorer {
@@ -67,7 +67,7 @@ void count_changes(const image::Image& before, const image::Image& after, const 
 class FaceRestorationTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!fs::exists(kDetector)) GTEST_SKIP() << "../shared is absent: no " << kDetector;
+    if (!fs::exists(kDetector)) GTEST_SKIP() << "no " << kDetector << " (tests/data)";
     auto detector = FaceDetector::load(kDetector);
     ASSERT_TRUE(detector.is_ok()) << detector.status().to_string();
     detector_ = std::move(detector).value();
@@ -76,7 +76,7 @@ class FaceRestorationTest : public ::testing::Test {
 };
 
 TEST_F(FaceRestorationTest, OnlyPixelsUnderTheFaceMasksChange) {
-  auto picture = image::read_image(kShared / "images/faces/group_small.jpg");
+  auto picture = image::read_image(kTestData / "images/faces/group_small.jpg");
   ASSERT_TRUE(picture.is_ok()) << picture.status().to_string();
   auto faces = detector_->detect(*picture);
   ASSERT_TRUE(faces.is_ok()) << faces.status().to_string();
@@ -101,7 +101,7 @@ TEST_F(FaceRestorationTest, OnlyPixelsUnderTheFaceMasksChange) {
 }
 
 TEST_F(FaceRestorationTest, OnlyCenterFaceRestoresOneAndNoFaceRestoresNone) {
-  auto picture = image::read_image(kShared / "images/faces/group_small.jpg");
+  auto picture = image::read_image(kTestData / "images/faces/group_small.jpg");
   ASSERT_TRUE(picture.is_ok());
   PaintingRestorer restorer;
   Progress progress;
@@ -125,7 +125,7 @@ TEST_F(FaceRestorationTest, RandomWeightGfpganOnARealPhotoChangesOnlyTheFaces) {
   if (!fixtures.is_ok()) GTEST_SKIP() << fixtures.status().message();
   auto restorer = models::load_face_restorer(*fixtures / "gfpgan512_narrow16.pth");
   ASSERT_TRUE(restorer.is_ok()) << restorer.status().to_string();
-  auto picture = image::read_image(kShared / "images/faces/portrait.jpg");
+  auto picture = image::read_image(kTestData / "images/faces/portrait.jpg");
   ASSERT_TRUE(picture.is_ok());
   auto faces = detector_->detect(*picture);
   ASSERT_TRUE(faces.is_ok());
@@ -144,7 +144,7 @@ TEST_F(FaceRestorationTest, ParsingNetworkChangesThePasteMaskButNotWhereFacesGo)
   if (!fixtures.is_ok()) GTEST_SKIP() << fixtures.status().message();
   auto parser = models::ParseNet::load(*fixtures / "parsenet512_narrow16.pth");
   ASSERT_TRUE(parser.is_ok()) << parser.status().to_string();
-  auto picture = image::read_image(kShared / "images/faces/portrait.jpg");
+  auto picture = image::read_image(kTestData / "images/faces/portrait.jpg");
   ASSERT_TRUE(picture.is_ok());
   auto faces = detector_->detect(*picture);
   ASSERT_TRUE(faces.is_ok());
@@ -164,7 +164,7 @@ TEST_F(FaceRestorationTest, ParsingNetworkChangesThePasteMaskButNotWhereFacesGo)
 }
 
 TEST_F(FaceRestorationTest, CancelledProgressStopsBeforeTheFirstFace) {
-  auto picture = image::read_image(kShared / "images/faces/portrait.jpg");
+  auto picture = image::read_image(kTestData / "images/faces/portrait.jpg");
   ASSERT_TRUE(picture.is_ok());
   PaintingRestorer restorer;
   Progress progress;

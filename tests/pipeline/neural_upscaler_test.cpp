@@ -189,9 +189,9 @@ TEST(NeuralUpscalerTest, KeepsAlphaAndGreyAndCancels) {
 // within 1/255 of untiled output on a real picture.
 TEST(NeuralUpscalerTest, RealModelTiledWithinOneLevelOfUntiled) {
   const std::filesystem::path model_path = std::filesystem::path(UPRES_SOURCE_DIR) / "models/ESRGAN/2x-AniScale.pth";
-  const std::filesystem::path picture_path = std::filesystem::path(UPRES_SOURCE_DIR) / "../shared/images/set14/comic.png";
+  const std::filesystem::path picture_path = std::filesystem::path(UPRES_TEST_DATA_DIR) / "images/set14/comic.png";
   if (!std::filesystem::exists(model_path)) GTEST_SKIP() << model_path << " missing: run scripts/setup.sh";
-  if (!std::filesystem::exists(picture_path)) GTEST_SKIP() << picture_path << " missing: ../shared is absent";
+  if (!std::filesystem::exists(picture_path)) GTEST_SKIP() << picture_path << " missing from tests/data";
   auto model = models::load_upscale_model(model_path);
   ASSERT_TRUE(model.is_ok()) << model.status().to_string();
   auto picture = image::read_image(picture_path);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 namespace upres::pipeline {
 namespace {
 
@@ -49,10 +51,14 @@ TEST(RunOutpaint, WritesThePictureAndTheInfotextInOrder) {
             "PatchMatch, Postprocess outpaint mask blur: 8, Postprocess outpaint seed: 0");
   EXPECT_EQ(*result->image.metadata.find_text("parameters"), "a prompt");
   EXPECT_EQ(*result->image.metadata.find_text("postprocessing"), result->infotext);
+  // LaMa without its weights, offline (an empty mirror folder): the error names the file to get.
   ASSERT_TRUE(set_outpaint_option(request, option("--fill"), "lama").is_ok());
+  setenv("UPRES_MODEL_MIRROR", "file:///nonexistent-upres-mirror", 1);
   auto lama = run_outpaint(input, request, progress);
+  unsetenv("UPRES_MODEL_MIRROR");
   ASSERT_FALSE(lama.is_ok());
-  EXPECT_EQ(lama.status().code(), StatusCode::kUnsupported);
+  EXPECT_EQ(lama.status().code(), StatusCode::kNotFound) << lama.status().to_string();
+  EXPECT_NE(lama.status().message().find("LaMa/big-lama.safetensors"), std::string::npos) << lama.status().to_string();
 }
 
 TEST(RunOutpaint, FitOutpaintSizesFitInsideTheBox) {

@@ -61,9 +61,9 @@ class ValidConvTilesTest : public testing::TestWithParam<TiledCase> {};
 TEST_P(ValidConvTilesTest, TiledEqualsWholePicture) {
   const TiledCase& c = GetParam();
   const fs::path model_path = fs::path(UPRES_SOURCE_DIR) / "models" / c.param;
-  const fs::path picture_path = fs::path(UPRES_SOURCE_DIR) / "../shared/images/set14/comic.png";
+  const fs::path picture_path = fs::path(UPRES_TEST_DATA_DIR) / "images/set14/comic.png";
   if (!fs::exists(model_path)) GTEST_SKIP() << model_path << " missing: run scripts/setup.sh";
-  if (!fs::exists(picture_path)) GTEST_SKIP() << picture_path << " missing: ../shared is absent";
+  if (!fs::exists(picture_path)) GTEST_SKIP() << picture_path << " missing from tests/data";
   auto model = models::load_upscale_model(model_path);
   ASSERT_TRUE(model.is_ok()) << model.status().to_string();
   auto tiling = (*model)->valid_conv_tiling();
