@@ -3,8 +3,12 @@
 
 #include <httplib.h>
 
+#include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "image/image_codec.h"
@@ -47,6 +51,22 @@ inline httplib::Result post_json(httplib::Client& client, const std::string& pat
 inline nlohmann::json body_json(const httplib::Result& result) {
   if (!result) return nullptr;
   return nlohmann::json::parse(result->body, nullptr, false);
+}
+
+inline void write_bytes(const std::filesystem::path& path, const std::vector<uint8_t>& bytes) {
+  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+}
+
+// Polls GET /api/v1/jobs/ID every 50 ms until the job is neither queued nor running, at most
+// `polls` times; returns the last answer.
+inline nlohmann::json wait_for_job(httplib::Client& client, const std::string& id, int polls) {
+  nlohmann::json job;
+  for (int i = 0; i < polls; ++i) {
+    job = body_json(client.Get(("/api/v1/jobs/" + id).c_str()));
+    if (job.value("state", "") != "queued" && job.value("state", "") != "running") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return job;
 }
 
 }  // namespace upres::server::testing

@@ -34,9 +34,7 @@ class OutpaintJobsApiTest : public ::testing::Test {
     server_.reset();
     fs::remove_all(base_);
   }
-  static void write(const fs::path& path, const std::vector<uint8_t>& bytes) {
-    std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-  }
+  static void write(const fs::path& path, const std::vector<uint8_t>& bytes) { write_bytes(path, bytes); }
   httplib::Client client() {
     httplib::Client c("127.0.0.1", server_->port());
     c.set_read_timeout(60);
@@ -44,13 +42,7 @@ class OutpaintJobsApiTest : public ::testing::Test {
   }
   json wait_done(const std::string& id) {
     auto c = client();
-    json job;
-    for (int i = 0; i < 600; ++i) {
-      job = body_json(c.Get(("/api/v1/jobs/" + id).c_str()));
-      if (job.value("state", "") != "queued" && job.value("state", "") != "running") break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return job;
+    return wait_for_job(c, id, 600);
   }
   httplib::Result post_upload(const std::vector<uint8_t>& picture, const json& options,
                               const std::string& kind = "outpaint") {

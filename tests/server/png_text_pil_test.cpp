@@ -40,11 +40,6 @@ std::pair<int, std::string> run_shell(const std::string& command) {
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
 }
 
-void write_bytes(const fs::path& path, const std::vector<uint8_t>& bytes) {
-  std::ofstream out(path, std::ios::binary);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-}
-
 TEST(PngTextPilTest, InfotextIsVisibleBeforeThePixelsAreLoaded) {
   const fs::path dir = fs::temp_directory_path() / ("upres_png_text_pil_" + std::to_string(::getpid()));
   fs::remove_all(dir);
