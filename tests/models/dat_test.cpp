@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/backend_registry.h"
+#include "family_fixtures.h"
 #include "model_test_support.h"
 #include "models/dat/dat.h"
 #include "models/upscale_model.h"
@@ -26,49 +27,23 @@ using nlohmann::json;
 
 constexpr double kTolerance = 1e-4;
 
-class DatTest : public ::testing::TestWithParam<std::string> {
- protected:
-  static void SetUpTestSuite() {
-    auto dir = testing::ensure_fixtures("dat_torch.py", "dat_fixtures");
-    if (!dir.is_ok()) {
-      skip_reason_ = new std::string(dir.status().message());
-      return;
-    }
-    dir_ = new fs::path(*dir);
-    std::ifstream in(*dir / "manifest.json");
-    manifest_ = new json(json::parse(in));
-  }
-  static void TearDownTestSuite() {
-    delete manifest_;
-    delete dir_;
-    delete skip_reason_;
-    manifest_ = nullptr;
-    dir_ = nullptr;
-    skip_reason_ = nullptr;
-  }
+const testing::FamilyFixtures& fixtures() {
+  static const auto* f = new testing::FamilyFixtures("dat_torch.py", "dat_fixtures", "");
+  return *f;
+}
 
-  static Result<std::shared_ptr<const DAT>> load(const fs::path& path) {
-    UPRES_ASSIGN_OR_RETURN(weights::WeightFile file, weights::read_weight_file(path));
-    return DAT::from_weights(file.weights);
-  }
+Result<std::shared_ptr<const DAT>> load(const fs::path& path) {
+  UPRES_ASSIGN_OR_RETURN(weights::WeightFile file, weights::read_weight_file(path));
+  return DAT::from_weights(file.weights);
+}
 
-  static json* manifest_;
-  static fs::path* dir_;
-  static std::string* skip_reason_;
-};
-
-json* DatTest::manifest_ = nullptr;
-fs::path* DatTest::dir_ = nullptr;
-std::string* DatTest::skip_reason_ = nullptr;
+class DatTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(DatTest, MatchesPyTorch) {
-  if (skip_reason_ != nullptr) GTEST_SKIP() << *skip_reason_;
-  const json* c = nullptr;
-  for (const json& entry : manifest_->at("cases")) {
-    if (entry.at("name") == GetParam()) c = &entry;
-  }
+  if (!fixtures().skip_reason().empty()) GTEST_SKIP() << fixtures().skip_reason();
+  const json* c = fixtures().find("cases", GetParam());
   ASSERT_NE(c, nullptr) << "manifest lacks " << GetParam();
-  auto net = load(*dir_ / c->at("file").get<std::string>());
+  auto net = load(fixtures().dir() / c->at("file").get<std::string>());
   ASSERT_TRUE(net.is_ok()) << net.status().to_string();
   const DAT& model = **net;
   EXPECT_EQ(model.architecture(), "DAT");
@@ -79,9 +54,9 @@ TEST_P(DatTest, MatchesPyTorch) {
   EXPECT_EQ(model.config().split[0], c->at("split")[0].get<int>());
   EXPECT_EQ(model.config().split[1], c->at("split")[1].get<int>());
   for (const json& run : c->at("runs")) {
-    auto input = testing::read_f32_tensor(*dir_ / run["input"]["file"].get<std::string>(),
+    auto input = testing::read_f32_tensor(fixtures().dir() / run["input"]["file"].get<std::string>(),
                                           run["input"]["shape"].get<engine::Shape>());
-    auto expected = testing::read_f32_tensor(*dir_ / run["expected"]["file"].get<std::string>(),
+    auto expected = testing::read_f32_tensor(fixtures().dir() / run["expected"]["file"].get<std::string>(),
                                              run["expected"]["shape"].get<engine::Shape>());
     ASSERT_TRUE(input.is_ok() && expected.is_ok());
     for (const std::string& backend : engine::backend_names()) {
@@ -100,8 +75,8 @@ INSTANTIATE_TEST_SUITE_P(RandomWeights, DatTest, ::testing::Values("dat_x2", "da
 
 // The registry detects DAT from the keys (through the params_ema wrapper of dat_x2.pth).
 TEST_F(DatTest, LoadsThroughTheRegistry) {
-  if (skip_reason_ != nullptr) GTEST_SKIP() << *skip_reason_;
-  auto model = load_upscale_model(*dir_ / "dat_x2.pth");
+  if (!fixtures().skip_reason().empty()) GTEST_SKIP() << fixtures().skip_reason();
+  auto model = load_upscale_model(fixtures().dir() / "dat_x2.pth");
   ASSERT_TRUE(model.is_ok()) << model.status().to_string();
   EXPECT_EQ((*model)->architecture(), "DAT");
   EXPECT_EQ((*model)->scale(), 2);
@@ -113,11 +88,11 @@ TEST_F(DatTest, LoadsThroughTheRegistry) {
 // more than threefold (the cpu backend's upsampler tail holds ~1.7x more under AVX-512's blocked
 // layouts than under the AVX2 cap, and the estimate covers the larger).
 TEST_F(DatTest, MemoryEstimateCoversThePlannedArena) {
-  if (skip_reason_ != nullptr) GTEST_SKIP() << *skip_reason_;
+  if (!fixtures().skip_reason().empty()) GTEST_SKIP() << fixtures().skip_reason();
   constexpr int kSide = 48;
-  for (const json& file : manifest_->at("memory")) {
+  for (const json& file : fixtures().manifest().at("memory")) {
     double largest_arena = 0;
-    auto net = load(*dir_ / file.get<std::string>());
+    auto net = load(fixtures().dir() / file.get<std::string>());
     ASSERT_TRUE(net.is_ok()) << net.status().to_string();
     auto graph = (*net)->build_graph(kSide, kSide);
     ASSERT_TRUE(graph.is_ok()) << graph.status().to_string();
@@ -140,10 +115,10 @@ TEST_F(DatTest, MemoryEstimateCoversThePlannedArena) {
 }
 
 TEST_F(DatTest, DamagedFilesFailClearly) {
-  if (skip_reason_ != nullptr) GTEST_SKIP() << *skip_reason_;
-  for (const auto& [file, expect] : manifest_->at("hostile").items()) {
+  if (!fixtures().skip_reason().empty()) GTEST_SKIP() << fixtures().skip_reason();
+  for (const auto& [file, expect] : fixtures().manifest().at("hostile").items()) {
     SCOPED_TRACE(file);
-    auto net = load(*dir_ / file);
+    auto net = load(fixtures().dir() / file);
     ASSERT_FALSE(net.is_ok());
     EXPECT_NE(net.status().message().find(expect.get<std::string>()), std::string::npos) << net.status().to_string();
   }

@@ -1,4 +1,4 @@
-// Header-only support for the architecture-family tests (omnisr_test, span_test, plksr_test): a
+// Header-only support for the architecture-family tests (omnisr, span, plksr, dat, hat, lama): a
 // fixture set made by tests/reference/<family>_torch.py (ensure_fixtures), each case's files loaded
 // through load_upscale_model and every run compared with PyTorch on every backend, and PSNR.
 #pragma once
@@ -74,6 +74,7 @@ class FamilyFixtures {
   }
   const std::string& skip_reason() const { return skip_reason_; }
   const std::filesystem::path& dir() const { return dir_; }
+  const nlohmann::json& manifest() const { return manifest_; }
   // The entry named `name` in `list` ("cases" or "real"), or nullptr.
   const nlohmann::json* find(const std::string& list, const std::string& name) const {
     for (const nlohmann::json& c : manifest_.at(list)) {
