@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/backend_registry.h"
+#include "family_fixtures.h"
 #include "model_test_support.h"
 #include "models/onnx/onnx_upscale_model.h"
 #include "models/upscale_model.h"
@@ -23,55 +24,26 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-class OnnxModelTest : public ::testing::TestWithParam<std::string> {
- protected:
-  static void SetUpTestSuite() {
-    auto dir = testing::ensure_fixtures("onnx_torch_fixtures.py", "onnx_fixtures");
-    if (!dir.is_ok()) {
-      skip_reason_ = new std::string(dir.status().message());
-      return;
-    }
-    dir_ = new fs::path(*dir);
-    std::ifstream in(*dir_ / "manifest.json");
-    manifest_ = new json(json::parse(in));
-  }
-  static void TearDownTestSuite() {
-    delete manifest_;
-    delete dir_;
-    delete skip_reason_;
-    manifest_ = nullptr;
-    dir_ = nullptr;
-    skip_reason_ = nullptr;
-  }
-  static const json* find_case(const std::string& name) {
-    for (const json& c : manifest_->at("cases")) {
-      if (c.at("name") == name) return &c;
-    }
-    return nullptr;
-  }
+const testing::FamilyFixtures& fixtures() {
+  static const auto* f = new testing::FamilyFixtures("onnx_torch_fixtures.py", "onnx_fixtures", "");
+  return *f;
+}
 
-  static json* manifest_;
-  static fs::path* dir_;
-  static std::string* skip_reason_;
-};
-
-json* OnnxModelTest::manifest_ = nullptr;
-fs::path* OnnxModelTest::dir_ = nullptr;
-std::string* OnnxModelTest::skip_reason_ = nullptr;
+class OnnxModelTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(OnnxModelTest, MatchesPyTorchOnEveryBackend) {
-  if (skip_reason_ != nullptr) GTEST_SKIP() << *skip_reason_;
-  const json* c = find_case(GetParam());
+  if (!fixtures().skip_reason().empty()) GTEST_SKIP() << fixtures().skip_reason();
+  const json* c = fixtures().find("cases", GetParam());
   ASSERT_NE(c, nullptr) << "manifest lacks case " << GetParam();
-  auto model = load_upscale_model(*dir_ / c->at("file").get<std::string>());
+  auto model = load_upscale_model(fixtures().dir() / c->at("file").get<std::string>());
   ASSERT_TRUE(model.is_ok()) << model.status().to_string();
   const auto in_shape = c->at("input_shape").get<engine::Shape>();
   const auto out_shape = c->at("output_shape").get<engine::Shape>();
   EXPECT_EQ((*model)->architecture(), "ONNX graph");
   EXPECT_EQ((*model)->scale(), out_shape[2] / in_shape[2]);
   EXPECT_EQ((*model)->size_multiple(), c->at("size_multiple").get<int>());
-  auto input = testing::read_f32_tensor(*dir_ / c->at("input").get<std::string>(), in_shape);
-  auto expected = testing::read_f32_tensor(*dir_ / c->at("output").get<std::string>(), out_shape);
+  auto input = testing::read_f32_tensor(fixtures().dir() / c->at("input").get<std::string>(), in_shape);
+  auto expected = testing::read_f32_tensor(fixtures().dir() / c->at("output").get<std::string>(), out_shape);
   ASSERT_TRUE(input.is_ok() && expected.is_ok()) << input.status().to_string() << expected.status().to_string();
   for (const std::string& backend : engine::backend_names()) {
     SCOPED_TRACE("backend " + backend);
@@ -90,12 +62,12 @@ INSTANTIATE_TEST_SUITE_P(TorchExports, OnnxModelTest,
 class OnnxHostileFileTest : public OnnxModelTest {};
 
 TEST_F(OnnxHostileFileTest, EveryHostileFileGivesAClearError) {
-  if (skip_reason_ != nullptr) GTEST_SKIP() << *skip_reason_;
-  ASSERT_GE(manifest_->at("hostile").size(), 10u);
-  for (const json& entry : manifest_->at("hostile")) {
+  if (!fixtures().skip_reason().empty()) GTEST_SKIP() << fixtures().skip_reason();
+  ASSERT_GE(fixtures().manifest().at("hostile").size(), 10u);
+  for (const json& entry : fixtures().manifest().at("hostile")) {
     const std::string file = entry[0].get<std::string>(), phrase = entry[1].get<std::string>();
     SCOPED_TRACE(file);
-    auto model = load_upscale_model(*dir_ / file);
+    auto model = load_upscale_model(fixtures().dir() / file);
     ASSERT_FALSE(model.is_ok());
     const std::string message = model.status().to_string();
     std::cout << "[ ERROR ] " << message << "\n";

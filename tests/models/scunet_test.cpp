@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/backend_registry.h"
+#include "family_fixtures.h"
 #include "model_test_support.h"
 #include "models/architecture_registry.h"
 #include "models/scunet/scunet.h"
@@ -36,57 +37,27 @@ Result<std::shared_ptr<const SCUNet>> load_scunet(const fs::path& path) {
   return SCUNet::from_weights(file.weights);
 }
 
-class ScunetTest : public ::testing::TestWithParam<std::string> {
- protected:
-  static void SetUpTestSuite() {
-    auto dir = testing::ensure_fixtures("scunet_torch.py", "scunet_fixtures");
-    if (!dir.is_ok()) {
-      skip_reason_ = new std::string(dir.status().message());
-      return;
-    }
-    dir_ = new fs::path(*dir);
-    std::ifstream in(*dir_ / "manifest.json");
-    manifest_ = new json(json::parse(in));
-  }
-  static void TearDownTestSuite() {
-    delete manifest_;
-    delete skip_reason_;
-    delete dir_;
-    manifest_ = nullptr;
-    skip_reason_ = nullptr;
-    dir_ = nullptr;
-  }
+const testing::FamilyFixtures& fixtures() {
+  static const auto* f = new testing::FamilyFixtures("scunet_torch.py", "scunet_fixtures", "");
+  return *f;
+}
 
-  static const json* find_case(const std::string& name) {
-    for (const json& c : manifest_->at("cases")) {
-      if (c.at("name") == name) return &c;
-    }
-    return nullptr;
-  }
-
-  static json* manifest_;
-  static std::string* skip_reason_;
-  static fs::path* dir_;
-};
-
-json* ScunetTest::manifest_ = nullptr;
-std::string* ScunetTest::skip_reason_ = nullptr;
-fs::path* ScunetTest::dir_ = nullptr;
+class ScunetTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(ScunetTest, MatchesPyTorch) {
-  if (skip_reason_ != nullptr) GTEST_SKIP() << *skip_reason_;
-  const json* c = find_case(GetParam());
+  if (!fixtures().skip_reason().empty()) GTEST_SKIP() << fixtures().skip_reason();
+  const json* c = fixtures().find("cases", GetParam());
   ASSERT_NE(c, nullptr) << "manifest lacks case " << GetParam();
-  auto model = load_scunet(*dir_ / c->at("file").get<std::string>());
+  auto model = load_scunet(fixtures().dir() / c->at("file").get<std::string>());
   ASSERT_TRUE(model.is_ok()) << model.status().to_string();
   EXPECT_EQ((*model)->config().dim, c->at("dim").get<int64_t>());
   const std::vector<int> config = c->at("config").get<std::vector<int>>();
   EXPECT_EQ(std::vector<int>((*model)->config().blocks.begin(), (*model)->config().blocks.end()), config);
   EXPECT_EQ((*model)->scale(), 1);
   for (const json& run : c->at("runs")) {
-    auto input = testing::read_f32_tensor(*dir_ / run["input"]["file"].get<std::string>(), shape_of(run["input"]));
+    auto input = testing::read_f32_tensor(fixtures().dir() / run["input"]["file"].get<std::string>(), shape_of(run["input"]));
     auto expected =
-        testing::read_f32_tensor(*dir_ / run["expected"]["file"].get<std::string>(), shape_of(run["expected"]));
+        testing::read_f32_tensor(fixtures().dir() / run["expected"]["file"].get<std::string>(), shape_of(run["expected"]));
     ASSERT_TRUE(input.is_ok() && expected.is_ok()) << input.status().to_string() << expected.status().to_string();
     for (const std::string& backend : engine::backend_names()) {
       SCOPED_TRACE("backend " + backend + ", input " + run["input"]["file"].get<std::string>());
@@ -106,9 +77,9 @@ INSTANTIATE_TEST_SUITE_P(RandomWeights, ScunetTest,
                          ::testing::Values("scunet_d16_c1", "scunet_d8_c2", "scunet_d16_head32"));
 
 TEST_F(ScunetTest, LoadUpscaleModelDetectsEveryKeyLayout) {
-  if (skip_reason_ != nullptr) GTEST_SKIP() << *skip_reason_;
-  for (const json& c : manifest_->at("cases")) {
-    auto model = load_upscale_model(*dir_ / c.at("file").get<std::string>());
+  if (!fixtures().skip_reason().empty()) GTEST_SKIP() << fixtures().skip_reason();
+  for (const json& c : fixtures().manifest().at("cases")) {
+    auto model = load_upscale_model(fixtures().dir() / c.at("file").get<std::string>());
     ASSERT_TRUE(model.is_ok()) << model.status().to_string();
     EXPECT_EQ((*model)->architecture(), "SCUNet");
     EXPECT_EQ((*model)->scale(), 1);
@@ -123,7 +94,7 @@ struct HostileCase {
 };
 
 TEST_F(ScunetTest, HostileFilesGiveClearErrors) {
-  if (skip_reason_ != nullptr) GTEST_SKIP() << *skip_reason_;
+  if (!fixtures().skip_reason().empty()) GTEST_SKIP() << fixtures().skip_reason();
   const HostileCase cases[] = {
       {"bad_window", StatusCode::kCorrupt, "m_down1.0.trans_block.msa.relative_position_params"},
       {"missing_key", StatusCode::kNotFound, "m_up2.1.conv1_2.weight"},
@@ -132,8 +103,8 @@ TEST_F(ScunetTest, HostileFilesGiveClearErrors) {
   };
   for (const HostileCase& h : cases) {
     SCOPED_TRACE(h.name);
-    const std::string file = manifest_->at("hostile").at(h.name).get<std::string>();
-    auto model = load_upscale_model(*dir_ / file);
+    const std::string file = fixtures().manifest().at("hostile").at(h.name).get<std::string>();
+    auto model = load_upscale_model(fixtures().dir() / file);
     ASSERT_FALSE(model.is_ok());
     std::cout << "[ ERROR    ] " << model.status().to_string() << "\n";
     if (std::string(h.name) != "truncated") EXPECT_EQ(model.status().code(), h.code);
