@@ -3,8 +3,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 
@@ -59,14 +61,29 @@ bool run_reference_script(const std::string& script, const std::string& args, st
   return true;
 }
 
+namespace {
+
+// The scripts import shared modules (window_attention_torch.py, fixture_tensors.py), so a set is
+// stale when any script in tests/reference is newer than it, not only its own.
+std::filesystem::file_time_type newest_reference_script_time() {
+  namespace fs = std::filesystem;
+  fs::file_time_type newest{};
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(fs::path(UPRES_SOURCE_DIR) / "tests/reference", error)) {
+    if (entry.path().extension() == ".py") newest = std::max(newest, entry.last_write_time(error));
+  }
+  return newest;
+}
+
+}  // namespace
+
 Result<std::filesystem::path> ensure_fixtures(const std::string& script, const std::string& folder,
                                               const std::string& extra_args) {
   namespace fs = std::filesystem;
   const fs::path dir = fs::path(UPRES_TEST_OUTPUT_DIR) / folder;
   const fs::path manifest = dir / "manifest.json";
-  const fs::path source = fs::path(UPRES_SOURCE_DIR) / "tests/reference" / script;
   std::error_code error;
-  if (fs::exists(manifest) && fs::last_write_time(manifest) >= fs::last_write_time(source)) return dir;
+  if (fs::exists(manifest) && fs::last_write_time(manifest) >= newest_reference_script_time()) return dir;
   const std::string pid = std::to_string(::getpid());
   const fs::path fresh = dir.string() + ".new." + pid, old = dir.string() + ".old." + pid;
   std::string message;

@@ -18,48 +18,13 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from fixture_tensors import write_tensor
+from window_attention_torch import add_window_mask, from_windows, relative_index, shift_mask, to_windows
+
 torch.backends.mkldnn.enabled = False
 torch.set_num_threads(2)
 
 RGB_MEAN = (0.4488, 0.4371, 0.4040)
-
-
-def to_windows(x, h, w, wh, ww):
-    """[B, H*W, C] -> [B * nW, wh*ww, C], windows row-major."""
-    b, _, c = x.shape
-    x = x.view(b, h // wh, wh, w // ww, ww, c).permute(0, 1, 3, 2, 4, 5)
-    return x.reshape(-1, wh * ww, c)
-
-
-def from_windows(x, h, w, wh, ww):
-    c = x.shape[-1]
-    x = x.view(-1, h // wh, w // ww, wh, ww, c).permute(0, 1, 3, 2, 4, 5)
-    return x.reshape(-1, h, w, c)
-
-
-def region_labels(size, window, shift):
-    labels = torch.zeros(size)
-    if shift == 0:
-        labels[:] = 2
-    else:
-        labels[size - window:size - shift] = 1
-        labels[size - shift:] = 2
-    return labels
-
-
-def shift_mask(h, w, wh, ww, sh, sw):
-    """Swin's calculate_mask for a wh x ww window: [nW, N, N]."""
-    img = (region_labels(h, wh, sh)[:, None] * 3 + region_labels(w, ww, sw)[None, :]).view(1, h * w, 1)
-    win = to_windows(img, h, w, wh, ww).squeeze(-1)
-    diff = win[:, None, :] - win[:, :, None]
-    return torch.where(diff != 0, torch.tensor(-100.0), torch.tensor(0.0))
-
-
-def relative_index(wh, ww):
-    ys, xs = torch.meshgrid(torch.arange(wh), torch.arange(ww), indexing="ij")
-    coords = torch.stack([ys.flatten(), xs.flatten()])
-    rel = coords[:, :, None] - coords[:, None, :]
-    return (rel[0] + wh - 1) * (2 * ww - 1) + (rel[1] + ww - 1)
 
 
 class DynamicPosBias(nn.Module):
@@ -92,7 +57,7 @@ class WindowBranch(nn.Module):
         n = self.wh * self.ww
 
         def heads_of(t):
-            t = to_windows(t, h, w, self.wh, self.ww)
+            t = to_windows(t.reshape(t.shape[0], h, w, -1), self.wh, self.ww)
             return t.view(t.shape[0], n, self.heads, -1).transpose(1, 2)
 
         q, k, v = heads_of(q) * self.scale, heads_of(k), heads_of(v)
@@ -100,7 +65,7 @@ class WindowBranch(nn.Module):
         bias = self.pos(self.rpe_biases)[self.relative_position_index.view(-1)].view(n, n, -1).permute(2, 0, 1)
         attn = attn + bias[None]
         if mask is not None:
-            attn = attn + mask[:, None]
+            attn = add_window_mask(attn, mask)
         out = (attn.softmax(-1) @ v).transpose(1, 2).reshape(-1, n, q.shape[1] * q.shape[3])
         return from_windows(out, h, w, self.wh, self.ww)
 
@@ -303,11 +268,6 @@ def randomize(net, seed):
             elif name.endswith("running_var"):
                 buf.copy_(torch.rand(buf.shape, generator=gen) + 0.5)
     return net.eval()
-
-
-def write_tensor(out_dir, name, tensor):
-    tensor.detach().contiguous().numpy().astype("<f4").tofile(os.path.join(out_dir, name))
-    return {"file": name, "shape": list(tensor.shape)}
 
 
 CASES = [

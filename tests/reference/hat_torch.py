@@ -19,35 +19,18 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from fixture_tensors import write_tensor
+from window_attention_torch import add_window_mask, from_windows, relative_index, shift_mask, to_windows
+
 torch.backends.mkldnn.enabled = False
 torch.set_num_threads(2)
 
 RGB_MEAN = (0.4488, 0.4371, 0.4040)
 
 
-def to_windows(x, ws):
-    """[B, H, W, C] -> [B * nW, ws*ws, C]."""
-    b, h, w, c = x.shape
-    x = x.view(b, h // ws, ws, w // ws, ws, c).permute(0, 1, 3, 2, 4, 5)
-    return x.reshape(-1, ws * ws, c)
-
-
-def from_windows(x, ws, h, w):
-    c = x.shape[-1]
-    x = x.view(-1, h // ws, w // ws, ws, ws, c).permute(0, 1, 3, 2, 4, 5)
-    return x.reshape(-1, h, w, c)
-
-
 def grid(n):
     ys, xs = torch.meshgrid(torch.arange(n), torch.arange(n), indexing="ij")
     return ys.flatten(), xs.flatten()
-
-
-def index_sa(ws):
-    y, x = grid(ws)
-    dy = y[:, None] - y[None, :] + ws - 1
-    dx = x[:, None] - x[None, :] + ws - 1
-    return dy * (2 * ws - 1) + dx
 
 
 def index_oca(ws, ows):
@@ -57,19 +40,6 @@ def index_oca(ws, ows):
     dy = yk[None, :] - yq[:, None] + ws - ows + 1
     dx = xk[None, :] - xq[:, None] + ws - ows + 1
     return dy * (ws + ows - 1) + dx
-
-
-def shift_mask(h, w, ws, shift):
-    def labels(n):
-        lab = torch.zeros(n)
-        lab[n - ws:n - shift] = 1
-        lab[n - shift:] = 2
-        return lab
-
-    img = (labels(h)[:, None] * 3 + labels(w)[None, :]).view(1, h, w, 1)
-    win = to_windows(img, ws).squeeze(-1)
-    diff = win[:, None, :] - win[:, :, None]
-    return torch.where(diff != 0, torch.tensor(-100.0), torch.tensor(0.0))
 
 
 class Mlp(nn.Module):
@@ -97,8 +67,7 @@ class WindowAttention(nn.Module):
         attn = (q * self.scale) @ k.transpose(-2, -1)
         attn = attn + self.relative_position_bias_table[rpi.view(-1)].view(n, n, -1).permute(2, 0, 1)[None]
         if mask is not None:
-            nw = mask.shape[0]
-            attn = (attn.view(b // nw, nw, self.heads, n, n) + mask[None, :, None]).view(b, self.heads, n, n)
+            attn = add_window_mask(attn, mask)
         return self.proj((attn.softmax(-1) @ v).transpose(1, 2).reshape(b, n, c))
 
 
@@ -133,7 +102,7 @@ class HAB(nn.Module):
         if self.shift:
             y = torch.roll(y, (-self.shift, -self.shift), (1, 2))
         y = self.attn(to_windows(y, self.ws), rpi, mask if self.shift else None)
-        y = from_windows(y, self.ws, h, w)
+        y = from_windows(y, h, w, self.ws)
         if self.shift:
             y = torch.roll(y, (self.shift, self.shift), (1, 2))
         x = x + y.reshape(b, L, c) + conv_x * 0.01
@@ -168,7 +137,7 @@ class OCAB(nn.Module):
         attn = q @ k.transpose(-2, -1)
         bias = self.relative_position_bias_table[rpi.view(-1)].view(ws * ws, ows * ows, -1).permute(2, 0, 1)
         y = ((attn + bias[None]).softmax(-1) @ v).transpose(1, 2).reshape(nw, ws * ws, c)
-        x = self.proj(from_windows(y, ws, h, w).reshape(b, L, c)) + x
+        x = self.proj(from_windows(y, h, w, ws).reshape(b, L, c)) + x
         return x + self.mlp(self.norm2(x))
 
 
@@ -202,7 +171,7 @@ class HAT(nn.Module):
         self.ws, self.upscale = ws, upscale
         ows = int(ws * overlap_ratio) + ws
         self.register_buffer("mean", torch.tensor(RGB_MEAN).view(1, 3, 1, 1), persistent=False)
-        self.register_buffer("relative_position_index_SA", index_sa(ws))
+        self.register_buffer("relative_position_index_SA", relative_index(ws))
         self.register_buffer("relative_position_index_OCA", index_oca(ws, ows))
         self.conv_first = nn.Conv2d(3, dim, 3, 1, 1)
         self.patch_embed = nn.Module()
@@ -230,7 +199,7 @@ class HAT(nn.Module):
         h, w = x.shape[2:]
         x = self.conv_first(x)
         t = self.patch_embed.norm(x.flatten(2).transpose(1, 2))
-        mask = shift_mask(h, w, ws, ws // 2)
+        mask = shift_mask(h, w, ws, ws, ws // 2, ws // 2)
         for layer in self.layers:
             t = layer(t, h, w, self.relative_position_index_SA, self.relative_position_index_OCA, mask)
         t = self.norm(t)
@@ -251,11 +220,6 @@ def randomize(net, seed):
             else:
                 p.copy_(torch.randn(p.shape, generator=gen) * (1.0 / p[0].numel()) ** 0.5)
     return net.eval()
-
-
-def write_tensor(out_dir, name, tensor):
-    tensor.detach().contiguous().numpy().astype("<f4").tofile(os.path.join(out_dir, name))
-    return {"file": name, "shape": list(tensor.shape)}
 
 
 CASES = [

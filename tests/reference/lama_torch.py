@@ -25,6 +25,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fixture_tensors import write_tensor  # noqa: E402
 
 torch.backends.mkldnn.enabled = False
 
@@ -178,11 +179,6 @@ def masked_input(height, width, seed):
     mask = torch.zeros((1, 1, height, width))
     mask[..., :, width * 3 // 4:] = 1.0
     return torch.cat((image * (1 - mask), mask), 1)
-
-
-def write_tensor(out_dir, name, tensor):
-    tensor.detach().contiguous().numpy().astype("<f4").tofile(os.path.join(out_dir, name))
-    return {"file": name, "shape": list(tensor.shape)}
 
 
 CASES = [

@@ -23,6 +23,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from PIL import Image
 
+from fixture_tensors import write_tensor
+
 torch.backends.mkldnn.enabled = False
 torch.set_num_threads(2)
 
@@ -219,11 +221,6 @@ def save_all(out_dir, name, net, wrap, act_type=None):
     torch.save(wrapped, os.path.join(out_dir, files[1]), _use_new_zipfile_serialization=False)
     write_safetensors(os.path.join(out_dir, files[2]), sd, {"act_type": act_type} if act_type else None)
     return files
-
-
-def write_tensor(out_dir, name, tensor):
-    tensor.detach().contiguous().numpy().astype("<f4").tofile(os.path.join(out_dir, name))
-    return {"file": name, "shape": list(tensor.shape)}
 
 
 def image_crop(path, top, left, height, width):

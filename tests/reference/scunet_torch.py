@@ -23,6 +23,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from fixture_tensors import write_tensor
+
 torch.backends.mkldnn.enabled = False
 torch.set_num_threads(2)
 
@@ -170,11 +172,6 @@ def randomize(net, seed):
                 fan_in = p[0].numel()
                 p.copy_(torch.randn(p.shape, generator=gen) * damping * (1.0 / fan_in) ** 0.5)
     return net.eval()
-
-
-def write_tensor(out_dir, name, tensor):
-    tensor.detach().contiguous().numpy().astype("<f4").tofile(os.path.join(out_dir, name))
-    return {"file": name, "shape": list(tensor.shape)}
 
 
 CASES = [

@@ -19,47 +19,13 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from fixture_tensors import write_tensor
+from window_attention_torch import add_window_mask, from_windows, relative_index, shift_mask, to_windows
+
 torch.backends.mkldnn.enabled = False
 torch.set_num_threads(2)
 
 DIV2K_MEAN = (0.4488, 0.4371, 0.4040)
-
-
-# --- window helpers (Swin Transformer, Liu et al. 2021) -----------------------------------------
-def to_windows(x, ws):
-    """[B, H, W, C] -> [B * nW, ws * ws, C], windows in row-major order."""
-    b, h, w, c = x.shape
-    x = x.reshape(b, h // ws, ws, w // ws, ws, c).permute(0, 1, 3, 2, 4, 5)
-    return x.reshape(-1, ws * ws, c)
-
-
-def from_windows(windows, ws, h, w):
-    c = windows.shape[-1]
-    x = windows.reshape(-1, h // ws, w // ws, ws, ws, c).permute(0, 1, 3, 2, 4, 5)
-    return x.reshape(-1, h, w, c)
-
-
-def pair_index(ws):
-    """relative_position_index: [N, N] rows of the (2ws-1)^2 table for query i, key j."""
-    ys, xs = torch.meshgrid(torch.arange(ws), torch.arange(ws), indexing="ij")
-    ys, xs = ys.flatten(), xs.flatten()
-    dy = ys[:, None] - ys[None, :] + ws - 1
-    dx = xs[:, None] - xs[None, :] + ws - 1
-    return dy * (2 * ws - 1) + dx
-
-
-def shift_mask(h, w, ws, shift):
-    """[nW, N, N]: 0 within a region of the rolled map, -100 across regions."""
-    labels = torch.zeros(1, h, w, 1)
-    bounds = ((0, -ws), (-ws, -shift), (-shift, None))
-    count = 0
-    for y0, y1 in bounds:
-        for x0, x1 in bounds:
-            labels[:, slice(y0, y1), slice(x0, x1), :] = count
-            count += 1
-    labels = to_windows(labels, ws).squeeze(-1)
-    diff = labels[:, None, :] - labels[:, :, None]
-    return torch.where(diff != 0, torch.tensor(-100.0), torch.tensor(0.0))
 
 
 class Mlp(nn.Module):
@@ -80,7 +46,7 @@ class SwinIRAttention(nn.Module):
         super().__init__()
         self.heads, self.ws = heads, ws
         self.relative_position_bias_table = nn.Parameter(torch.zeros((2 * ws - 1) ** 2, heads))
-        self.register_buffer("relative_position_index", pair_index(ws))
+        self.register_buffer("relative_position_index", relative_index(ws))
         self.qkv = nn.Linear(dim, 3 * dim)
         self.proj = nn.Linear(dim, dim)
 
@@ -91,8 +57,7 @@ class SwinIRAttention(nn.Module):
         bias = self.relative_position_bias_table[self.relative_position_index.reshape(-1)]
         scores = scores + bias.reshape(n, n, -1).permute(2, 0, 1)[None]
         if mask is not None:
-            nw = mask.shape[0]
-            scores = (scores.reshape(b // nw, nw, self.heads, n, n) + mask[None, :, None]).reshape(b, self.heads, n, n)
+            scores = add_window_mask(scores, mask)
         out = (scores.softmax(-1) @ v).transpose(1, 2).reshape(b, n, c)
         return self.proj(out)
 
@@ -110,7 +75,7 @@ class Swin2SRAttention(nn.Module):
         table = torch.stack(torch.meshgrid(r, r, indexing="ij"), -1)[None]  # [1, 2ws-1, 2ws-1, 2]
         table = torch.sign(table) * torch.log2(table.abs() + 1.0) / math.log2(8)
         self.register_buffer("relative_coords_table", table)
-        self.register_buffer("relative_position_index", pair_index(ws))
+        self.register_buffer("relative_position_index", relative_index(ws))
         self.qkv = nn.Linear(dim, 3 * dim, bias=False)
         self.q_bias = nn.Parameter(torch.zeros(dim))
         self.v_bias = nn.Parameter(torch.zeros(dim))
@@ -126,8 +91,7 @@ class Swin2SRAttention(nn.Module):
         pos = table[self.relative_position_index.reshape(-1)].reshape(n, n, -1).permute(2, 0, 1)
         scores = scores + 16 * torch.sigmoid(pos)[None]
         if mask is not None:
-            nw = mask.shape[0]
-            scores = (scores.reshape(b // nw, nw, self.heads, n, n) + mask[None, :, None]).reshape(b, self.heads, n, n)
+            scores = add_window_mask(scores, mask)
         out = (scores.softmax(-1) @ v).transpose(1, 2).reshape(b, n, c)
         return self.proj(out)
 
@@ -144,15 +108,15 @@ class Block(nn.Module):
         self.norm2 = nn.LayerNorm(dim)
         self.mlp = Mlp(dim, hidden)
         if shift:  # the originals keep the training-size mask as a buffer
-            self.register_buffer("attn_mask", shift_mask(img_size, img_size, ws, shift))
+            self.register_buffer("attn_mask", shift_mask(img_size, img_size, ws, ws, shift, shift))
 
     def attend(self, x, h, w):
         b, _, c = x.shape
         x = x.reshape(b, h, w, c)
         if self.shift:
             x = torch.roll(x, (-self.shift, -self.shift), (1, 2))
-        mask = shift_mask(h, w, self.ws, self.shift) if self.shift else None
-        x = from_windows(self.attn(to_windows(x, self.ws), mask), self.ws, h, w)
+        mask = shift_mask(h, w, self.ws, self.ws, self.shift, self.shift) if self.shift else None
+        x = from_windows(self.attn(to_windows(x, self.ws), mask), h, w, self.ws)
         if self.shift:
             x = torch.roll(x, (self.shift, self.shift), (1, 2))
         return x.reshape(b, h * w, c)
@@ -322,11 +286,6 @@ def randomize(net, seed):
                 fan_in = p[0].numel()
                 p.copy_(torch.randn(p.shape, generator=gen) * (1.0 / fan_in) ** 0.5)
     return net.eval()
-
-
-def write_tensor(out_dir, name, tensor):
-    tensor.detach().contiguous().numpy().astype("<f4").tofile(os.path.join(out_dir, name))
-    return {"file": name, "shape": list(tensor.shape)}
 
 
 CASES = [
