@@ -25,11 +25,12 @@ Result<engine::Tensor> read_f32_tensor(const std::filesystem::path& path, const 
   return engine::Tensor::from_f32(values, shape);
 }
 
-Result<ModelRun> run_model(const UpscaleModel& model, const std::string& backend_name, const engine::Tensor& input) {
+Result<ModelRun> run_model(const UpscaleModel& model, const std::string& backend_name, const engine::Tensor& input,
+                           DType compute_dtype) {
   UPRES_ASSIGN_OR_RETURN(engine::Graph graph, model.build_graph(static_cast<int>(input.dim(2)),
                                                                 static_cast<int>(input.dim(3))));
   UPRES_ASSIGN_OR_RETURN(auto backend, engine::create_backend(backend_name));
-  UPRES_ASSIGN_OR_RETURN(auto executable, backend->prepare(graph, engine::PrepareOptions{}));
+  UPRES_ASSIGN_OR_RETURN(auto executable, backend->prepare(graph, engine::PrepareOptions{.compute_dtype = compute_dtype}));
   std::vector<engine::Tensor> outputs(1);
   UPRES_RETURN_IF_ERROR(executable->run({&input, 1}, outputs));
   return ModelRun{outputs[0], executable->arena_bytes()};

@@ -20,8 +20,10 @@ struct ModelRun {
   size_t arena_bytes = 0;  // of the prepared executable
 };
 
-// Builds the model's graph for `input`'s height and width, prepares it on `backend` (fp32) and runs.
-Result<ModelRun> run_model(const UpscaleModel& model, const std::string& backend, const engine::Tensor& input);
+// Builds the model's graph for `input`'s height and width, prepares it on `backend` in
+// `compute_dtype` (kUnsupported where the backend cannot) and runs.
+Result<ModelRun> run_model(const UpscaleModel& model, const std::string& backend, const engine::Tensor& input,
+                           DType compute_dtype = DType::kF32);
 
 // Largest |a - b| over all elements; infinity when the shapes differ.
 double max_abs_diff(const engine::Tensor& a, const engine::Tensor& b);
