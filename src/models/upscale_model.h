@@ -56,6 +56,11 @@ class UpscaleModel {
   // Whether bf16 compute keeps this model's output within 45 dB PSNR of fp32 on real pictures
   // (measured per architecture; see tests/models): precision auto takes bf16 only then.
   virtual bool is_faithful_in_bf16() const { return true; }
+  // Whether bf16 makes this model faster where the CPU's bf16 convolutions outrun fp32
+  // (Backend::fastest_compute_dtype): convolution networks gain, while window-attention networks,
+  // whose time goes to small per-window matmuls and layout changes, lose (SwinIR-M real-world,
+  // 128 px, Zen 5: bf16 2.72 s, fp32 2.41 s; bench/README.md), so precision auto keeps them fp32.
+  virtual bool runs_faster_in_bf16() const { return true; }
 
   // The graph for input [1, channels(), height, width] -> output [1, channels(), h*scale, w*scale].
   // Values in [0, 1]; output not clamped (the pipeline clamps). Requires: height and width are

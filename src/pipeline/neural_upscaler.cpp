@@ -99,7 +99,8 @@ Result<DType> NeuralUpscaler::compute_dtype() {
   if (options_.precision == Precision::kBF16) return DType::kBF16;
   UPRES_RETURN_IF_ERROR(ensure_backend());
   const bool bf16_fastest = backend_->fastest_compute_dtype() == DType::kBF16;
-  return bf16_fastest && model_->is_faithful_in_bf16() ? DType::kBF16 : DType::kF32;
+  const bool bf16_pays = model_->is_faithful_in_bf16() && model_->runs_faster_in_bf16();
+  return bf16_fastest && bf16_pays ? DType::kBF16 : DType::kF32;
 }
 
 Result<engine::Executable*> NeuralUpscaler::executable_for(const GraphKey& key) {

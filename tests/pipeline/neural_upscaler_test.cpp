@@ -24,8 +24,12 @@ Tensor random_tensor(const engine::Shape& shape, std::mt19937& rng, float scale)
 // A small random 2x network (receptive field radius 4): conv-lrelu-conv-lrelu-conv-pixel shuffle.
 class TinyModel : public models::UpscaleModel {
  public:
-  explicit TinyModel(int refuse_tiles_above_px = 0, int size_multiple = 1, bool faithful_in_bf16 = true)
-      : refuse_above_(refuse_tiles_above_px), multiple_(size_multiple), faithful_in_bf16_(faithful_in_bf16) {
+  explicit TinyModel(int refuse_tiles_above_px = 0, int size_multiple = 1, bool faithful_in_bf16 = true,
+                     bool faster_in_bf16 = true)
+      : refuse_above_(refuse_tiles_above_px),
+        multiple_(size_multiple),
+        faithful_in_bf16_(faithful_in_bf16),
+        faster_in_bf16_(faster_in_bf16) {
     std::mt19937 rng(7);
     w1_ = random_tensor({8, 3, 3, 3}, rng, 0.3f);
     w2_ = random_tensor({8, 8, 3, 3}, rng, 0.2f);
@@ -37,6 +41,7 @@ class TinyModel : public models::UpscaleModel {
   double bytes_per_input_pixel() const override { return 100; }
   int size_multiple() const override { return multiple_; }
   bool is_faithful_in_bf16() const override { return faithful_in_bf16_; }
+  bool runs_faster_in_bf16() const override { return faster_in_bf16_; }
   Result<engine::Graph> build_graph(int height, int width) const override {
     if (height % multiple_ != 0 || width % multiple_ != 0) return invalid_argument("not a multiple");
     if (refuse_above_ && (height > refuse_above_ || width > refuse_above_))
@@ -57,6 +62,7 @@ class TinyModel : public models::UpscaleModel {
   int refuse_above_;
   int multiple_;
   bool faithful_in_bf16_;
+  bool faster_in_bf16_;
   Tensor w1_, w2_, w3_, b3_;
 };
 
@@ -209,23 +215,26 @@ TEST(NeuralUpscalerTest, RealModelTiledWithinOneLevelOfUntiled) {
 }
 
 // --precision auto follows what the backend reports as its fastest compute type, unless the model
-// loses fidelity in bf16; fp32 and bf16 are taken as given.
+// loses fidelity in bf16 or runs slower in it; fp32 and bf16 are taken as given.
 TEST(NeuralUpscalerTest, AutoPrecisionFollowsTheBackendAndTheModel) {
   for (const std::string& backend_name : engine::backend_names()) {
     auto backend = engine::create_backend(backend_name);
     ASSERT_TRUE(backend.is_ok());
     const DType fastest = (*backend)->fastest_compute_dtype();
     for (bool faithful : {true, false}) {
-      SCOPED_TRACE(backend_name + (faithful ? ", faithful model" : ", model unfaithful in bf16"));
-      auto model = std::make_shared<TinyModel>(0, 1, faithful);
-      InferenceOptions options;
-      options.backend = backend_name;
-      NeuralUpscaler automatic("tiny", model, options);
-      EXPECT_EQ(automatic.compute_dtype().value(), faithful ? fastest : DType::kF32);
-      options.precision = Precision::kBF16;
-      EXPECT_EQ(NeuralUpscaler("tiny", model, options).compute_dtype().value(), DType::kBF16);
-      options.precision = Precision::kF32;
-      EXPECT_EQ(NeuralUpscaler("tiny", model, options).compute_dtype().value(), DType::kF32);
+      for (bool faster : {true, false}) {
+        SCOPED_TRACE(backend_name + (faithful ? ", faithful model" : ", model unfaithful in bf16") +
+                     (faster ? ", faster in bf16" : ", slower in bf16"));
+        auto model = std::make_shared<TinyModel>(0, 1, faithful, faster);
+        InferenceOptions options;
+        options.backend = backend_name;
+        NeuralUpscaler automatic("tiny", model, options);
+        EXPECT_EQ(automatic.compute_dtype().value(), faithful && faster ? fastest : DType::kF32);
+        options.precision = Precision::kBF16;
+        EXPECT_EQ(NeuralUpscaler("tiny", model, options).compute_dtype().value(), DType::kBF16);
+        options.precision = Precision::kF32;
+        EXPECT_EQ(NeuralUpscaler("tiny", model, options).compute_dtype().value(), DType::kF32);
+      }
     }
   }
   EXPECT_EQ(parse_precision("auto").value(), Precision::kAuto);

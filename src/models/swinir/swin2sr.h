@@ -31,6 +31,8 @@ class Swin2SR final : public UpscaleModel {
   static Result<std::shared_ptr<const Swin2SR>> from_weights(const weights::WeightMap& weights);
 
   std::string architecture() const override { return "Swin2SR"; }
+  // Window attention: slower in bf16 than in fp32 on the CPUs measured (see UpscaleModel).
+  bool runs_faster_in_bf16() const override { return false; }
   int scale() const override { return frame_.config().upscale; }
   double bytes_per_input_pixel() const override { return frame_.bytes_per_input_pixel(); }
   Result<engine::Graph> build_graph(int height, int width) const override;
