@@ -6,6 +6,7 @@
 
 #include "engine/backend_registry.h"
 #include "image/image_codec.h"
+#include "models/face_restorer.h"
 
 namespace upres::cli {
 namespace {
@@ -47,6 +48,12 @@ int print_cpu() {
   } else {
     std::printf("precision auto: fp32 (bf16 is not faster than fp32 on this CPU)\n");
   }
+  const bool bf16_fastest = (*backend)->fastest_compute_dtype() == DType::kBF16;
+  const auto face_dtype = [bf16_fastest](const char* architecture) {
+    return bf16_fastest && models::face_restorer_is_faithful_in_bf16(architecture) ? "bf16" : "fp32";
+  };
+  std::printf("precision auto, faces: GFPGAN %s, CodeFormer %s; detection and parsing fp32\n", face_dtype("GFPGAN"),
+              face_dtype("CodeFormer"));
   return 0;
 }
 

@@ -41,6 +41,8 @@ ServeCommand::ServeCommand(CLI::App& app) {
       ->default_val(defaults.max_connections_per_client)->check(CLI::PositiveNumber);
   command_->add_option("--http-threads", "requests handled at once (worker threads)")
       ->default_val(defaults.http_threads)->check(CLI::PositiveNumber);
+  command_->add_option("--trusted-proxies",
+                       "reverse proxy addresses (a,b): requests through them count per X-Forwarded-For client");
 }
 
 int ServeCommand::run() {
@@ -67,6 +69,11 @@ int ServeCommand::run() {
     CLI::Option* option = command_->get_option(flag);
     return option->count() ? option->as<std::string>() : std::string();
   };
+  for (std::string list = text_flag("--trusted-proxies"); !list.empty();) {
+    const size_t comma = list.find(',');
+    if (std::string proxy = list.substr(0, comma); !proxy.empty()) options.trusted_proxies.push_back(proxy);
+    list = comma == std::string::npos ? "" : list.substr(comma + 1);
+  }
   options.cors_allow_origins = text_flag("--cors-allow-origins");
   options.cors_allow_origins_regex = text_flag("--cors-allow-origins-regex");
   if (auto cors = server::CorsPolicy::create(options.cors_allow_origins, options.cors_allow_origins_regex);

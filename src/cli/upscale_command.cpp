@@ -135,7 +135,8 @@ UpscaleCommand::UpscaleCommand(CLI::App& app) {
       ->add_option("--precision", precision_,
                    "auto (bf16 where it outruns fp32, on AMX and AMD avx512_bf16 CPUs, for models that keep "
                    "45 dB against fp32 in it; else fp32; "
-                   "`upres info --cpu` says which), fp32, or bf16 (CPUs with avx512_bf16 or AMX)")
+                   "`upres info --cpu` says which), fp32, or bf16 (CPUs with avx512_bf16 or AMX); "
+                   "applies to the upscalers and the face restorers (face detection runs fp32)")
       ->capture_default_str();
   command_->add_option("--backend", backend_, "inference backend: cpu or reference (default: the fastest built)");
   command_->add_option("--face-detector", face_detector_, "face detector for --gfpgan/--codeformer: name or .pth file")->capture_default_str();
@@ -201,6 +202,7 @@ int UpscaleCommand::run() {
   face_options.codeformer = codeformer_model_;
   face_options.only_center_face = only_center_face_;
   if (!backend_.empty()) face_options.backend = backend_;
+  if (inference.is_ok()) face_options.precision = inference->precision;  // --precision covers the restorers too
   face_options.download_progress = model_options.download_progress;
   pipeline::FaceModels faces(face_options);
   if (status.is_ok()) status = pipeline::check_capabilities(request, &faces);

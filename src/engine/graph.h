@@ -82,6 +82,11 @@ class Graph {
   Value rfft2(Value x);
   // The inverse: irfftn(complex(x[:, 0::2], x[:, 1::2]), s=(H, width), dim=(-2, -1), norm="ortho").
   Value irfft2(Value x, int64_t width);
+  // Math for imported graphs: torch.sqrt / exp / ..., torch.sub / div / maximum / minimum, and
+  // x.sum / mean / amax / amin / norm over axes (op.h: UnaryAttrs, BinaryAttrs, ReduceAttrs).
+  Value unary(Value x, UnaryAttrs attrs);
+  Value binary(Value a, Value b, BinaryOp op);
+  Value reduce(Value x, ReduceAttrs attrs);
 
   // Generic form the builder methods use; also for importers. Infers the output shape; on
   // failure records the error (with `name`) and returns an invalid Value.

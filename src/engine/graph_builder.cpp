@@ -87,5 +87,12 @@ Value Graph::rfft2(Value x) { return add_node(OpKind::kRfft2, {}, {x}, {}); }
 Value Graph::irfft2(Value x, int64_t width) {
   return add_node(OpKind::kIrfft2, Irfft2Attrs{width}, {x}, {});
 }
+Value Graph::unary(Value x, UnaryAttrs attrs) { return add_node(OpKind::kUnary, attrs, {x}, {}); }
+Value Graph::binary(Value a, Value b, BinaryOp op) {
+  return add_node(OpKind::kBinary, BinaryAttrs{op}, {a, b}, {});
+}
+Value Graph::reduce(Value x, ReduceAttrs attrs) {
+  return add_node(OpKind::kReduce, std::move(attrs), {x}, {});
+}
 
 }  // namespace upres::engine

@@ -117,10 +117,33 @@ struct PermuteAttrs { std::vector<int> dims; };  // x.permute(dims)
 struct ReshapeAttrs { Shape shape; };            // x.reshape(shape); one -1 allowed
 struct Irfft2Attrs { int64_t width = 0; };       // the output W (W/2+1 does not determine it)
 
+// kUnary: y = f(x). kPow: x ** exponent; kClip: min(max(x, lo), hi).
+enum class UnaryOp { kSqrt, kExp, kLog, kAbs, kErf, kSquare, kReciprocal, kPow, kClip };
+struct UnaryAttrs {
+  UnaryOp op = UnaryOp::kSqrt;
+  float exponent = 1.0f;  // kPow
+  float lo = 0.0f;        // kClip
+  float hi = 0.0f;        // kClip
+};
+// kBinary: y = a op b with numpy broadcasting. add and mul keep their own kinds (the conv fusion
+// passes match them).
+enum class BinaryOp { kSub, kDiv, kMax, kMin };
+struct BinaryAttrs { BinaryOp op = BinaryOp::kSub; };
+// kReduce over `axes` (any order, negative counts from the end; empty = every axis). keepdims
+// leaves each reduced axis as 1; without it they are removed, and a result with no axis left is
+// [1] (the engine has no rank-0 values). kL2: sqrt(sum x^2); kSumSquare: sum x^2.
+enum class ReduceOp { kSum, kMean, kMax, kMin, kL2, kSumSquare };
+struct ReduceAttrs {
+  ReduceOp op = ReduceOp::kSum;
+  std::vector<int> axes;
+  bool keepdims = true;
+};
+
 using OpAttrs = std::variant<std::monostate, Conv2dAttrs, ConvTranspose2dAttrs, LeakyReluAttrs,
                              GeluAttrs, ScaleAttrs, ConcatAttrs, SliceAttrs, ResizeAttrs,
                              PixelShuffleAttrs, PadAttrs, Pool2dAttrs, LayerNormAttrs,
                              GroupNormAttrs, BatchNormAttrs, SoftmaxAttrs, PermuteAttrs,
-                             ReshapeAttrs, L2NormalizeAttrs, Irfft2Attrs>;
+                             ReshapeAttrs, L2NormalizeAttrs, Irfft2Attrs, UnaryAttrs, BinaryAttrs,
+                             ReduceAttrs>;
 
 }  // namespace upres::engine

@@ -13,7 +13,8 @@ constexpr std::array<std::string_view, kOpKindCount> kNames = {
     "resize",        "pixel_shuffle",   "pixel_unshuffle",  "pad",         "permute",
     "reshape",       "avg_pool2d",      "max_pool2d",       "global_avg_pool", "linear",
     "matmul",        "layer_norm",      "group_norm",       "batch_norm",  "softmax",
-    "l2_normalize",  "mish",            "rfft2",            "irfft2",
+    "l2_normalize",  "mish",            "rfft2",            "irfft2",      "unary",
+    "binary",        "reduce",
 };
 
 }  // namespace

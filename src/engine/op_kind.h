@@ -51,9 +51,13 @@ enum class OpKind {
   // Spectral (LaMa's FourierUnit), over the last two dims of [N, C, H, W], norm="ortho".
   kRfft2,            // [N, C, H, W] -> [N, 2C, H, W/2+1]: channel 2c = real, 2c+1 = imag of channel c
   kIrfft2,           // [N, 2C, H, W/2+1] -> [N, C, H, W] (W from Irfft2Attrs), the inverse layout
+  // Math for imported graphs (ONNX), one kind per family with the function in its attributes.
+  kUnary,            // one input, UnaryAttrs: sqrt, exp, log, abs, erf, square, reciprocal, pow, clip
+  kBinary,           // inputs [a, b] broadcast like add/mul, BinaryAttrs: sub, div, max, min
+  kReduce,           // one input, ReduceAttrs: sum, mean, max, min, l2, sum of squares over axes
 };
 
-inline constexpr int kOpKindCount = static_cast<int>(OpKind::kIrfft2) + 1;
+inline constexpr int kOpKindCount = static_cast<int>(OpKind::kReduce) + 1;
 
 // "conv2d", "leaky_relu", ... (the PyTorch function name where there is one).
 std::string_view op_kind_name(OpKind kind);

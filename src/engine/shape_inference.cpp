@@ -128,6 +128,44 @@ Result<Shape> infer_l2_normalize(const Node& node, const std::vector<Shape>& inp
   return inputs[0];
 }
 
+Result<Shape> infer_unary_math(const Node& node, const std::vector<Shape>& inputs) {
+  UPRES_RETURN_IF_ERROR(check_inputs(inputs, 1));
+  UPRES_ASSIGN_OR_RETURN(const UnaryAttrs* attrs, attrs_of<UnaryAttrs>(node));
+  if (attrs->op == UnaryOp::kClip && !(attrs->lo <= attrs->hi)) {
+    return invalid_argument("clip bounds [" + std::to_string(attrs->lo) + ", " + std::to_string(attrs->hi) +
+                            "] are empty");
+  }
+  return inputs[0];
+}
+
+Result<Shape> infer_binary_math(const Node& node, const std::vector<Shape>& inputs) {
+  UPRES_RETURN_IF_ERROR(check_inputs(inputs, 2));
+  UPRES_RETURN_IF_ERROR(attrs_of<BinaryAttrs>(node).status());
+  return broadcast_shapes(inputs[0], inputs[1]);
+}
+
+Result<Shape> infer_reduce(const Node& node, const std::vector<Shape>& inputs) {
+  UPRES_RETURN_IF_ERROR(check_inputs(inputs, 1));
+  UPRES_ASSIGN_OR_RETURN(const ReduceAttrs* attrs, attrs_of<ReduceAttrs>(node));
+  const Shape& in = inputs[0];
+  const int rank = static_cast<int>(in.size());
+  if (rank == 0) return invalid_argument("reduce needs a rank >= 1 input");
+  UPRES_ASSIGN_OR_RETURN(std::vector<bool> reduced, reduced_axes(*attrs, rank));
+  Shape out;
+  for (int d = 0; d < rank; ++d) {
+    if (reduced[static_cast<size_t>(d)] && in[static_cast<size_t>(d)] == 0) {
+      return invalid_argument("reduce over axis " + std::to_string(d) + " of size 0 in " + shape_to_string(in));
+    }
+    if (!reduced[static_cast<size_t>(d)]) {
+      out.push_back(in[static_cast<size_t>(d)]);
+    } else if (attrs->keepdims) {
+      out.push_back(1);
+    }
+  }
+  if (out.empty()) out.push_back(1);
+  return out;
+}
+
 // Spectral ops: 4-D only (LaMa's FourierUnit), real/imag interleaved per channel.
 Result<Shape> infer_rfft2(const Node& node, const std::vector<Shape>& inputs) {
   UPRES_RETURN_IF_ERROR(check_inputs(inputs, 1));
@@ -151,6 +189,17 @@ Result<Shape> infer_irfft2(const Node& node, const std::vector<Shape>& inputs) {
 }
 
 }  // namespace
+
+Result<std::vector<bool>> reduced_axes(const ReduceAttrs& attrs, int rank) {
+  std::vector<bool> reduced(static_cast<size_t>(rank), attrs.axes.empty());
+  for (int axis : attrs.axes) {
+    const int d = normalize_axis(axis, rank);
+    if (d < 0) return invalid_argument("reduce axis " + std::to_string(axis) + " out of range for rank " + std::to_string(rank));
+    if (reduced[static_cast<size_t>(d)]) return invalid_argument("reduce axis " + std::to_string(axis) + " given twice");
+    reduced[static_cast<size_t>(d)] = true;
+  }
+  return reduced;
+}
 
 Result<Shape> infer_shape(const Node& node, const std::vector<Shape>& inputs) {
   switch (node.kind) {
@@ -178,6 +227,9 @@ Result<Shape> infer_shape(const Node& node, const std::vector<Shape>& inputs) {
     case OpKind::kL2Normalize: return infer_l2_normalize(node, inputs);
     case OpKind::kRfft2: return infer_rfft2(node, inputs);
     case OpKind::kIrfft2: return infer_irfft2(node, inputs);
+    case OpKind::kUnary: return infer_unary_math(node, inputs);
+    case OpKind::kBinary: return infer_binary_math(node, inputs);
+    case OpKind::kReduce: return infer_reduce(node, inputs);
   }
   return internal_error("unknown op kind " + std::to_string(static_cast<int>(node.kind)));
 }

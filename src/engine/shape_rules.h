@@ -30,6 +30,9 @@ struct SliceRange { int64_t start; int64_t end; };
 // Python-style: negative bounds count from the end; both clamped to [0, dim].
 SliceRange resolve_slice(const SliceAttrs& attrs, int64_t dim);
 
+// Which of `rank` axes a reduce covers; InvalidArgument for an axis out of range or given twice.
+Result<std::vector<bool>> reduced_axes(const ReduceAttrs& attrs, int rank);
+
 // Output length of a convolution / pooling window along one axis.
 int64_t conv_output_size(int64_t in, int kernel, int stride, int padding, int dilation);
 int64_t pool_output_size(int64_t in, int kernel, int stride, int padding, bool ceil_mode);

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "base/result.h"
 #include "engine/tensor.h"
@@ -21,6 +22,11 @@ struct FaceRestoreOptions {
   DType compute_dtype = DType::kF32;
 };
 
+// True for an architecture ("GFPGAN", "CodeFormer") whose restored faces were measured to keep
+// >= 45 dB PSNR against fp32 when run in bf16 (bench/face_restorer_precision on real face photos);
+// false where not measured or not faithful, so precision auto keeps fp32 there.
+bool face_restorer_is_faithful_in_bf16(std::string_view architecture);
+
 class FaceRestorer {
  public:
   virtual ~FaceRestorer() = default;
@@ -34,6 +40,10 @@ class FaceRestorer {
   // the same shape and range (clamped to [0, 1]). Deterministic: fixed noise, no sampling.
   virtual Result<engine::Tensor> restore(const engine::Tensor& face,
                                          const FaceRestoreOptions& options) = 0;
+
+  // Whether `--precision auto` may run this restorer in bf16 (where bf16 outruns fp32): see
+  // face_restorer_is_faithful_in_bf16.
+  virtual bool is_faithful_in_bf16() const { return face_restorer_is_faithful_in_bf16(architecture()); }
 };
 
 // Opens a .pth/.safetensors file and detects GFPGAN (clean architecture) or CodeFormer from its

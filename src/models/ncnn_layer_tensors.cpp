@@ -40,13 +40,16 @@ Result<NcnnLayerTensors> NcnnLayerTensors::from_model(const weights::NcnnModel& 
     if (entry.ncnn_storage == weights::NcnnStorage::kInt8) {
       return unsupported("ncnn blob '" + entry.name + "' is int8-quantized; upres runs fp32/fp16 models only");
     }
-    UPRES_ASSIGN_OR_RETURN(std::vector<float> values, model.weights.read_f32(entry));
     engine::Shape shape(entry.shape.begin(), entry.shape.end());
     engine::Tensor tensor;
     if (deconv_weights.count(entry.name) != 0) {
+      UPRES_ASSIGN_OR_RETURN(std::vector<float> values, model.weights.read_f32(entry));
       UPRES_ASSIGN_OR_RETURN(tensor, transpose_deconv_weight(values, shape, entry.name));
     } else {
-      UPRES_ASSIGN_OR_RETURN(tensor, engine::Tensor::from_f32(values, shape));
+      // Straight into the tensor's storage: no second copy of the model's weights on the way.
+      UPRES_ASSIGN_OR_RETURN(tensor, engine::Tensor::zeros(shape));
+      UPRES_RETURN_IF_ERROR(
+          model.weights.read_f32_into(entry, {tensor.f32(), static_cast<size_t>(tensor.numel())}));
     }
     result.total_values_ += tensor.numel();
     result.tensors_.emplace(entry.name, std::move(tensor));

@@ -6,11 +6,16 @@
 namespace upres::pipeline {
 namespace {
 
+// Any factor is taken, as the reference API takes any > 0: what a factor makes is bounded by the
+// caller's output pixel limit, which names the size. This bound only keeps picture sides (a
+// 65535-pixel input times the factor) within int, whatever the caller checks.
+constexpr double kMaxScaleFactor = 32767;
+
 constexpr ExtrasOption kOptions[] = {
     {"resize_mode", "", "Resize mode", "0 = scale by upscaling_resize, 1 = scale to width x height",
      OptionKind::kResizeMode, 0, 1, 1, 0, 0, "", ""},
     {"upscaling_resize", "--scale", "Scale by", "factor to enlarge by (fractional)",
-     OptionKind::kNumber, 1, 16, 0.05, 4, 2, "", ""},
+     OptionKind::kNumber, 1, kMaxScaleFactor, 0.05, 4, 2, "", "", 16},
     {"upscaling_resize_w", "", "Width", "target width in pixels (scale to)",
      OptionKind::kInteger, 1, 65535, 8, 512, 512, "", ""},
     {"upscaling_resize_h", "", "Height", "target height in pixels (scale to)",

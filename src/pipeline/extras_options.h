@@ -27,6 +27,7 @@ struct ExtrasOption {
   double api_default = 0;      // default of the /sdapi/v1 API when the field is absent
   std::string_view cli_default_text;  // kUpscalerName
   std::string_view api_default_text;
+  double slider_max = 0;  // where the web form's slider ends when below max_value (0: max_value)
 };
 
 // All options in the order the reference UI shows them.

@@ -1,5 +1,6 @@
 #include "pipeline/face_models.h"
 
+#include "engine/backend_registry.h"
 #include "store/model_store.h"
 
 namespace upres::pipeline {
@@ -73,6 +74,22 @@ Result<models::FaceRestorer*> FaceModels::restorer(FaceRestorerKind kind) {
     slot = std::move(loaded);
   }
   return slot.get();
+}
+
+Result<DType> FaceModels::restore_dtype(FaceRestorerKind kind) {
+  UPRES_ASSIGN_OR_RETURN(models::FaceRestorer* chosen, restorer(kind));
+  if (options_.precision == Precision::kAuto && !fastest_dtype_) {
+    // A backend that cannot be created runs nothing: fp32 here, and the restore names the problem.
+    auto backend = engine::create_backend(options_.backend);
+    fastest_dtype_ = backend.is_ok() ? (*backend)->fastest_compute_dtype() : DType::kF32;
+  }
+  return face_restore_dtype(options_.precision, fastest_dtype_.value_or(DType::kF32), *chosen);
+}
+
+DType face_restore_dtype(Precision precision, DType backend_fastest, const models::FaceRestorer& restorer) {
+  if (precision == Precision::kF32) return DType::kF32;
+  if (precision == Precision::kBF16) return DType::kBF16;
+  return backend_fastest == DType::kBF16 && restorer.is_faithful_in_bf16() ? DType::kBF16 : DType::kF32;
 }
 
 Result<models::ParseNet*> FaceModels::parser() {

@@ -6,12 +6,14 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "base/result.h"
 #include "models/face_restorer.h"
 #include "models/parsenet.h"
 #include "pipeline/face_detector.h"
+#include "pipeline/neural_upscaler.h"
 #include "store/downloader.h"
 #include "store/model_listing.h"
 
@@ -26,6 +28,9 @@ struct FaceModelOptions {
   std::string codeformer = "CodeFormer";
   std::string parser = "ParseNet";  // used only when installed (never downloaded); "" = off
   std::string backend = "cpu";
+  // The restorers' compute type, as --precision for the upscalers (kAuto: bf16 where the backend
+  // says bf16 outruns fp32 and the restorer is faithful in it). Detection and parsing stay fp32.
+  Precision precision = Precision::kAuto;
   bool only_center_face = false;
   store::DownloadProgress download_progress;       // called while a model downloads
 };
@@ -43,6 +48,8 @@ class FaceModels {
   // Loaded on first call; the same object afterwards.
   Result<FaceDetector*> detector();
   Result<models::FaceRestorer*> restorer(FaceRestorerKind kind);
+  // The compute type that restorer runs in under options().precision (loads it when needed).
+  Result<DType> restore_dtype(FaceRestorerKind kind);
   // The face-parsing network when its file is installed (or `parser` names an existing file);
   // nullptr when it is not, in which case faces are pasted with the square mask.
   Result<models::ParseNet*> parser();
@@ -60,7 +67,12 @@ class FaceModels {
   std::unique_ptr<models::FaceRestorer> codeformer_;
   std::unique_ptr<models::ParseNet> parser_;
   bool parser_absent_ = false;  // not configured or not installed: the square mask is used
+  std::optional<DType> fastest_dtype_;  // the backend's answer, asked once
 };
+
+// The restorer's compute type: kF32 / kBF16 as asked; kAuto bf16 only where `backend_fastest`
+// (Backend::fastest_compute_dtype) is bf16 and the restorer is faithful in bf16.
+DType face_restore_dtype(Precision precision, DType backend_fastest, const models::FaceRestorer& restorer);
 
 // "GFPGAN" / "CodeFormer": the restorer's name in infotext, progress and messages.
 const char* face_restorer_label(FaceRestorerKind kind);

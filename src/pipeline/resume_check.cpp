@@ -35,6 +35,16 @@ Result<InputIdentity> identify_input(const InputItem& item) {
   return identity;
 }
 
+InputIdentity identify_bytes(std::string key, std::span<const uint8_t> bytes) {
+  store::Sha256 hash;
+  hash.update(bytes);
+  return InputIdentity{std::move(key), static_cast<int64_t>(bytes.size()), hash.hex_digest()};
+}
+
+std::string params_sha256_of(const std::string& text) {
+  return identify_bytes("", {reinterpret_cast<const uint8_t*>(text.data()), text.size()}).sha256;
+}
+
 std::string source_stamp(const InputIdentity& input, const std::string& params_sha256) {
   nlohmann::json stamp = {{"input", input.key}, {"input_sha256", input.sha256}, {"params_sha256", params_sha256}};
   return stamp.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

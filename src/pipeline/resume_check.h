@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <map>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -29,8 +30,12 @@ struct InputIdentity {
 
 // Reads and hashes the input file. IoError naming it when it cannot be read.
 Result<InputIdentity> identify_input(const InputItem& item);
+// The identity of an input already in memory (the server's jobs), known by `key`.
+InputIdentity identify_bytes(std::string key, std::span<const uint8_t> bytes);
 
 std::string source_stamp(const InputIdentity& input, const std::string& params_sha256);
+// A run's params_sha256: lowercase hex SHA-256 of its parameters' JSON text.
+std::string params_sha256_of(const std::string& text);
 
 struct ResumeVerdict {
   bool is_done = false;

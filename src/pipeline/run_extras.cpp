@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "image/image_ops.h"
 #include "image/infotext.h"
@@ -11,14 +12,45 @@
 namespace upres::pipeline {
 namespace {
 
+// The reference's order for a saved result's text (postprocessing.py): read_info_from_image pops
+// `parameters` and the run adds it back after the source's other items (an empty one is dropped);
+// then come `postprocessing` and `extras` (in place where the source had them, as a dict keeps).
+void move_parameters_last(image::ImageMetadata& metadata) {
+  auto parameters = std::find_if(metadata.text.begin(), metadata.text.end(),
+                                 [](const auto& item) { return item.first == "parameters"; });
+  if (parameters == metadata.text.end()) return;
+  auto item = std::move(*parameters);
+  metadata.text.erase(parameters);
+  if (!item.second.empty()) metadata.text.push_back(std::move(item));
+}
+
+// Saturates instead of overflowing: any factor > 0 is accepted (as the reference does) and
+// check_result_size refuses what no picture can hold.
 int scaled_length(int length, double factor) {
-  return std::max(1, static_cast<int>(std::lround(length * factor)));
+  const double scaled = std::round(length * factor);
+  return static_cast<int>(std::clamp(scaled, 1.0, static_cast<double>(std::numeric_limits<int>::max())));
+}
+
+// Past 65535 px a side no encoder upres has writes (JPEG's limit), and past 2^30 pixels a result
+// needs tens of GB on the way: refused before anything is allocated.
+constexpr int64_t kMaxResultSide = 65535;
+constexpr int64_t kMaxResultPixels = int64_t{1} << 30;
+
+Status check_result_size(const OutputSize& size, const ExtrasRequest& request) {
+  const int64_t width = std::max(size.upscaled_width, size.final_width);
+  const int64_t height = std::max(size.upscaled_height, size.final_height);
+  if (width <= kMaxResultSide && height <= kMaxResultSide && width * height <= kMaxResultPixels) return Status::ok();
+  const char* asked = request.resize_mode == ResizeMode::kScaleBy ? "scale" : "target size";
+  return resource_exhausted(std::string(asked) + ": the result would be " + std::to_string(width) + "x" + std::to_string(height) +
+                            ", more than upres makes (sides up to " + std::to_string(kMaxResultSide) + " px, " +
+                            std::to_string(kMaxResultPixels) + " pixels in all)");
 }
 
 // Runs one upscaler on the original and applies the crop to fit, if asked.
 Result<image::Image> upscale_once(const image::Image& input, const ExtrasRequest& request,
                                   Upscaler& upscaler, Progress& progress) {
   const OutputSize size = compute_output_size(input.width(), input.height(), request);
+  UPRES_RETURN_IF_ERROR(check_result_size(size, request));
   UPRES_ASSIGN_OR_RETURN(image::Image out,
                          upscaler.upscale(input, size.upscaled_width, size.upscaled_height, progress));
   if (request.resize_mode == ResizeMode::kScaleTo && request.crop_to_fit && !request.outpaint_to_fit) {
@@ -42,6 +74,7 @@ Status restore_faces_step(image::Image& picture, FaceRestorerKind kind, double v
   options.detect.backend = faces.options().backend;
   options.restore.backend = faces.options().backend;
   options.restore.fidelity_weight = static_cast<float>(request.codeformer_weight);
+  UPRES_ASSIGN_OR_RETURN(options.restore.compute_dtype, faces.restore_dtype(kind));
   options.stage = std::string(face_restorer_label(kind)) + " face";
   UPRES_ASSIGN_OR_RETURN(RestoredFaces restored, restore_faces(picture, *detector, *restorer, options, progress, parser));
   picture = image::blend(picture, restored.picture, static_cast<float>(visibility));
@@ -148,6 +181,7 @@ Result<ExtrasResult> run_extras(const image::Image& input, const ExtrasRequest& 
     image::set_infotext_item(items, "CodeFormer weight", image::format_infotext_number(request.codeformer_weight));
   }
   result.image.metadata = input.metadata;
+  move_parameters_last(result.image.metadata);
   result.infotext = image::format_infotext(items);
   if (!result.infotext.empty()) {
     result.image.metadata.set_text("postprocessing", result.infotext);

@@ -39,7 +39,24 @@ ConnectionOptions connection_options(const ServerOptions& options) {
   out.max_buffered_body_bytes = std::max<int64_t>(int64_t{1} << 30, 4 * options.max_upload_bytes);
   out.max_connections = options.max_connections;
   out.max_connections_per_client = options.max_connections_per_client;
+  out.trusted_proxies = options.trusted_proxies;
   out.worker_threads = std::max(4, options.http_threads);
+  // Refusals made before routing carry the CORS headers the routes add (add_guards).
+  auto cors = CorsPolicy::create(options.cors_allow_origins, options.cors_allow_origins_regex);
+  if (cors.is_ok() && (!options.cors_allow_origins.empty() || !options.cors_allow_origins_regex.empty())) {
+    auto policy = std::make_shared<const CorsPolicy>(std::move(cors).value());
+    out.refusal_headers = [policy](const std::string& origin) {
+      const bool is_clean = std::none_of(origin.begin(), origin.end(), [](unsigned char c) { return c < 0x20; });
+      if (!is_clean || !policy->is_allowed_origin(origin)) return std::string();
+      httplib::Request request;
+      request.headers.emplace("Origin", origin);
+      httplib::Response response;
+      policy->add_response_headers(request, response);
+      std::string lines;
+      for (const auto& [name, value] : response.headers) lines += name + ": " + value + "\r\n";
+      return lines;
+    };
+  }
   return out;
 }
 
@@ -83,6 +100,7 @@ void ApiServer::add_guards() {
   http_.set_pre_routing_handler(
       [this, policy](const httplib::Request& request, httplib::Response& response) {
         request_started = std::chrono::steady_clock::now();
+        HttpRouter::adopt_body(request);
         if (CorsPolicy::is_preflight(request)) {
           policy->answer_preflight(request, response);
           return httplib::Server::HandlerResponse::Handled;

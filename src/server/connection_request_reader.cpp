@@ -55,6 +55,21 @@ int64_t parse_chunk_size(std::string_view line) {
 
 ConnectionRequestReader::ConnectionRequestReader(RequestLimits limits) : limits_(limits) {}
 
+std::string ConnectionRequestReader::find_origin(std::string_view partial_head) {
+  partial_head = partial_head.substr(0, std::min(partial_head.size(), size_t{1} << 20));
+  for (size_t at = partial_head.find("\r\n"); at != std::string_view::npos;) {
+    const size_t start = at + 2;
+    const size_t end = partial_head.find("\r\n", start);
+    if (end == std::string_view::npos) break;  // an incomplete line may be cut inside the value
+    const std::string_view line = partial_head.substr(start, end - start);
+    const size_t colon = line.find(':');
+    if (colon != std::string_view::npos && lower(line.substr(0, colon)) == "origin")
+      return std::string(trim(line.substr(colon + 1)).substr(0, 2048));
+    at = end;
+  }
+  return "";
+}
+
 void ConnectionRequestReader::reset() {
   const RequestLimits limits = limits_;
   *this = ConnectionRequestReader(limits);
@@ -92,15 +107,19 @@ ConnectionRequestReader::State ConnectionRequestReader::consume_head(std::string
   }
   const size_t end = input.find(kHeadEnd, head_scan_from_);
   if (end == std::string::npos) {
-    if (input.size() > limits_.max_header_bytes)
+    if (input.size() > limits_.max_header_bytes) {
+      origin_ = find_origin(input);  // the head is never parsed; its refusal still gets CORS
       return refuse(431, invalid_argument("headers: larger than this server's limit of " +
                                           std::to_string(limits_.max_header_bytes) + " bytes"));
+    }
     head_scan_from_ = input.size() >= kHeadEnd.size() ? input.size() - kHeadEnd.size() + 1 : 0;
     return State::kHead;
   }
-  if (end + kHeadEnd.size() > limits_.max_header_bytes)
+  if (end + kHeadEnd.size() > limits_.max_header_bytes) {
+    origin_ = find_origin(std::string_view(input).substr(0, end + 2));
     return refuse(431, invalid_argument("headers: larger than this server's limit of " +
                                         std::to_string(limits_.max_header_bytes) + " bytes"));
+  }
   const std::string head = input.substr(0, end + 2);  // request line and fields, each with CRLF
   input.erase(0, end + kHeadEnd.size());
   return parse_head(head);
@@ -141,6 +160,10 @@ ConnectionRequestReader::State ConnectionRequestReader::parse_head(std::string_v
     } else if (name == "expect") {
       expects_continue_ = lower(value) == "100-continue";
     } else {
+      if (name == "origin") origin_ = std::string(value.substr(0, 2048));
+      if (name == "x-forwarded-for")
+        forwarded_for_ += (forwarded_for_.empty() ? "" : ", ") + std::string(value);
+      if (name == "content-type") is_multipart_ = lower(value).rfind("multipart/", 0) == 0;
       rewritten.append(line).append("\r\n");
     }
   }

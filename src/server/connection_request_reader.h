@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "base/status.h"
 
@@ -44,6 +45,15 @@ class ConnectionRequestReader {
   int64_t declared_body_bytes() const { return declared_length_; }
   // Decoded body bytes held so far.
   int64_t body_bytes() const { return static_cast<int64_t>(body_.size()); }
+
+  // The X-Forwarded-For fields of the head, joined by ", " in order; empty if none.
+  const std::string& forwarded_for() const { return forwarded_for_; }
+  // Whether the head's Content-Type is multipart/form-data (httplib parses it while reading).
+  bool is_multipart() const { return is_multipart_; }
+  // The Origin field of the head, once read (for CORS headers on a refusal); empty if none.
+  const std::string& origin() const { return origin_; }
+  // The Origin field among the complete lines of a head still arriving; empty if none.
+  static std::string find_origin(std::string_view partial_head);
 
   // kRefused: the HTTP status to answer (400, 413, 431, 501) and why.
   int refusal_http_status() const { return refusal_http_status_; }
@@ -82,6 +92,9 @@ class ConnectionRequestReader {
   size_t trailer_bytes_ = 0;
   int refusal_http_status_ = 0;
   Status refusal_;
+  std::string origin_;
+  std::string forwarded_for_;
+  bool is_multipart_ = false;
 };
 
 }  // namespace upres::server

@@ -24,10 +24,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <mutex>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "server/connection_stream.h"
@@ -62,13 +64,14 @@ const char* reason_phrase(int http_status) {
 }
 
 // A whole "Connection: close" answer with the JSON error body every route uses.
-std::string error_answer(int http_status, const Status& why) {
+std::string error_answer(int http_status, const Status& why, const std::string& extra_headers = "") {
   httplib::Response response;
   send_error(response, why, http_status);
   return "HTTP/1.1 " + std::to_string(http_status) + " " + reason_phrase(http_status) +
          "\r\nContent-Type: " + response.get_header_value("Content-Type") +
          "\r\nContent-Length: " + std::to_string(response.body.size()) +
-         "\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n" + response.body;
+         "\r\nX-Content-Type-Options: nosniff\r\n" + extra_headers + "Connection: close\r\n\r\n" +
+         response.body;
 }
 
 // Best effort: small answers fit the socket's send buffer; a client that cannot take them loses
@@ -99,10 +102,35 @@ struct Connection {
   size_t drained_bytes = 0;
   // Handed to the worker with the connection (kBusy); the worker sets close_after.
   std::string request_head;
-  std::string request_body;
+  std::string request_body;  // empty once moved into httplib's Request (HttpRouter::adopt_body)
   bool close_after = false;
+  bool body_beside_httplib = false;  // request_body is adopted by the pre-routing handler
+  bool is_from_proxy = false;        // a trusted proxy's: counted per request, not per connection
+  std::string forwarded_client;      // the client its running request is counted against
   size_t requests_served = 0;
 };
+
+// The body the request running on this worker thread hands to HttpRouter::adopt_body.
+thread_local std::string* pending_body = nullptr;
+
+// The client a proxied request comes from: the rightmost X-Forwarded-For address that is not a
+// trusted proxy (the ones left of it may be forged by the client); the proxy itself when none.
+std::string forwarded_client(const std::string& forwarded_for, const std::vector<std::string>& trusted,
+                             const std::string& proxy_ip) {
+  size_t end = forwarded_for.size();
+  while (end > 0) {
+    const size_t comma = forwarded_for.rfind(',', end - 1);
+    const size_t start = comma == std::string::npos ? 0 : comma + 1;
+    std::string address = forwarded_for.substr(start, end - start);
+    address.erase(0, address.find_first_not_of(" \t"));
+    address.erase(address.find_last_not_of(" \t") + 1);
+    if (!address.empty() && std::find(trusted.begin(), trusted.end(), address) == trusted.end())
+      return address.substr(0, 64);
+    if (comma == std::string::npos) break;
+    end = comma;
+  }
+  return proxy_ip;
+}
 
 int open_file_limit() {
   rlimit limit{};
@@ -111,6 +139,13 @@ int open_file_limit() {
 }
 
 }  // namespace
+
+void HttpRouter::adopt_body(const httplib::Request& request) {
+  if (pending_body == nullptr) return;
+  // httplib's Request is a local of process_request, not a const object: writing it is sound.
+  const_cast<httplib::Request&>(request).body = std::move(*pending_body);
+  pending_body = nullptr;
+}
 
 // The epoll thread's state. Every member but finished_ is touched by that thread alone; a
 // connection in kBusy belongs to its worker until it comes back through finished_.
@@ -133,6 +168,7 @@ class ConnectionServer::Loop {
   void accept_clients(Clock::time_point now);
   void on_readable(Connection& connection, Clock::time_point now);
   void advance(Connection& connection, Clock::time_point now, bool received);
+  void uncount_client(const std::string& client);  // one connection or request fewer; "" none
   bool reserve_body(Connection& connection);
   void refuse(Connection& connection, int http_status, const Status& why, Clock::time_point now);
   void dispatch(Connection& connection);
@@ -231,19 +267,24 @@ void ConnectionServer::Loop::accept_clients(Clock::time_point now) {
       close(fd);
       continue;
     }
-    int& count = per_client_[ip];
-    if (count >= options_.max_connections_per_client) {
-      send_now(fd, error_answer(
-                       429, resource_exhausted("server: more than " +
-                                               std::to_string(options_.max_connections_per_client) +
-                                               " connections from " + ip)));
-      close(fd);
-      continue;
+    const bool is_from_proxy = std::find(options_.trusted_proxies.begin(), options_.trusted_proxies.end(), ip) !=
+                               options_.trusted_proxies.end();
+    if (!is_from_proxy) {  // a proxy's requests are counted per client as they come (advance)
+      int& count = per_client_[ip];
+      if (count >= options_.max_connections_per_client) {
+        send_now(fd, error_answer(
+                         429, resource_exhausted("server: more than " +
+                                                 std::to_string(options_.max_connections_per_client) +
+                                                 " connections from " + ip)));
+        close(fd);
+        continue;
+      }
+      ++count;
     }
-    ++count;
     const int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     auto connection = std::make_unique<Connection>(fd, std::move(ip), port, options_.request);
+    connection->is_from_proxy = is_from_proxy;
     connection->deadline = now + options_.idle_timeout;
     connections_.emplace(fd, std::move(connection));
     watch(fd);
@@ -291,7 +332,21 @@ void ConnectionServer::Loop::advance(Connection& connection, Clock::time_point n
     return refuse(connection, 503,
                   resource_exhausted("server: too many request bodies in transit; retry later"),
                   now);
-  if (state == State::kComplete) return dispatch(connection);
+  if (state == State::kComplete) {
+    if (connection.is_from_proxy) {
+      std::string client = forwarded_client(connection.reader.forwarded_for(), options_.trusted_proxies,
+                                            connection.client_ip);
+      if (per_client_[client] >= options_.max_connections_per_client)
+        return refuse(connection, 429,
+                      resource_exhausted("server: more than " + std::to_string(options_.max_connections_per_client) +
+                                         " requests at once from " + client + " (through " + connection.client_ip +
+                                         ")"),
+                      now);
+      ++per_client_[client];
+      connection.forwarded_client = std::move(client);
+    }
+    return dispatch(connection);
+  }
   // kBody: the timeout is the longest pause between bytes.
   if (connection.phase != Connection::Phase::kBody || received) {
     connection.phase = Connection::Phase::kBody;
@@ -321,7 +376,16 @@ void ConnectionServer::Loop::release_body(Connection& connection) {
 
 void ConnectionServer::Loop::refuse(Connection& connection, int http_status, const Status& why,
                                     Clock::time_point now) {
-  send_now(connection.fd, error_answer(http_status, why));
+  // A browser shows a cross-origin page the status only with the CORS headers the routes add.
+  std::string headers;
+  if (options_.refusal_headers) {
+    std::string origin = connection.reader.origin();
+    // A head cut off by its timeout: `input` holds it (and nothing of a body yet).
+    if (origin.empty() && connection.reader.state() == ConnectionRequestReader::State::kHead)
+      origin = ConnectionRequestReader::find_origin(connection.input);
+    if (!origin.empty()) headers = options_.refusal_headers(origin);
+  }
+  send_now(connection.fd, error_answer(http_status, why, headers));
   ::shutdown(connection.fd, SHUT_WR);
   release_body(connection);
   connection.reader.reset();
@@ -336,6 +400,14 @@ void ConnectionServer::Loop::dispatch(Connection& connection) {
   connection.phase = Connection::Phase::kBusy;
   connection.request_head = connection.reader.take_head();
   connection.request_body = connection.reader.take_body();
+  connection.body_beside_httplib = false;
+  const std::string length_field = "Content-Length: " + std::to_string(connection.request_body.size()) + "\r\n\r\n";
+  if (!connection.request_body.empty() && !connection.reader.is_multipart() &&
+      connection.request_head.ends_with(length_field)) {
+    connection.request_head.replace(connection.request_head.size() - length_field.size(), length_field.size(),
+                                    "Content-Length: 0\r\n\r\n");
+    connection.body_beside_httplib = true;
+  }
   connection.reader.reset();
   Connection* handed = &connection;
   pool_.submit([this, handed] { run_request(*handed); });
@@ -346,11 +418,15 @@ void ConnectionServer::Loop::run_request(Connection& connection) {
   bool client_closes = false;
   bool answered = false;
   {
-    ConnectionStream stream(connection.fd, connection.request_head, connection.request_body,
+    const std::string no_body;
+    ConnectionStream stream(connection.fd, connection.request_head,
+                            connection.body_beside_httplib ? no_body : connection.request_body,
                             {connection.client_ip, connection.client_port}, options_.write_timeout);
+    pending_body = connection.body_beside_httplib ? &connection.request_body : nullptr;
     const bool last =
         ++connection.requests_served >= kMaxRequestsPerConnection || server_.stopping_.load();
     answered = server_.router_.process_request(stream, last, client_closes, nullptr);
+    pending_body = nullptr;
     client_closes = client_closes || last;
   }
   connection.close_after = !answered || client_closes;
@@ -372,6 +448,7 @@ void ConnectionServer::Loop::take_finished(Clock::time_point now) {
   }
   for (Connection* connection : finished) {
     release_body(*connection);
+    uncount_client(std::exchange(connection->forwarded_client, std::string()));
     if (connection->close_after || connection->peer_closed || server_.stopping_.load()) {
       close_connection(*connection);
       continue;
@@ -413,13 +490,18 @@ void ConnectionServer::Loop::sweep(Clock::time_point now) {
   }
 }
 
+void ConnectionServer::Loop::uncount_client(const std::string& client) {
+  if (client.empty()) return;
+  if (auto count = per_client_.find(client); count != per_client_.end() && --count->second <= 0)
+    per_client_.erase(count);
+}
+
 void ConnectionServer::Loop::close_connection(Connection& connection) {
   const int fd = connection.fd;
   if (connection.phase != Connection::Phase::kBusy) unwatch(fd);
   release_body(connection);
-  if (auto count = per_client_.find(connection.client_ip);
-      count != per_client_.end() && --count->second <= 0)
-    per_client_.erase(count);
+  uncount_client(connection.is_from_proxy ? std::string() : connection.client_ip);
+  uncount_client(connection.forwarded_client);
   close(fd);
   connections_.erase(fd);  // destroys `connection`
 }

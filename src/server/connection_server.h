@@ -10,8 +10,10 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/result.h"
 #include "server/connection_request_reader.h"
@@ -27,6 +29,12 @@ class HttpRouter : public httplib::Server {
   // the flag ConnectionServer sets while it serves and clears on stop.
   void set_serving(int listen_socket) { svr_sock_ = listen_socket; }
   void clear_serving() { svr_sock_ = INVALID_SOCKET; }
+
+  // A body that is not multipart travels beside httplib, which would copy it into Request::body
+  // (growing the copy by doubling) while the connection still held it: httplib sees
+  // "Content-Length: 0" and this moves the one copy in. Requires: called first thing by the
+  // pre-routing handler (it runs before httplib reads any body), on the request's thread.
+  static void adopt_body(const httplib::Request& request);
 };
 
 // Requests on one keep-alive connection; the last answer says "Connection: close".
@@ -44,7 +52,14 @@ struct ConnectionOptions {
   int64_t max_buffered_body_bytes = int64_t{1} << 30;
   int max_connections = 4096;           // also capped by the process's open-file limit
   int max_connections_per_client = 64;  // per client IP address; beyond it, 429
+  // Addresses of reverse proxies: their connections are not limited per client; instead each
+  // request counts, while it runs, against the client its X-Forwarded-For names (the rightmost
+  // address that is not a trusted proxy), with the same limit; beyond it, 429.
+  std::vector<std::string> trusted_proxies;
   int worker_threads = 256;             // requests in progress at once
+  // Header lines ("Name: value\r\n" each) for a refusal answered here to a request from
+  // `origin` (CORS, as the routes add them); null or empty: none. Called on the epoll thread.
+  std::function<std::string(const std::string& origin)> refusal_headers;
 };
 
 class ConnectionServer {

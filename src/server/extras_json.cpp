@@ -93,6 +93,7 @@ nlohmann::json extras_options_json() {
     } else {
       item["min"] = option.min_value;
       item["max"] = option.max_value;
+      item["slider_max"] = option.slider_max > 0 ? option.slider_max : option.max_value;
       item["step"] = option.step;
       item["default"] = option.cli_default;
       item["api_default"] = option.api_default;

@@ -43,6 +43,13 @@ struct JobSpec {
   std::filesystem::path output_dir;  // empty: results are kept in memory only
   bool keep_stems = false;           // saved results keep the input's stem instead of 00000.png
   bool keep_results = true;          // false: only saved, not kept for download (large batches)
+  // Saved PNGs carry an upres-source stamp (pipeline/resume_check.h) naming their input and these
+  // parameters (canonical JSON), as `upscale` batches do.
+  std::string params;
+  // Adopt a saved <stem> result whose stamp names the same input and parameters instead of
+  // writing <stem>-1 beside it; one made from something else fails that picture. keep_stems only.
+  bool skip_existing = false;
+  std::filesystem::path journal_path;  // job_journal.h: removed when the job ends (not at shutdown)
 };
 
 enum class JobState { kQueued, kRunning, kDone, kFailed, kCancelled };
@@ -56,6 +63,7 @@ struct JobResult {
   std::vector<uint8_t> encoded;                          // empty when keep_results is false
   image::ImageFormat format = image::ImageFormat::kPng;  // of `encoded`
   std::string saved_path;                                // empty when not saved
+  bool adopted = false;  // saved by an earlier run and taken as is (skip_existing)
 };
 
 struct JobFailure {

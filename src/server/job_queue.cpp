@@ -2,11 +2,16 @@
 #include "server/job_queue.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <random>
 
 #include "base/file_io.h"
+#include "image/png_text_chunks.h"
 #include "pipeline/output_folder.h"
+#include "pipeline/resume_check.h"
 #include "pipeline/run_extras.h"
+#include "server/job_journal.h"
 
 namespace upres::server {
 
@@ -88,21 +93,62 @@ Result<std::string> save_result(const JobSpec& spec, const image::Image& image,
   return saved->string();
 }
 
+// Whether skip_existing finds this input's result already saved, as `upscale --skip-existing`
+// decides it; null when it must be made.
+Result<std::shared_ptr<JobResult>> find_adoptable_result(const JobSpec& spec, const pipeline::InputIdentity& source,
+                                                         const std::string& name) {
+  UPRES_ASSIGN_OR_RETURN(auto folder, pipeline::OutputFolder::open(spec.output_dir, spec.encode));
+  const pipeline::ResumeCheck check({}, pipeline::params_sha256_of(spec.params), folder);
+  UPRES_ASSIGN_OR_RETURN(pipeline::ResumeVerdict verdict, check.check(source, std::filesystem::path(name).stem().string()));
+  if (!verdict.is_done) return std::shared_ptr<JobResult>();
+  const std::filesystem::path path = folder.dir() / verdict.output_name;
+  UPRES_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, read_file_bytes(path));
+  UPRES_ASSIGN_OR_RETURN(auto size, image::read_image_size(path));
+  auto result = std::make_shared<JobResult>();
+  result->name = name;
+  result->width = size.first;
+  result->height = size.second;
+  result->format = spec.encode.format;
+  result->saved_path = path.string();
+  result->adopted = true;
+  if (auto chunks = image::read_png_text_chunks(bytes, path.string()); chunks.is_ok())
+    for (const auto& [key, value] : *chunks)
+      if (key == "postprocessing") result->infotext = value;
+  if (spec.keep_results) result->encoded = std::move(bytes);
+  return result;
+}
+
+std::string format_pixels(double pixels) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.0f", pixels);
+  return text;
+}
 
 }  // namespace
 
 Status check_extras_output_size(const image::Image& input, const pipeline::ExtrasRequest& request,
                                 int64_t max_pixels) {
+  const bool scale_by = request.resize_mode == pipeline::ResizeMode::kScaleBy;
+  const char* field = scale_by ? "upscaling_resize" : "upscaling_resize_w";
+  auto too_large = [&](double width, double height) {
+    char size[64];
+    std::snprintf(size, sizeof size, "%.0fx%.0f", width, height);
+    return resource_exhausted(std::string(field) + ": the result would be " + size + " (" +
+                              format_pixels(width * height) + " pixels), more than this server's limit of " +
+                              std::to_string(max_pixels) + " pixels");
+  };
+  // In floating point first: any factor is accepted, and a huge one must not overflow the sizes.
+  if (scale_by) {
+    const double width = std::round(input.width() * request.scale), height = std::round(input.height() * request.scale);
+    if (width * height > static_cast<double>(max_pixels)) return too_large(width, height);
+  }
   const pipeline::OutputSize size =
       pipeline::compute_output_size(input.width(), input.height(), request);
-  const int64_t pixels = std::max(int64_t{size.upscaled_width} * size.upscaled_height,
-                                  int64_t{size.final_width} * size.final_height);
-  if (pixels <= max_pixels) return Status::ok();
-  const char* field = request.resize_mode == pipeline::ResizeMode::kScaleBy ? "upscaling_resize"
-                                                                            : "upscaling_resize_w";
-  return resource_exhausted(std::string(field) + ": the result would have " +
-                            std::to_string(pixels) + " pixels, more than this server's limit of " +
-                            std::to_string(max_pixels));
+  const int64_t upscaled = int64_t{size.upscaled_width} * size.upscaled_height;
+  const int64_t final_pixels = int64_t{size.final_width} * size.final_height;
+  if (std::max(upscaled, final_pixels) <= max_pixels) return Status::ok();
+  return upscaled >= final_pixels ? too_large(size.upscaled_width, size.upscaled_height)
+                                  : too_large(size.final_width, size.final_height);
 }
 
 JobQueue::JobQueue(std::shared_ptr<pipeline::UpscalerRegistry> registry, JobQueueOptions options)
@@ -300,6 +346,8 @@ void JobQueue::run_worker() {
     run_job(*job);
     lock.lock();
     finish_job(*job);
+    // A job ended by the server stopping is unfinished: its journal stays for the restart.
+    if (!stopping_ && !job->spec.journal_path.empty()) remove_job_journal(job->spec.journal_path);
     current_.reset();
     finished_.push_back(job->id);
     forget_old_jobs();
@@ -339,6 +387,18 @@ void JobQueue::run_image(Job& job, size_t index) {
     auto read = read_input_file(input, options_.max_input_file_bytes);
     if (!read.is_ok()) return fail(read.status());
     bytes = std::move(read).value();
+  }
+  const bool is_stamped = !job.spec.output_dir.empty() && !job.spec.params.empty();
+  const pipeline::InputIdentity source = is_stamped ? pipeline::identify_bytes(input.name, bytes) : pipeline::InputIdentity{};
+  if (is_stamped && job.spec.skip_existing && job.spec.keep_stems) {
+    auto adopted = find_adoptable_result(job.spec, source, input.name);
+    if (!adopted.is_ok()) return fail(adopted.status());
+    if (*adopted) {
+      (*adopted)->input_index = index;
+      std::lock_guard lock(mutex_);
+      job.results.push_back(std::move(adopted).value());
+      return;
+    }
   }
   auto decoded = image::decode_image(bytes, input.name, options_.decode_limits);
   if (!decoded.is_ok()) return fail(decoded.status());
@@ -397,6 +457,9 @@ void JobQueue::run_image(Job& job, size_t index) {
     result->encoded = std::move(encoded).value();
   }
   if (!job.spec.output_dir.empty()) {
+    if (is_stamped)
+      extras->image.metadata.set_text(pipeline::kSourceStampKey,
+                                      pipeline::source_stamp(source, pipeline::params_sha256_of(job.spec.params)));
     auto saved = save_result(job.spec, extras->image, input.name);
     if (!saved.is_ok()) return fail(saved.status());
     result->saved_path = *saved;

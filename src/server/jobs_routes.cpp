@@ -7,6 +7,7 @@
 #include "pipeline/extras_options.h"
 #include "pipeline/input_list.h"
 #include "server/extras_json.h"
+#include "server/job_journal.h"
 #include "server/json_response.h"
 #include "server/outpaint_job.h"
 #include "server/safe_path.h"
@@ -37,7 +38,8 @@ json snapshot_json(const JobSnapshot& s) {
                        {"url", r.encoded.empty() ? json(nullptr)
                                                  : json("/api/v1/jobs/" + s.id +
                                                         "/result?index=" + std::to_string(i))},
-                       {"saved_path", r.saved_path}});
+                       {"saved_path", r.saved_path},
+                       {"adopted", r.adopted}});
   }
   json failures = json::array();
   for (const JobFailure& f : s.failures) {
@@ -65,6 +67,31 @@ Result<image::ImageFormat> read_format(const std::string& text) {
   auto format = image::parse_image_format(text);
   if (!format.is_ok()) return invalid_argument("format: " + format.status().message());
   return format;
+}
+
+// Numbers as doubles, so 4 and 4.0 are the same parameters.
+json with_uniform_numbers(const json& value) {
+  if (value.is_number()) return value.get<double>();
+  if (!value.is_structured()) return value;
+  json out = value;
+  for (auto& item : out) item = with_uniform_numbers(item);
+  return out;
+}
+
+// The parameters a saved result's upres-source stamp names: canonical JSON (sorted keys).
+std::string job_parameters_json(const std::string& kind, const json& options, image::ImageFormat format) {
+  json params = {{"kind", kind.empty() ? "extras" : kind},
+                 {"options", with_uniform_numbers(options.is_object() ? options : json::object())},
+                 {"format", std::string(image::format_extension(format))}};
+  return params.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+// "true"/"1" (a form field) or a JSON boolean.
+Result<bool> read_flag(const json& value, const char* field) {
+  if (value.is_boolean()) return value.get<bool>();
+  if (value.is_string() && (value == "true" || value == "1")) return true;
+  if (value.is_string() && (value == "false" || value == "0")) return false;
+  return invalid_argument(std::string(field) + ": expected true or false");
 }
 
 // The job's kind decides how its options object is read: "extras" (the default) into the Extras
@@ -112,10 +139,12 @@ Status check_outpaint_directory(const RouteContext& context, const JobSpec& spec
 // more "images" files.
 Result<JobSpec> read_upload_job(const RouteContext& context, const httplib::Request& request) {
   JobSpec spec;
-  std::string options_text, format_text, kind;
+  std::string options_text, format_text, kind, skip_existing_text = "false";
   for (const auto& [name, part] : request.files) {
     if (name == "options")
       options_text = part.content;
+    else if (name == "skip_existing")
+      skip_existing_text = part.content;
     else if (name == "kind")
       kind = part.content;
     else if (name == "format")
@@ -133,6 +162,8 @@ Result<JobSpec> read_upload_job(const RouteContext& context, const httplib::Requ
   UPRES_ASSIGN_OR_RETURN(spec.encode.format, read_format(format_text));
   spec.output_dir = context.options->output_dir;
   spec.keep_stems = spec.inputs.size() > 1;
+  spec.params = job_parameters_json(kind, json::parse(options_text, nullptr, false), spec.encode.format);
+  UPRES_ASSIGN_OR_RETURN(spec.skip_existing, read_flag(skip_existing_text, "skip_existing"));
   return spec;
 }
 
@@ -155,8 +186,9 @@ Status add_directory_inputs(const RouteContext& context, const std::filesystem::
   return Status::ok();
 }
 
-// JSON: {"kind", "input_dir", "output_dir", "show_results", "format", "options": {...}}; both
-// folders relative to the configured roots.
+// JSON: {"kind", "input_dir", "output_dir", "show_results", "skip_existing", "format",
+// "options": {...}}; both folders relative to the configured roots. skip_existing defaults to
+// false, or to true when a server that died left this job unfinished (job_journal.h).
 Result<JobSpec> read_directory_job(const RouteContext& context, const httplib::Request& request) {
   json body = json::parse(request.body, nullptr, false);
   if (body.is_discarded() || !body.is_object()) return corrupt("body: not a JSON object");
@@ -180,6 +212,13 @@ Result<JobSpec> read_directory_job(const RouteContext& context, const httplib::R
   UPRES_ASSIGN_OR_RETURN(spec.encode.format, read_format(text("format")));
   spec.keep_stems = true;
   spec.keep_results = body.value("show_results", true);
+  spec.params = job_parameters_json(text("kind"), job_options, spec.encode.format);
+  spec.journal_path = job_journal_path(spec.output_dir, input_dir.string() + "\n" + spec.params);
+  spec.skip_existing = job_journal_exists(spec.journal_path);
+  if (auto flag = body.find("skip_existing"); flag != body.end() && !flag->is_null()) {
+    UPRES_ASSIGN_OR_RETURN(spec.skip_existing, read_flag(*flag, "skip_existing"));
+  }
+  UPRES_RETURN_IF_ERROR(write_job_journal(spec.journal_path, body.dump()));
   return spec;
 }
 
@@ -188,8 +227,12 @@ void create_job(const RouteContext& context, const httplib::Request& request,
   auto spec = request.is_multipart_form_data() ? read_upload_job(context, request)
                                                : read_directory_job(context, request);
   if (!spec.is_ok()) return send_error(response, spec.status());
+  const std::filesystem::path journal = spec->journal_path;
   auto id = context.queue->submit(std::move(spec).value());
-  if (!id.is_ok()) return send_error(response, id.status(), 503);
+  if (!id.is_ok()) {
+    remove_job_journal(journal);  // never queued: nothing to resume
+    return send_error(response, id.status(), 503);
+  }
   response.set_header("Location", "/api/v1/jobs/" + *id);
   send_json(response, snapshot_json(*context.queue->snapshot(*id)), 202);
 }

@@ -6,6 +6,7 @@
 
 #include "image/exif_block.h"
 #include "image/image_codec.h"
+#include "pipeline/extras_options.h"
 #include "server/base64.h"
 #include "server/infotext_parameters.h"
 #include "server/json_response.h"
@@ -85,6 +86,10 @@ Status check_runnable(const RouteContext& context, const pipeline::ExtrasRequest
   }
   pipeline::ExtrasRequest ranged = request;
   if (is_downscale(request)) ranged.scale = 1;  // run by a downscale work, not the pipeline's range
+  // Any factor is taken, as the reference does; one past the table's bound makes a picture over
+  // the output pixel limit, which refuses it per picture with the size (413).
+  const double max_scale = pipeline::find_extras_option("upscaling_resize")->max_value;
+  if (request.resize_mode == pipeline::ResizeMode::kScaleBy) ranged.scale = std::min(ranged.scale, max_scale);
   UPRES_RETURN_IF_ERROR(ranged.validate());
   return pipeline::check_capabilities(request, context.options->faces.get());
 }

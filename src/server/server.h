@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/status.h"
 #include "pipeline/face_models.h"
@@ -44,6 +45,9 @@ struct ServerOptions {
   // Open at once from one IP address; beyond: 429. Below http_threads, so that one address cannot
   // hold every worker with slow handlers (behind a reverse proxy, raise it: all share one address).
   int max_connections_per_client = 64;
+  // Reverse proxies (IP addresses as accept() reports them, e.g. "127.0.0.1"): their connections
+  // are not limited per client; each request counts against the client its X-Forwarded-For names.
+  std::vector<std::string> trusted_proxies;
   // Upscalers offered; null: the classical ones (UpscalerRegistry::with_classical_upscalers()).
   std::shared_ptr<pipeline::UpscalerRegistry> registry;
   // Face detector and restorers for gfpgan/codeformer_visibility; null: such requests answer 422.

@@ -1,6 +1,7 @@
 // `upres upscale` with face restoration, run as users run it: bad face-model options are usage
 // errors naming the option, and a run with a (random-weight) GFPGAN file and the real RetinaFace
-// MobileNet detector from tests/data records the visibility in the infotext.
+// MobileNet detector from tests/data records the visibility in the infotext and runs in the
+// precision --precision asks for.
 #include <sys/wait.h>
 
 #include <gtest/gtest.h>
@@ -8,6 +9,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "model_test_support.h"
 #include "image/image_codec.h"
@@ -82,6 +85,45 @@ TEST_F(FaceOptionsTest, GfpganRunRecordsItsVisibility) {
   double total_change = 0;
   for (size_t i = 0; i < original->sample_count(); ++i) total_change += std::abs(result->pixels()[i] - original->pixels()[i]);
   EXPECT_GT(total_change, 100.0);  // the face really changed
+}
+
+// --precision reaches the face restorer: bf16 restores differently from fp32 (or, on a CPU without
+// avx512_bf16, fails naming bfloat16), and auto gives what `upres info --cpu` says auto runs
+// GFPGAN in, byte for byte.
+TEST_F(FaceOptionsTest, PrecisionAppliesToTheFaceRestorer) {
+  auto fixtures = models::testing::ensure_fixtures("gfpgan_torch.py", "gfpgan_fixtures");
+  if (!fixtures.is_ok()) GTEST_SKIP() << fixtures.status().message();
+  const auto restore_in = [&](const std::string& precision) {
+    const fs::path out = dir_.path() / precision;
+    CommandRun run = run_upres("upscale " + quoted(kPortrait) + " --scale 1 --upscaler None --gfpgan 1 --gfpgan-model " +
+                               quoted(*fixtures / "gfpgan512_narrow16.pth") + " --face-detector " +
+                               quoted(kDetector) + " --precision " + precision + " -o " + quoted(out));
+    return std::make_pair(run, out / "00000.png");
+  };
+  const auto pixels_of = [](const fs::path& file) {
+    auto picture = image::read_image(file);
+    EXPECT_TRUE(picture.is_ok()) << picture.status().to_string();
+    return picture.is_ok() ? std::vector<float>(picture->pixels(), picture->pixels() + picture->sample_count())
+                           : std::vector<float>();
+  };
+  auto [fp32, fp32_file] = restore_in("fp32");
+  ASSERT_EQ(fp32.exit_code, 0) << fp32.output;
+  auto [bf16, bf16_file] = restore_in("bf16");
+  if (bf16.exit_code == 0) {
+    EXPECT_NE(pixels_of(bf16_file), pixels_of(fp32_file)) << "--precision bf16 did not reach GFPGAN";
+  } else {
+    EXPECT_NE(bf16.output.find("bfloat16"), std::string::npos) << bf16.output;
+    EXPECT_FALSE(fs::exists(bf16_file));
+  }
+  const CommandRun info = run_upres("info --cpu");
+  ASSERT_EQ(info.exit_code, 0) << info.output;
+  const size_t line = info.output.find("precision auto, faces: GFPGAN ");
+  ASSERT_NE(line, std::string::npos) << info.output;
+  const std::string auto_runs = info.output.substr(line + 30, 4);
+  ASSERT_TRUE(auto_runs == "fp32" || auto_runs == "bf16") << info.output;
+  auto [automatic, automatic_file] = restore_in("auto");
+  ASSERT_EQ(automatic.exit_code, 0) << automatic.output;
+  EXPECT_EQ(pixels_of(automatic_file), pixels_of(auto_runs == "bf16" ? bf16_file : fp32_file));
 }
 
 }  // namespace

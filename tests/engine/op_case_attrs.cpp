@@ -61,6 +61,36 @@ Pool2dAttrs pool_attrs(const json& a) {
                      a.value("count_include_pad", true)};
 }
 
+// kUnary / kBinary / kReduce: the function by name, as engine_ops.py writes it.
+UnaryAttrs unary_attrs(const json& a) {
+  static const std::pair<const char*, UnaryOp> kOps[] = {
+      {"sqrt", UnaryOp::kSqrt}, {"exp", UnaryOp::kExp}, {"log", UnaryOp::kLog}, {"abs", UnaryOp::kAbs},
+      {"erf", UnaryOp::kErf}, {"square", UnaryOp::kSquare}, {"reciprocal", UnaryOp::kReciprocal},
+      {"pow", UnaryOp::kPow}, {"clip", UnaryOp::kClip}};
+  UnaryAttrs attrs{.exponent = a.value("exponent", 1.0f), .lo = a.value("lo", 0.0f), .hi = a.value("hi", 0.0f)};
+  for (const auto& [name, op] : kOps) {
+    if (a.value("op", std::string()) == name) attrs.op = op;
+  }
+  return attrs;
+}
+
+BinaryAttrs binary_attrs(const json& a) {
+  const std::string op = a.value("op", std::string());
+  return BinaryAttrs{op == "div" ? BinaryOp::kDiv : op == "max" ? BinaryOp::kMax : op == "min" ? BinaryOp::kMin
+                                                                                                   : BinaryOp::kSub};
+}
+
+ReduceAttrs reduce_attrs(const json& a) {
+  static const std::pair<const char*, ReduceOp> kOps[] = {
+      {"sum", ReduceOp::kSum}, {"mean", ReduceOp::kMean}, {"max", ReduceOp::kMax}, {"min", ReduceOp::kMin},
+      {"l2", ReduceOp::kL2}, {"sum_square", ReduceOp::kSumSquare}};
+  ReduceAttrs attrs{.axes = a.value("axes", std::vector<int>{}), .keepdims = a.value("keepdims", true)};
+  for (const auto& [name, op] : kOps) {
+    if (a.value("op", std::string()) == name) attrs.op = op;
+  }
+  return attrs;
+}
+
 }  // namespace
 
 Result<OpAttrs> attrs_from_json(OpKind kind, const json& a) {
@@ -89,6 +119,9 @@ Result<OpAttrs> attrs_from_json(OpKind kind, const json& a) {
     case OpKind::kPermute: return OpAttrs{PermuteAttrs{a["dims"].get<std::vector<int>>()}};
     case OpKind::kReshape: return OpAttrs{ReshapeAttrs{a["shape"].get<Shape>()}};
     case OpKind::kIrfft2: return OpAttrs{Irfft2Attrs{a.value("width", int64_t{0})}};
+    case OpKind::kUnary: return OpAttrs{unary_attrs(a)};
+    case OpKind::kBinary: return OpAttrs{binary_attrs(a)};
+    case OpKind::kReduce: return OpAttrs{reduce_attrs(a)};
     default: return OpAttrs{};
   }
 }

@@ -1,6 +1,7 @@
 // ONNX model files (models/onnx/): small PyTorch upscalers exported with torch.onnx.export, fp32
-// and fp16, against PyTorch on every built backend; the hand-made DepthToSpace DCR/SpaceToDepth
-// graph; and hostile files, each refused with an error naming the file and the problem.
+// and fp16, against PyTorch on every built backend (among them the opset-13 math net: decomposed
+// LayerNorm, Reduce*, Sqrt/Exp/Erf/Pow, run-time Div/Sub/Max/Min); the hand-made DepthToSpace
+// DCR/SpaceToDepth and rank-0 norm graphs; and hostile files, each refused with an error naming the file and the problem.
 // Fixtures: tests/reference/onnx_torch_fixtures.py.
 #include <gtest/gtest.h>
 
@@ -57,7 +58,8 @@ TEST_P(OnnxModelTest, MatchesPyTorchOnEveryBackend) {
 
 INSTANTIATE_TEST_SUITE_P(TorchExports, OnnxModelTest,
                          ::testing::Values("compact", "compact_fp16", "attention", "attention_fp16", "layout",
-                                           "layout_fp16", "pool", "pool_fp16", "shuffles"));
+                                           "layout_fp16", "pool", "pool_fp16", "math", "math_fp16", "shuffles",
+                                           "scalar_norm"));
 
 class OnnxHostileFileTest : public OnnxModelTest {};
 

@@ -50,7 +50,9 @@ TEST(ExtrasOptionsTest, WrongKindsAreRefused) {
 
 TEST(ExtrasOptionsTest, ValidateCatchesDirectlySetFields) {
   ExtrasRequest request;
-  request.scale = 40;
+  request.scale = 40;  // any factor, as the reference takes; the output pixel limit bounds it
+  EXPECT_TRUE(request.validate().is_ok()) << request.validate().to_string();
+  request.scale = 40000;  // past the bound that keeps picture sides within int
   EXPECT_NE(request.validate().message().find("upscaling_resize"), std::string::npos);
 }
 

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
@@ -178,6 +179,66 @@ INSTANTIATE_TEST_SUITE_P(Photos, RealPhotoTest,
                            return info.param == "portrait.jpg" ? std::string("Portrait")
                                                                : std::string("GroupSmall");
                          });
+
+// Where a person sees the faces, from how tests/data/images/faces/make_faces.py built the pictures
+// out of astronaut.png: the head box (x 130-330, y 0-230 of the 512 photo) scaled by `scale` and
+// pasted at (left, top), mirrored or not. In that box, read off the photo by eye: the eyes at
+// (70, 102) and (112, 102), the nose tip at (92, 125).
+struct PastedHead {
+  double scale, left, top;
+  bool mirrored;
+  FacePoint at(double x, double y) const {
+    return {static_cast<float>(left + (mirrored ? 200 - x : x) * scale), static_cast<float>(top + y * scale)};
+  }
+  // Left and right eye as seen in the picture, then the nose.
+  std::array<FacePoint, 3> eyes_and_nose() const {
+    const FacePoint a = at(70, 102), b = at(112, 102);
+    return {a.x < b.x ? a : b, a.x < b.x ? b : a, at(92, 125)};
+  }
+};
+
+void expect_faces_at(const std::string& name, const std::vector<PastedHead>& heads) {
+  auto picture = image::read_image(photo(name));
+  ASSERT_TRUE(picture.is_ok()) << picture.status().to_string();
+  auto detector = FaceDetector::load(mobilenet_path());
+  ASSERT_TRUE(detector.is_ok()) << detector.status().to_string();
+  auto faces = (*detector)->detect(*picture);
+  ASSERT_TRUE(faces.is_ok()) << faces.status().to_string();
+  ASSERT_EQ(faces->size(), heads.size()) << name;
+  for (const PastedHead& head : heads) {
+    const std::array<FacePoint, 3> want = head.eyes_and_nose();
+    // By-eye readings are good to a few photo pixels; the copies are 0.36-0.75 of the photo's size.
+    const double tolerance = 2 + 10 * head.scale;
+    const DetectedFace* nearest = &faces->front();
+    for (const DetectedFace& face : *faces) {
+      if (std::hypot(face.landmarks[2].x - want[2].x, face.landmarks[2].y - want[2].y) <
+          std::hypot(nearest->landmarks[2].x - want[2].x, nearest->landmarks[2].y - want[2].y))
+        nearest = &face;
+    }
+    SCOPED_TRACE(name + ": head pasted at " + std::to_string(head.left) + ", " + std::to_string(head.top));
+    for (size_t k = 0; k < 3; ++k) {
+      EXPECT_NEAR(nearest->landmarks[k].x, want[k].x, tolerance) << "landmark " << k;
+      EXPECT_NEAR(nearest->landmarks[k].y, want[k].y, tolerance) << "landmark " << k;
+    }
+    EXPECT_GT(nearest->score, 0.9f);
+    EXPECT_TRUE(nearest->x0 < want[0].x && nearest->x1 > want[1].x && nearest->y0 < want[0].y &&
+                nearest->y1 > want[2].y)
+        << "box does not hold the eyes and nose";
+  }
+}
+
+TEST(FaceDetectorTest, FindsTheOneFaceOfThePortrait) {
+  if (!fs::exists(mobilenet_path())) GTEST_SKIP() << mobilenet_path() << " is absent";
+  expect_faces_at("portrait.jpg", {{0.75, 130 * 0.75, 0, false}});  // the whole photo at 384 px
+}
+
+TEST(FaceDetectorTest, FindsTheThreePastedFacesOfTheGroupPicture) {
+  if (!fs::exists(mobilenet_path())) GTEST_SKIP() << mobilenet_path() << " is absent";
+  // make_faces.py's COPIES: width 72 at (10, 80), 110 mirrored at (100, 30), 88 at (224, 70).
+  expect_faces_at("group_small.jpg", {{72 / 200.0, 10, 80, false},
+                                      {110 / 200.0, 100, 30, true},
+                                      {88 / 200.0, 224, 70, false}});
+}
 
 // Grey and grey+alpha pictures are the RGB picture with equal channels; alpha is ignored.
 TEST(FaceDetectorTest, GreyAndAlphaInputsMatchTheirRgbForm) {

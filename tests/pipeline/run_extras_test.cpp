@@ -81,6 +81,25 @@ TEST_F(RunExtrasTest, ScaleByProducesSizeAndInfotext) {
   EXPECT_EQ(*result->image.metadata.find_text("extras"), result->infotext);
 }
 
+// Factors up to the option table's 32767 are accepted, so a result no picture can hold is refused,
+// naming its size, before anything is allocated; a factor past 16 that fits still runs.
+TEST_F(RunExtrasTest, ResultsPastTheSizeLimitAreRefusedBeforeAllocating) {
+  for (double scale : {16384.0, 32767.0}) {
+    auto result = run(gradient(8, 4, 3), scale_by(scale));
+    ASSERT_FALSE(result.is_ok()) << scale;
+    EXPECT_EQ(result.status().code(), StatusCode::kResourceExhausted) << scale;
+    EXPECT_NE(result.status().message().find("scale: the result would be "), std::string::npos)
+        << result.status().to_string();
+  }
+  auto huge_box = run(gradient(8, 4, 3), scale_to(65535, 65535, /*crop=*/true));  // 4 Gpx
+  ASSERT_FALSE(huge_box.is_ok());
+  EXPECT_NE(huge_box.status().message().find("target size: the result would be 131070x65535"), std::string::npos)
+      << huge_box.status().to_string();
+  auto fits = run(gradient(2, 1, 3), scale_by(20));
+  ASSERT_TRUE(fits.is_ok()) << fits.status().to_string();
+  EXPECT_EQ(fits->image.width(), 40);
+}
+
 TEST_F(RunExtrasTest, SecondUpscalerAndCropInReferenceKeyOrder) {
   ExtrasRequest request = scale_to(64, 48, true);
   request.upscaler_2 = "Nearest";

@@ -101,6 +101,47 @@ def elementwise_cases(g):
     add_case("scale", "scale", {"scale": 0.2, "shift": -1.5}, [x], [], lambda x: x * 0.2 - 1.5)
 
 
+def math_cases(g):
+    """kUnary / kBinary / kReduce (ops of imported ONNX graphs): odd shapes, broadcasting, keepdims."""
+    x = rnd(2, 5, 7, 3, gen=g) * 2
+    pos = x.abs() + 0.25
+    add_case("unary_sqrt", "unary", {"op": "sqrt"}, [pos], [], torch.sqrt)
+    add_case("unary_exp", "unary", {"op": "exp"}, [x], [], torch.exp)
+    add_case("unary_log", "unary", {"op": "log"}, [pos], [], torch.log)
+    add_case("unary_abs", "unary", {"op": "abs"}, [x], [], torch.abs)
+    add_case("unary_erf", "unary", {"op": "erf"}, [x], [], torch.erf)
+    add_case("unary_square", "unary", {"op": "square"}, [x], [], torch.square)
+    add_case("unary_reciprocal", "unary", {"op": "reciprocal"}, [pos], [], torch.reciprocal)
+    add_case("unary_pow_3", "unary", {"op": "pow", "exponent": 3.0}, [x], [], lambda t: torch.pow(t, 3.0))
+    add_case("unary_pow_half", "unary", {"op": "pow", "exponent": 0.5}, [pos], [], lambda t: torch.pow(t, 0.5))
+    add_case("unary_clip", "unary", {"op": "clip", "lo": -0.5, "hi": 1.25}, [x], [],
+             lambda t: torch.clamp(t, -0.5, 1.25))
+    add_case("binary_sub_same", "binary", {"op": "sub"}, [x, rnd(2, 5, 7, 3, gen=g)], [], torch.sub)
+    add_case("binary_sub_broadcast_first", "binary", {"op": "sub"}, [rnd(5, 1, 3, gen=g), x], [], torch.sub)
+    add_case("binary_div_channel", "binary", {"op": "div"}, [x, rnd(1, 5, 1, 1, gen=g).abs() + 0.5], [], torch.div)
+    add_case("binary_div_scalar_rank1", "binary", {"op": "div"}, [x, torch.tensor([1.75])], [], torch.div)
+    add_case("binary_max_both_broadcast", "binary", {"op": "max"}, [rnd(1, 5, 1, 3, gen=g), rnd(2, 1, 7, 1, gen=g)],
+             [], torch.maximum)
+    add_case("binary_min_constant", "binary", {"op": "min"}, [x, ("const", rnd(1, 1, 7, 3, gen=g))], [], torch.minimum)
+    add_case("reduce_sum_hw_keep", "reduce", {"op": "sum", "axes": [2, 3], "keepdims": True}, [x], [],
+             lambda t: t.sum(dim=(2, 3), keepdim=True))
+    add_case("reduce_mean_last_keep", "reduce", {"op": "mean", "axes": [-1], "keepdims": True}, [x], [],
+             lambda t: t.mean(dim=-1, keepdim=True))
+    add_case("reduce_mean_hw_drop", "reduce", {"op": "mean", "axes": [3, 2], "keepdims": False}, [x], [],
+             lambda t: t.mean(dim=(2, 3)))
+    add_case("reduce_max_channels_drop", "reduce", {"op": "max", "axes": [1], "keepdims": False}, [x], [],
+             lambda t: t.amax(dim=1))
+    add_case("reduce_min_outer_keep", "reduce", {"op": "min", "axes": [0, 2], "keepdims": True}, [x], [],
+             lambda t: t.amin(dim=(0, 2), keepdim=True))
+    add_case("reduce_l2_all_keep", "reduce", {"op": "l2", "axes": [], "keepdims": True}, [x], [],
+             lambda t: t.norm().reshape(1, 1, 1, 1))
+    # Every axis without keepdims: PyTorch's rank-0 result is the engine's [1].
+    add_case("reduce_sum_square_all_drop", "reduce", {"op": "sum_square", "axes": [0, 1, 2, 3], "keepdims": False},
+             [x], [], lambda t: (t * t).sum().reshape(1))
+    add_case("reduce_mean_rank3_middle", "reduce", {"op": "mean", "axes": [1], "keepdims": True},
+             [rnd(3, 11, 6, gen=g)], [], lambda t: t.mean(dim=1, keepdim=True))
+
+
 def layout_cases(g):
     a, b, c = rnd(2, 3, 4, 5, gen=g), rnd(2, 1, 4, 5, gen=g), rnd(2, 4, 4, 5, gen=g)
     add_case("concat_channels", "concat", {"axis": 1}, [a, b, c], [], lambda *xs: torch.cat(xs, 1))
@@ -246,7 +287,7 @@ def main():
     out_dir = sys.argv[1]
     os.makedirs(out_dir, exist_ok=True)
     g = torch.Generator().manual_seed(1234)
-    for family in (conv_cases, conv_transpose_cases, elementwise_cases, layout_cases, resize_cases, pool_cases,
+    for family in (conv_cases, conv_transpose_cases, elementwise_cases, math_cases, layout_cases, resize_cases, pool_cases,
                    dense_cases):
         family(g)
     write(out_dir)

@@ -5,10 +5,13 @@ Small random-weight PyTorch upscalers exported with torch.onnx.export (opset 17)
 net (PReLU, PixelShuffle -> DepthToSpace CRD), a token-attention net (LayerNorm, MatMul, Softmax,
 erf GELU, SiLU, ReduceMean) exported with dynamic H/W so Shape/Gather/Concat chains appear, and a
 layout net (Resize nearest and bilinear, reflect Pad, Slice, ConvTranspose, PixelUnshuffle,
-clamp), and a pooling net (InstanceNorm, Max/AveragePool, GlobalAveragePool, BatchNorm). Each also as an fp16 file (float initializers and I/O stored as float16, made with
+clamp), a pooling net (InstanceNorm, Max/AveragePool, GlobalAveragePool, BatchNorm), and a math net
+at opset 13 (decomposed LayerNorm, Reduce* on run-time tensors, Sqrt/Exp/Erf/Abs/Pow, Div/Sub/Max/Min
+of run-time tensors; see MathNet). Each also as an fp16 file (float initializers and I/O stored as float16, made with
 python3-onnx) whose reference output is PyTorch on the same fp16-rounded weights in fp32. A
 hand-made graph covers DepthToSpace DCR and SpaceToDepth. Hostile files (truncated, short raw_data,
-huge dims, a cycle, a missing input, an unsupported op, a run-time Div, a lone Erf, external data)
+huge dims, a cycle, a missing input, an unsupported op, a run-time Pow exponent, a reduce axis out of
+range, a reduce whose rank-4 Unsqueeze of a [1] result breaks, shapes that do not broadcast, external data)
 have no outputs.
 Writes OUT_DIR/manifest.json; tensors are raw little-endian float32.
 """
@@ -123,6 +126,42 @@ class PoolNet(nn.Module):
         return F.pixel_shuffle(self.conv_last(f), 2)
 
 
+class MathNet(nn.Module):
+    """Ops that older community exports decompose into, exported at opset 13 (before
+    LayerNormalization): nn.LayerNorm as ReduceMean-Sub-Pow-ReduceMean-Add-Sqrt-Div, channel
+    attention with mean and max over H, W, x / x.norm() (ReduceL2), a lone erf, exp, abs, an
+    instance-norm written out, ReduceSum with its axes as an input, Max/Min of run-time tensors,
+    Pow 3, HardSigmoid and Swish."""
+
+    def __init__(self, dim=16):
+        super().__init__()
+        self.conv_first = nn.Conv2d(3, dim, 3, 1, 1)
+        self.norm = nn.LayerNorm(dim)
+        self.ca_down = nn.Conv2d(dim, dim // 4, 1)
+        self.ca_up = nn.Conv2d(dim // 4, dim, 1)
+        self.conv_mid = nn.Conv2d(dim, dim, 3, 1, 1)
+        self.conv_last = nn.Conv2d(dim, 3 * 4, 3, 1, 1)
+
+    def forward(self, x):
+        f = self.conv_first(x)
+        avg = self.ca_up(F.relu(self.ca_down(f.mean((2, 3), keepdim=True))))
+        peak = self.ca_up(F.relu(self.ca_down(f.amax((2, 3), keepdim=True))))
+        f = f * torch.sigmoid(avg + peak)
+        t = self.norm(f.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+        t = t / t.norm() * 24.0
+        t = t + 0.5 * torch.erf(t) + torch.exp(-t.abs())
+        t = t - t.sum(dim=1, keepdim=True) / 16.0
+        mu = t.mean((2, 3), keepdim=True)
+        var = (t - mu).pow(2).mean((2, 3), keepdim=True)
+        t = (t - mu) / torch.sqrt(var + 1e-5)
+        t = torch.maximum(t, -0.5 * t) + torch.minimum(t, t.amin(1, keepdim=True) + 1.0)
+        t = t + 0.05 * torch.clamp(t, -2.0, 2.0).pow(3)
+        t = self.conv_mid(t)
+        t = t * F.hardsigmoid(t) + t * torch.sigmoid(t)
+        t = t / (1.0 + t.abs())
+        return F.pixel_shuffle(self.conv_last(t), 2)
+
+
 def randomize(model, seed):
     g = torch.Generator().manual_seed(seed)
     with torch.no_grad():
@@ -167,10 +206,10 @@ def to_fp16_model(src, dst):
     onnx.save(m, dst)
 
 
-def export(model, name, out, probe, dynamic, cases, run_size):
+def export(model, name, out, probe, dynamic, cases, run_size, opset=OPSET):
     path = os.path.join(out, name + ".onnx")
     axes = {"input": {2: "height", 3: "width"}, "output": {2: "oh", 3: "ow"}} if dynamic else None
-    torch.onnx.export(model, probe, path, opset_version=OPSET, input_names=["input"], output_names=["output"],
+    torch.onnx.export(model, probe, path, opset_version=opset, input_names=["input"], output_names=["output"],
                       dynamic_axes=axes, do_constant_folding=True)
     x = torch.rand(1, 3, *run_size, generator=torch.Generator().manual_seed(7))
     save_f32(os.path.join(out, name + ".input.f32"), x)
@@ -217,6 +256,25 @@ def hand_made_shuffles(out, cases):
     cases.append({"name": "shuffles", "file": "shuffles.onnx", "input": "shuffles.input.f32",
                   "input_shape": list(x.shape), "output": "shuffles.output.f32", "output_shape": list(y.shape),
                   "tolerance": 1e-4, "ops": ["Conv", "DepthToSpace", "SpaceToDepth"]})
+
+
+def hand_made_scalar_norm(out, cases):
+    """x / unsqueeze(ReduceL2(x, keepdims=0), [0, 1, 2, 3]) - ReduceMean(x, all axes): rank-0
+    results reshaped back to rank 4, as exporters write x / x.norm()."""
+    nodes = [helper.make_node("ReduceL2", ["input"], ["n"], name="norm", keepdims=0),
+             helper.make_node("Unsqueeze", ["n", "ax"], ["n4"], name="unsqueeze"),
+             helper.make_node("Div", ["input", "n4"], ["d"], name="div"),
+             helper.make_node("ReduceMean", ["input"], ["m"], name="mean", keepdims=0),
+             helper.make_node("Sub", ["d", "m"], ["output"], name="sub")]
+    ax = numpy_helper.from_array(np.array([0, 1, 2, 3], dtype=np.int64), "ax")
+    onnx.save(small_graph(nodes, [ax], "scalar_norm"), os.path.join(out, "scalar_norm.onnx"))
+    x = torch.rand(1, 3, 10, 14, generator=torch.Generator().manual_seed(6))
+    y = x / x.norm() - x.mean()
+    save_f32(os.path.join(out, "scalar_norm.input.f32"), x)
+    save_f32(os.path.join(out, "scalar_norm.output.f32"), y)
+    cases.append({"name": "scalar_norm", "file": "scalar_norm.onnx", "input": "scalar_norm.input.f32",
+                  "input_shape": list(x.shape), "output": "scalar_norm.output.f32", "output_shape": list(y.shape),
+                  "tolerance": 1e-5, "ops": ["Div", "ReduceL2", "ReduceMean", "Sub", "Unsqueeze"]})
 
 
 def raw_tensor(name, dims, raw):
@@ -271,14 +329,20 @@ def hostile(out, compact_path):
     onnx.save(small_graph(bad_op, [], "unsupported"), os.path.join(out, "unsupported_op.onnx"))
     files.append(["unsupported_op.onnx", "op Einsum is not supported"])
 
-    div = [helper.make_node("Relu", ["input"], ["a"], name="relu"),
-           helper.make_node("Div", ["input", "a"], ["output"], name="div")]
-    onnx.save(small_graph(div, [], "div"), os.path.join(out, "runtime_div.onnx"))
-    files.append(["runtime_div.onnx", "Div by a run-time tensor"])
+    pow_rt = [helper.make_node("Relu", ["input"], ["a"], name="relu"),
+              helper.make_node("Pow", ["input", "a"], ["output"], name="pow")]
+    onnx.save(small_graph(pow_rt, [], "pow"), os.path.join(out, "runtime_pow.onnx"))
+    files.append(["runtime_pow.onnx", "Pow with a run-time"])
 
-    erf = [helper.make_node("Erf", ["input"], ["output"], name="erf")]
-    onnx.save(small_graph(erf, [], "erf"), os.path.join(out, "lone_erf.onnx"))
-    files.append(["lone_erf.onnx", "only inside GELU"])
+    axis = [helper.make_node("ReduceMax", ["input"], ["a"], name="reduce", axes=[5], keepdims=1),
+            helper.make_node("Sub", ["input", "a"], ["output"], name="sub")]
+    onnx.save(small_graph(axis, [], "axis"), os.path.join(out, "bad_reduce_axis.onnx"))
+    files.append(["bad_reduce_axis.onnx", "ReduceMax axis 5 out of range for the rank 4 input"])
+
+    shapes = [helper.make_node("Min", ["input", "c"], ["output"], name="min")]
+    c = numpy_helper.from_array(np.ones((4, 1, 1), dtype=np.float32), "c")
+    onnx.save(small_graph(shapes, [c], "shapes"), os.path.join(out, "bad_min_shapes.onnx"))
+    files.append(["bad_min_shapes.onnx", "do not broadcast"])
 
     ext = raw_tensor("w", [3, 3, 1, 1], b"")
     ext.ClearField("raw_data")
@@ -301,7 +365,9 @@ def main():
     export(randomize(AttentionNet(), 2), "attention", args.out, torch.rand(1, 3, 16, 16), True, cases, (12, 20))
     export(randomize(LayoutNet(), 3), "layout", args.out, torch.rand(1, 3, 16, 16), True, cases, (16, 24))
     export(randomize(PoolNet(), 4), "pool", args.out, torch.rand(1, 3, 16, 16), True, cases, (16, 20))
+    export(randomize(MathNet(), 5), "math", args.out, torch.rand(1, 3, 16, 16), True, cases, (13, 18), opset=13)
     hand_made_shuffles(args.out, cases)
+    hand_made_scalar_norm(args.out, cases)
     for c in cases:
         # pixel_unshuffle / SpaceToDepth / avg_pool2d(2) then x2 back need even sizes
         c["size_multiple"] = 2 if c["name"].split("_")[0] in ("layout", "pool", "shuffles") else 1

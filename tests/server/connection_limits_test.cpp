@@ -207,6 +207,61 @@ TEST_F(ConnectionLimitsTest, DeclaredLengthOverTheLimitGets413BeforeTheBodyIsSen
   EXPECT_NE(answer.find("Connection: close"), std::string::npos) << answer;
 }
 
+// Refusals made before routing (413, 408, 431) carry the CORS headers the routes add when the
+// request's Origin is allowed, so a browser page sees the status rather than a CORS error.
+TEST_F(ConnectionLimitsTest, RefusalsBeforeRoutingCarryCorsHeadersForAllowedOrigins) {
+  start({"--cors-allow-origins", "http://ok.example", "--header-timeout-ms", "800", "--read-timeout-ms", "800"});
+  const std::string post = "POST /sdapi/v1/extra-single-image HTTP/1.1\r\nHost: x\r\n";
+  auto refusal = [&](const std::string& origin, const std::string& rest, bool whole_head) {
+    RawConnection connection(server_->port());
+    EXPECT_TRUE(connection.send_text(post + "Origin: " + origin + "\r\n" + rest + (whole_head ? "\r\n" : "")));
+    return connection.read_until_closed(std::chrono::seconds(4));
+  };
+  const std::string allowed = "Access-Control-Allow-Origin: http://ok.example\r\n";
+  struct Case {
+    const char* name;
+    std::string rest;
+    bool whole_head;
+    int status;
+  };
+  const Case cases[] = {
+      {"declared body too large", "Content-Length: 1073741824\r\n", true, 413},
+      {"body pause", "Content-Length: 10\r\n\r\n{\"a\"", false, 408},
+      {"head never ends", "X-Slow: 1\r\n", false, 408},
+      {"head too large", "X-Big: " + std::string(40 << 10, 'a') + "\r\n", true, 431},
+  };
+  for (const Case& c : cases) {
+    const std::string answer = refusal("http://ok.example", c.rest, c.whole_head);
+    EXPECT_EQ(status_of(answer), c.status) << c.name << ": " << answer.substr(0, 300);
+    EXPECT_NE(answer.find(allowed), std::string::npos) << c.name << ": " << answer.substr(0, 400);
+    EXPECT_NE(answer.find("Access-Control-Allow-Credentials: true\r\n"), std::string::npos) << c.name;
+  }
+  const std::string other = refusal("http://evil.example", cases[0].rest, true);
+  EXPECT_EQ(status_of(other), 413) << other;
+  EXPECT_EQ(other.find("Access-Control-Allow-Origin"), std::string::npos) << other;
+}
+
+// A request's body is held once while it runs: the connection's buffer is moved into httplib's
+// Request, not copied beside it (which, grown by doubling, cost up to three times the body).
+TEST(ConnectionBodyMemoryTest, ALargeBodyIsHeldOnceWhileItsRequestRuns) {
+  constexpr size_t kBodyBytes = size_t{64} << 20;
+  ServerProcess server(test_server_path(), {"--max-upload-bytes", std::to_string(2 * kBodyBytes)});
+  ASSERT_GT(server.port(), 0) << server.startup_output();
+  const double rss_before = peak_rss_mib(server.pid());
+  ASSERT_GT(rss_before, 0);
+  RawConnection upload(server.port());
+  ASSERT_TRUE(upload.send_text("POST /api/v1/nothing-here HTTP/1.1\r\nHost: x\r\n"
+                               "Connection: close\r\nContent-Type: application/octet-stream\r\nContent-Length: " +
+                               std::to_string(kBodyBytes) + "\r\n\r\n"));
+  const std::string block(size_t{1} << 20, 'x');
+  for (size_t sent = 0; sent < kBodyBytes; sent += block.size()) ASSERT_TRUE(upload.send_text(block));
+  const std::string answer = upload.read_until_closed(std::chrono::seconds(2));
+  EXPECT_EQ(status_of(answer), 404) << answer.substr(0, 300);
+  const double grown = peak_rss_mib(server.pid()) - rss_before;
+  EXPECT_GT(grown, 60.0) << "the body never reached the server";
+  EXPECT_LT(grown, 64.0 * 1.4) << "server peak RSS grew " << grown << " MiB for a 64 MiB body";
+}
+
 TEST_F(ConnectionLimitsTest, ChunkedAndPipelinedRequestsWithinTheLimitsAreServed) {
   start({});
   RawConnection connection(server_->port());
@@ -247,6 +302,33 @@ TEST_F(ConnectionLimitsTest, OneClientAddressCannotTakeEveryConnection) {
   auto progress = client().Get("/sdapi/v1/progress");
   ASSERT_TRUE(progress) << httplib::to_string(progress.error());
   EXPECT_EQ(progress->status, 200);
+}
+
+// Behind a trusted reverse proxy every client shares its address: the proxy's connections are not
+// limited per address; each request counts against the client X-Forwarded-For names.
+TEST_F(ConnectionLimitsTest, TrustedProxyConnectionsCountPerForwardedClient) {
+  start({"--max-connections-per-client", "2", "--trusted-proxies", "127.0.0.1"});
+  std::vector<RawConnection> held;
+  for (int i = 0; i < 4; ++i) held.emplace_back(server_->port());  // more than 2 from the proxy
+  const std::string slow =
+      nlohmann::json{{"image", make_png_base64(4, 4)}, {"upscaler_1", "Slow test"}, {"upscaling_resize", 2}}.dump();
+  auto request = [&](const std::string& client) {
+    return "POST /sdapi/v1/extra-single-image HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+           "Connection: close\r\nX-Forwarded-For: 6.6.6.6, " + client + "\r\nContent-Length: " + std::to_string(slow.size()) +
+           "\r\n\r\n" + slow;
+  };
+  // Two slow requests from 10.0.0.1 run (one waits in the queue); its third is refused at once.
+  ASSERT_TRUE(held[0].send_text(request("10.0.0.1")));
+  ASSERT_TRUE(held[1].send_text(request("10.0.0.1")));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_TRUE(held[2].send_text(request("10.0.0.1")));
+  const std::string refused = held[2].read_until_closed(std::chrono::seconds(2));
+  EXPECT_EQ(status_of(refused), 429) << refused;
+  EXPECT_NE(refused.find("from 10.0.0.1 (through 127.0.0.1)"), std::string::npos) << refused;
+  // Another client through the same proxy is not held back by the first one's requests.
+  ASSERT_TRUE(held[3].send_text(request("10.0.0.2")));
+  const std::string served = held[3].read_until_closed(std::chrono::seconds(5));
+  EXPECT_EQ(status_of(served), 200) << served.substr(0, 300);
 }
 
 }  // namespace

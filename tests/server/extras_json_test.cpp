@@ -55,7 +55,7 @@ TEST_F(ExtrasJsonTest, ErrorsNameTheField) {
   const Case cases[] = {
       {{{"upscaler_1", "ESRGAN_9x"}}, "upscaler_1: unknown upscaler \"ESRGAN_9x\""},
       {{{"upscaler_2", 7}}, "upscaler_2: "},
-      {{{"upscaling_resize", 1000}}, "upscaling_resize: "},
+      {{{"upscaling_resize", 1e6}}, "upscaling_resize: "},
       {{{"upscaling_resize", "4"}}, "upscaling_resize: "},
       {{{"gfpgan_visibility", -0.5}}, "gfpgan_visibility: "},
       {{{"upscaling_resize_w", 10.5}}, "upscaling_resize_w: "},

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "api_test_support.h"
+#include "base/file_io.h"
 #include "server_process.h"
 
 namespace upres::server::testing {
@@ -153,6 +154,45 @@ TEST_F(JobsApiTest, BatchFromDirectoryStaysInsideTheRoots) {
   EXPECT_EQ(std::distance(fs::directory_iterator(base_ / "secret"), fs::directory_iterator()), 1);
   EXPECT_EQ(
       std::distance(fs::directory_iterator(base_ / "root" / "scans"), fs::directory_iterator()), 2);
+}
+
+// skip_existing: off by default (a second run numbers its copies, as before); on, a result stamped
+// with the same input and parameters is adopted, and one made with other parameters fails its picture.
+TEST_F(JobsApiTest, SkipExistingAdoptsStampedResultsOfTheSameInputAndParameters) {
+  auto c = client();
+  const json options = {{"upscaler_1", "Nearest"}, {"upscaling_resize", 2}};
+  auto run = [&](json body) {
+    body["input_dir"] = "scans";
+    body["output_dir"] = "again";
+    auto created = post_json(c, "/api/v1/jobs", body);
+    EXPECT_TRUE(created && created->status == 202) << (created ? created->body : "no answer");
+    return created && created->status == 202 ? wait_done(body_json(created)["id"]) : json();
+  };
+  const fs::path out = base_ / "outputs" / "again";
+  ASSERT_EQ(run({{"options", options}})["state"], "done");
+  const auto first_a = read_file_bytes(out / "a.png").value();
+
+  json adopted = run({{"options", options}, {"skip_existing", true}});
+  ASSERT_EQ(adopted["state"], "done") << adopted.dump();
+  ASSERT_EQ(adopted["results"].size(), 2u);
+  for (const json& result : adopted["results"]) {
+    EXPECT_TRUE(result["adopted"].get<bool>()) << result.dump();
+    EXPECT_EQ(result["width"], result["name"] == "a.png" ? 12 : 10) << result.dump();
+  }
+  EXPECT_FALSE(fs::exists(out / "a-1.png"));
+  EXPECT_EQ(read_file_bytes(out / "a.png").value(), first_a);
+
+  json other = run({{"options", {{"upscaler_1", "Nearest"}, {"upscaling_resize", 3}}}, {"skip_existing", true}});
+  EXPECT_EQ(other["results"].size(), 0u) << other.dump();
+  ASSERT_EQ(other["failures"].size(), 2u) << other.dump();
+  EXPECT_NE(other["failures"][0]["detail"].get<std::string>().find("made with other parameters"), std::string::npos)
+      << other.dump();
+
+  json numbered = run({{"options", options}});
+  ASSERT_EQ(numbered["state"], "done") << numbered.dump();
+  EXPECT_FALSE(numbered["results"][0]["adopted"].get<bool>());
+  EXPECT_TRUE(fs::exists(out / "a-1.png")) << "skip_existing is off unless asked for or resuming";
+  EXPECT_EQ(std::distance(fs::directory_iterator(out), fs::directory_iterator()), 4) << "a journal was left";
 }
 
 TEST_F(JobsApiTest, PageAndOptionsAreServedAndStaticPathsCannotEscape) {

@@ -45,7 +45,8 @@ TEST(PngTextPilTest, InfotextIsVisibleBeforeThePixelsAreLoaded) {
   fs::remove_all(dir);
   fs::create_directories(dir);
   const std::string parameters = "a cat\nSteps: 20, Sampler: Euler a, Size: 12x8";
-  auto input = image::insert_png_text_chunks(make_png(12, 8), {{"parameters", parameters}});
+  // `parameters` first: the reference moves it after the source's other items.
+  auto input = image::insert_png_text_chunks(make_png(12, 8), {{"parameters", parameters}, {"workflow", "x"}});
   ASSERT_TRUE(input.is_ok());
   write_bytes(dir / "in.png", *input);
 
@@ -77,10 +78,10 @@ TEST(PngTextPilTest, InfotextIsVisibleBeforeThePixelsAreLoaded) {
   }
   auto [code, output] = run_shell(command);
   ASSERT_EQ(code, 0) << "PIL (python3-pil for /usr/bin/python3) is needed: " << output;
-  const json info = json::parse(output, nullptr, false);
+  const nlohmann::ordered_json info = nlohmann::ordered_json::parse(output, nullptr, false);
   ASSERT_TRUE(info.is_object()) << output;
   for (const fs::path& file : files) {
-    const json& items = info[file.string()];
+    const nlohmann::ordered_json& items = info[file.string()];
     ASSERT_TRUE(items.contains("postprocessing")) << file << ": " << items.dump();
     EXPECT_NE(items["postprocessing"].get<std::string>().find("Postprocess "), std::string::npos);
     EXPECT_EQ(items.value("parameters", ""), parameters) << file;  // the source's, kept
@@ -89,6 +90,15 @@ TEST(PngTextPilTest, InfotextIsVisibleBeforeThePixelsAreLoaded) {
             "Postprocess upscale by: 2, Postprocess upscaler: Lanczos");
   EXPECT_TRUE(info[files[1].string()].contains("extras"));
   EXPECT_FALSE(info[files[2].string()].contains("extras"));  // as the reference's API answers
+  // The reference's order (postprocessing.py + save_image_with_geninfo), PIL's as it reads them.
+  auto keys_of = [&](const fs::path& file) {
+    std::vector<std::string> keys;
+    for (const auto& item : info[file.string()].items())
+      if (item.key() != "upres-source") keys.push_back(item.key());  // upres's own stamp, last
+    return keys;
+  };
+  EXPECT_EQ(keys_of(files[0]), (std::vector<std::string>{"workflow", "parameters", "postprocessing", "extras"}));
+  EXPECT_EQ(keys_of(files[2]), (std::vector<std::string>{"workflow", "parameters", "postprocessing"}));
   fs::remove_all(dir);
 }
 

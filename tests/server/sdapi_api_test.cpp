@@ -110,8 +110,8 @@ TEST_F(SdapiTest, InvalidRequestsGet4xxJsonNamingTheField) {
        "image", false},
       {"unknown upscaler", json{{"image", png}, {"upscaler_1", "ESRGAN_9x"}}.dump(), 422,
        "upscaler_1", false},
-      // The reference accepts any factor > 0; this server's pipeline stops at 16.
-      {"scale out of range", json{{"image", png}, {"upscaling_resize", 100}}.dump(), 422,
+      // The reference accepts any factor > 0; a result over the output pixel limit is refused.
+      {"result too large", json{{"image", png}, {"upscaling_resize", 1e6}}.dump(), 413,
        "upscaling_resize", false},
       {"wrong type", json{{"image", png}, {"gfpgan_visibility", "high"}}.dump(), 422,
        "gfpgan_visibility", true},

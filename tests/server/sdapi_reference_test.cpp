@@ -136,6 +136,25 @@ TEST_F(SdapiReferenceTest, FactorsBelowOneDownscaleWithLanczos) {
   EXPECT_EQ(body["html_info"], "<p>Postprocess upscale by: 0.5, Postprocess upscaler: Slow test</p>");
 }
 
+// The reference takes any factor > 0 (no upper bound in ExtrasBaseRequest); here a factor past 16
+// runs, and one whose picture is over the output pixel limit is refused naming that size.
+TEST_F(SdapiReferenceTest, AnyFactorAboveSixteenIsTakenWithinTheOutputPixelLimit) {
+  auto c = client();
+  auto big = post_json(c, "/sdapi/v1/extra-single-image",
+                       {{"image", make_png_base64(3, 2)}, {"upscaler_1", "Lanczos"}, {"upscaling_resize", 20}});
+  ASSERT_TRUE(big);
+  ASSERT_EQ(big->status, 200) << big->body;
+  EXPECT_EQ(decoded_base64_size(json::parse(big->body)["image"]), std::make_pair(60, 40));
+  for (double factor : {40000.0, 1e9}) {
+    auto huge = post_json(c, "/sdapi/v1/extra-single-image",
+                          {{"image", make_png_base64(3, 2)}, {"upscaler_1", "Lanczos"}, {"upscaling_resize", factor}});
+    ASSERT_TRUE(huge);
+    EXPECT_EQ(huge->status, 413) << factor << ": " << huge->body;
+    const std::string expected_size = factor == 1e9 ? "3000000000x2000000000" : "120000x80000";
+    EXPECT_NE(huge->body.find("would be " + expected_size), std::string::npos) << huge->body;
+  }
+}
+
 TEST_F(SdapiReferenceTest, AnswerTextChunksAreEncodePilToBase64s) {
   // read_info_from_image pops `parameters` and the run re-adds it after the other items, then
   // sets `postprocessing`; the API answer has no `extras` item.

@@ -1,6 +1,7 @@
 // kill -9 of the real `upres serve` in the middle of a "batch from directory" job: every result
 // already in the output folder is whole (none partial), and a restarted server that runs the job
-// again removes the dead server's temporaries and saves a whole result for every picture.
+// again removes the dead server's temporaries, adopts the pictures the dead one finished (the job's
+// journal says it is a resume) and saves a whole result for every other picture: no numbered copies.
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <random>
 #include <thread>
 
@@ -99,6 +101,8 @@ TEST_F(ServeFaultTest, KillDuringAJobLeavesNoPartialFileAndARestartFinishesTheBa
   ASSERT_GE(survivors.size(), 1u);
   ASSERT_LT(survivors.size(), static_cast<size_t>(kPictures)) << "the kill did not land mid-job";
   expect_all_complete(out());
+  std::map<fs::path, std::vector<uint8_t>> finished;
+  for (const fs::path& file : survivors) finished[file] = read_file_bytes(file).value();
 
   auto server = start_server();
   ASSERT_GT(server->port(), 0) << server->startup_output();
@@ -116,6 +120,11 @@ TEST_F(ServeFaultTest, KillDuringAJobLeavesNoPartialFileAndARestartFinishesTheBa
   expect_all_complete(out());
   for (int i = 0; i < kPictures; ++i)
     EXPECT_TRUE(fs::exists(out() / ("p" + std::to_string(i) + ".png"))) << "no result for p" << i;
+  EXPECT_EQ(files_in(out(), /*hidden=*/false).size(), static_cast<size_t>(kPictures)) << "numbered duplicates";
+  size_t adopted = 0;
+  for (const json& result : job["results"]) adopted += result.value("adopted", false) ? 1 : 0;
+  EXPECT_EQ(adopted, survivors.size()) << job.dump();
+  for (const auto& [file, bytes] : finished) EXPECT_EQ(read_file_bytes(file).value(), bytes) << file << " was redone";
 }
 
 }  // namespace

@@ -69,6 +69,8 @@ int main(int argc, char** argv) {
       options.cors_allow_origins = value;
     else if (flag == "--cors-allow-origins-regex")
       options.cors_allow_origins_regex = value;
+    else if (flag == "--trusted-proxies")
+      options.trusted_proxies.push_back(value);
     else if (flag == "--slow-ms")
       slow_ms = std::stoi(value);
     else {

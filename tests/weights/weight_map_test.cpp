@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
+#include <vector>
 
 namespace upres::weights {
 namespace {
@@ -26,6 +28,24 @@ TEST(WeightMap, ConvertsHalfBfloatAndIntegersToFloat) {
   ASSERT_TRUE(map.read_f32_into(*map.find("h"), into).is_ok());
   EXPECT_EQ(into[1], -0.25f);
   EXPECT_EQ(map.read_f32_into(*map.find("b"), into).code(), StatusCode::kInvalidArgument);
+}
+
+// read_f32 widens halves by bit moves (fast); every one of the 65536 must equal half_to_float's.
+TEST(WeightMap, WidensEveryHalfAsHalfToFloatDoes) {
+  std::vector<uint16_t> halves(65536);
+  for (size_t i = 0; i < halves.size(); ++i) halves[i] = static_cast<uint16_t>(i);
+  WeightMap map;
+  uint32_t src = map.add_source(bytes_of(halves.data(), halves.size() * 2));
+  ASSERT_TRUE(map.add_entry({"all", DType::kF16, {65536}, src, 0, 65536 * 2}).is_ok());
+  const std::vector<float> widened = *map.read_f32("all");
+  int mismatches = 0;
+  for (size_t i = 0; i < halves.size(); ++i) {
+    const float expected = half_to_float(halves[i]);
+    const bool same = std::isnan(expected) ? std::isnan(widened[i]) && std::signbit(widened[i]) == std::signbit(expected)
+                                           : std::memcmp(&widened[i], &expected, 4) == 0;  // -0 too
+    if (!same && ++mismatches <= 5) ADD_FAILURE() << "half 0x" << std::hex << i << ": " << widened[i] << " vs " << expected;
+  }
+  EXPECT_EQ(mismatches, 0);
 }
 
 TEST(WeightMap, RefusesEntriesOutsideTheSourceOrWithWrongLengths) {

@@ -18,7 +18,7 @@ function numberControl(option, withSlider) {
     const slider = document.createElement('input');
     slider.type = 'range';
     slider.id = `opt-${option.name}-slider`;
-    Object.assign(slider, { min: option.min, max: option.max, step: option.step || 'any', value: option.default });
+    Object.assign(slider, { min: option.min, max: option.slider_max ?? option.max, step: option.step || 'any', value: option.default });
     slider.addEventListener('input', () => { box.value = slider.value; });
     box.addEventListener('input', () => { slider.value = box.value; });
     const row = document.createElement('div');

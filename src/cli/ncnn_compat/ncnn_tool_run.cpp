@@ -179,7 +179,9 @@ int run_ncnn_tool(NcnnTool tool, const std::vector<std::string>& args, const fs:
   inference.precision = pipeline::Precision::kF32;  // the originals' fp32 pictures, not bf16's
   inference.tile_px = tile_px_for(o, **model, files->host_padding_px);
   auto network = std::make_shared<pipeline::NeuralUpscaler>(files->param.stem().string(), *model, inference);
-  NcnnPictureUpscaler upscaler(network, *files, o);
+  inference.winograd = false;
+  auto direct_network = std::make_shared<pipeline::NeuralUpscaler>(files->param.stem().string(), *model, inference);
+  NcnnPictureUpscaler upscaler(network, direct_network, *files, o);
   int failures = 0;
   for (const Job& job : *jobs)
     if (!run_job(o, upscaler, job)) ++failures;

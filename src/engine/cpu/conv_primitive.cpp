@@ -1,6 +1,7 @@
 // ConvPrimitive: oneDNN convolution / deconvolution with weights reordered once at create().
 #include "engine/cpu/conv_primitive.h"
 
+#include <algorithm>
 #include <string>
 
 namespace upres::engine::cpu {
@@ -8,6 +9,15 @@ namespace {
 
 using dnnl::memory;
 using Tag = memory::format_tag;
+
+// oneDNN 2.6's jit_wino_4x3 blocks its output tiles by a divisor of the tile count below its 32
+// vector registers (see winograd_register_block()).
+constexpr int64_t kWinogradRegisters = 32;
+// With blocks of 1 tile (a prime count, e.g. 37x37 tiles at 148 px) it is slower than the direct
+// kernel: 0.49-1.13x direct's speed on 1 thread, ~0.5x on 2 (every tile reloads the weight block);
+// blocks of 2-4 ran 1.04-1.43x (0.95-1.13x for 192->64), 7+ 1.2-2.7x (bench/winograd_size_sweep,
+// 64->64, 64->32 and 192->64, 16-320 px, 1 thread).
+constexpr int64_t kMinWinogradRegisterBlock = 2;
 
 int64_t conv_output_size(int64_t in, int64_t kernel, int64_t stride, int64_t pad_a, int64_t pad_b,
                          int64_t dilation) {
@@ -103,10 +113,25 @@ int64_t ConvSpec::out_width() const {
 // 16-256 px (2 threads), slower on 8x8 maps; max difference to direct ~1e-5 on outputs of magnitude
 // ~3. fp32 only; it takes dense nChw16c layouts and the relu and sum post-ops only (lower_conv.cpp
 // runs other activations after it, in place).
+// Maps whose tile count has no divisor from 2 to 31 (a prime number of tile rows and columns,
+// e.g. 148 px = 37x37 tiles) stay direct: see kMinWinogradRegisterBlock.
 bool ConvSpec::may_run_winograd() const {
   return !transposed && compute_type == memory::data_type::f32 && kernel_h == 3 && kernel_w == 3 && stride_h == 1 &&
          stride_w == 1 && dilation_h == 1 && dilation_w == 1 && groups == 1 && in_channels >= 16 &&
-         out_channels >= 16 && out_height() >= 16 && out_width() >= 16;
+         out_channels >= 16 && out_height() >= 16 && out_width() >= 16 &&
+         winograd_register_block(winograd_tile_count(*this)) >= kMinWinogradRegisterBlock;
+}
+
+int64_t winograd_tile_count(const ConvSpec& spec) {
+  return std::max<int64_t>(0, spec.batch) * ((std::max<int64_t>(0, spec.out_height()) + 3) / 4) *
+         ((std::max<int64_t>(0, spec.out_width()) + 3) / 4);
+}
+
+int64_t winograd_register_block(int64_t tiles) {
+  for (int64_t block = std::min<int64_t>(tiles, kWinogradRegisters - 1); block > 1; --block) {
+    if (tiles % block == 0) return block;
+  }
+  return 1;
 }
 
 double ConvSpec::flop() const {

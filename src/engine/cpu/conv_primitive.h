@@ -48,9 +48,19 @@ struct ConvSpec {
   // Multiply-adds x 2 of one execution.
   double flop() const;
   // Whether the geometry is one the Winograd kernels serve well (the post-ops may still rule them
-  // out: they take relu and sum only).
+  // out: they take relu and sum only): 3x3 stride 1, 16+ channels, 16+ px, and a tile count that
+  // oneDNN's kernel can register-block (winograd_register_block()).
   bool may_run_winograd() const;
 };
+
+// Output tiles of 4x4 px that Winograd F(4x4, 3x3) computes for `spec`: batch x ceil(oh / 4) x
+// ceil(ow / 4).
+int64_t winograd_tile_count(const ConvSpec& spec);
+// How many tiles oneDNN 2.6's jit_wino_4x3 kernel computes per inner-loop pass: the largest divisor
+// of `tiles` below 32 (its register count). A prime tile count gives 1, and then every pass reloads
+// its weight block for a single tile: R-ESRGAN 4x+ at 148 px (37x37 tiles) ran 1.9x slower than
+// direct.
+int64_t winograd_register_block(int64_t tiles);
 
 // Memory layouts the caller fixes; an absent one is left to oneDNN (format_tag::any).
 struct ConvLayout {

@@ -8,6 +8,7 @@
 #include "engine/cpu/conv_primitive.h"
 #include "engine/cpu/cpu_isa.h"
 #include "engine/cpu/lowering.h"
+#include "engine/cpu/winograd_avx2_step.h"
 
 namespace upres::engine::cpu {
 namespace {
@@ -192,6 +193,10 @@ Status lower_conv(ExecutionPlan& plan, const Node& node) {
   const Shape& out_shape = plan.graph().shape(node.output);
   layout.dst = plan.activation_desc(out_shape, spec.compute_type);
   if (in_desc == plan.activation_desc(plan.graph().shape(node.inputs[0]), spec.compute_type)) layout.src = in_desc;
+  // AVX2 class: our own Winograd kernel (oneDNN 2.6 has none below AVX-512); AVX-512: oneDNN's.
+  const auto* conv_attrs = std::get_if<Conv2dAttrs>(&node.attrs);
+  const bool scale_folded = conv_attrs != nullptr && folds_scale(conv_attrs->post);
+  if (lower_as_winograd_avx2(plan, node, spec, weights, bias, scale_folded)) return Status::ok();
   if (lower_as_winograd(plan, node, spec, weights, bias, layout)) return Status::ok();
   const bool has_residual = node.inputs.size() > 1;
   if (has_residual && plan.storage(node.inputs[1]).desc == *layout.dst) {

@@ -1,4 +1,4 @@
-// Lowering of activations, scale, prelu and binary add/mul onto oneDNN eltwise, prelu and binary
+// Lowering of activations, scale, prelu and binary add/mul/sub/div/max/min onto oneDNN eltwise, prelu and binary
 // primitives. They run in whatever layout their input has (blocked or plain).
 #include <string>
 
@@ -72,13 +72,37 @@ Status lower_eltwise(ExecutionPlan& plan, const Node& node) {
   return Status::ok();
 }
 
-// Whether oneDNN's binary can take this add/mul: same rank and one operand has the output shape
-// (oneDNN broadcasts only src1; add and mul commute).
+namespace {
+
+// Sub and div (kBinary) do not commute: their operands keep their places.
+bool commutes(const Node& node) {
+  const auto* math = std::get_if<BinaryAttrs>(&node.attrs);
+  return math == nullptr || math->op == BinaryOp::kMax || math->op == BinaryOp::kMin;
+}
+
+algorithm binary_algorithm(const Node& node) {
+  if (node.kind == OpKind::kMul) return algorithm::binary_mul;
+  const auto* math = std::get_if<BinaryAttrs>(&node.attrs);
+  if (math == nullptr) return algorithm::binary_add;
+  switch (math->op) {
+    case BinaryOp::kSub: return algorithm::binary_sub;
+    case BinaryOp::kDiv: return algorithm::binary_div;
+    case BinaryOp::kMax: return algorithm::binary_max;
+    case BinaryOp::kMin: return algorithm::binary_min;
+  }
+  return algorithm::binary_add;
+}
+
+}  // namespace
+
+// Whether oneDNN's binary can take this add/mul/sub/div/max/min: same rank and one operand has the
+// output shape (oneDNN broadcasts only src1, so for sub and div it must be the second); the other
+// may have a lower rank (numpy's leading 1s, e.g. x / x.norm()).
 bool binary_runs_on_onednn(const Graph& graph, const Node& node) {
   const Shape& out = graph.shape(node.output);
   const Shape& a = graph.shape(node.inputs[0]);
   const Shape& b = graph.shape(node.inputs[1]);
-  return a.size() == out.size() && b.size() == out.size() && (a == out || b == out);
+  return (a == out && b.size() <= out.size()) || (b == out && a.size() <= out.size() && commutes(node));
 }
 
 // oneDNN 2.6 runs binary on its jit kernel only when src1 has src0's layout (a broadcast
@@ -94,18 +118,34 @@ bool is_ref_kernel(const dnnl::primitive_desc_base& pd) {
   return std::string(pd.impl_info_str()).rfind("ref", 0) == 0;
 }
 
+// A lower-rank operand as `want` (its shape with leading 1s): its plain bytes seen through the
+// padded shape, converted when `want` is another layout or type.
+memory lower_rank_operand(ExecutionPlan& plan, Value value, const memory::desc& want) {
+  const memory::data_type own_type = plan.storage(value).desc.data_type();
+  const memory plain = plan.input_as(value, plain_desc(plan.graph().shape(value), own_type));
+  const memory::dims dims = want.dims();
+  const memory view = plan.view_of(plain, plain_desc(Shape(dims.begin(), dims.end()), own_type));
+  if (view.get_desc() == want) return view;
+  memory converted = plan.temp(want);
+  plan.add_reorder(view, converted);
+  return converted;
+}
+
 Status lower_binary(ExecutionPlan& plan, const Node& node) {
   const Graph& graph = plan.graph();
+  if (!binary_runs_on_onednn(graph, node)) return lower_binary_native(plan, node);
   const Shape& out = graph.shape(node.output);
   const bool swap = graph.shape(node.inputs[0]) != out;
   const Value full = node.inputs[swap ? 1 : 0];
   const Value other = node.inputs[swap ? 0 : 1];
-  const bool broadcast = graph.shape(other) != out;
+  Shape other_shape(out.size() - graph.shape(other).size(), 1);  // right-aligned, as numpy broadcasts
+  other_shape.insert(other_shape.end(), graph.shape(other).begin(), graph.shape(other).end());
+  const bool broadcast = other_shape != out;
   memory src0 = plan.memory_of(full);
   const memory::desc own1 = plan.storage(other).desc;
   const memory::data_type type = src0.get_desc().data_type();
-  memory::desc want1 = broadcast ? broadcast_desc(plan.activations(), src0.get_desc(), out, graph.shape(other)) : src0.get_desc();
-  const algorithm alg = node.kind == OpKind::kMul ? algorithm::binary_mul : algorithm::binary_add;
+  memory::desc want1 = broadcast ? broadcast_desc(plan.activations(), src0.get_desc(), out, other_shape) : src0.get_desc();
+  const algorithm alg = binary_algorithm(node);
   auto make_pd = [&](const memory::desc& s0, const memory::desc& s1) {
     return dnnl::binary::primitive_desc(dnnl::binary::desc(alg, s0, s1, s0), plan.engine());
   };
@@ -113,7 +153,7 @@ Status lower_binary(ExecutionPlan& plan, const Node& node) {
   if (broadcast && is_ref_kernel(pd) && src0.get_desc() != plain_desc(out, type)) {
     // A broadcast the jit kernel does not take in this layout (e.g. [1,C,H,1]): plain operands when the
     // jit kernel takes those, at the cost of one reorder of src0.
-    const memory::desc plain0 = plain_desc(out, type), plain1 = plain_desc(graph.shape(other), type);
+    const memory::desc plain0 = plain_desc(out, type), plain1 = plain_desc(other_shape, type);
     dnnl::binary::primitive_desc plain_pd = make_pd(plain0, plain1);
     if (!is_ref_kernel(plain_pd)) {
       src0 = plan.input_as(full, plain0);
@@ -121,7 +161,9 @@ Status lower_binary(ExecutionPlan& plan, const Node& node) {
       pd = plain_pd;
     }
   }
-  const memory src1 = own1 == want1 ? plan.memory_of(other) : plan.input_as(other, want1);
+  if (is_ref_kernel(pd)) return lower_binary_native(plan, node);  // no jit kernel in either layout
+  const memory src1 = other_shape.size() != graph.shape(other).size() ? lower_rank_operand(plan, other, want1)
+                      : own1 == want1 ? plan.memory_of(other) : plan.input_as(other, want1);
   plan.set_desc(node.output, pd.dst_desc());
   plan.add_primitive(dnnl::binary(pd),
                      {{DNNL_ARG_SRC_0, src0}, {DNNL_ARG_SRC_1, src1}, {DNNL_ARG_DST, plan.memory_of(node.output)}});

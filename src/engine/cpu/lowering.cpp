@@ -17,7 +17,9 @@ bool runs_on_onednn(const Node& node) {
     case OpKind::kAvgPool2d: case OpKind::kMaxPool2d: case OpKind::kGlobalAvgPool:
     case OpKind::kLinear: case OpKind::kMatmul: case OpKind::kSoftmax:
     case OpKind::kLayerNorm: case OpKind::kReshape: case OpKind::kPermute: case OpKind::kConstant:
+    case OpKind::kBinary:
       return true;
+    case OpKind::kUnary: return std::get<UnaryAttrs>(node.attrs).op != UnaryOp::kErf;
     default:
       return false;
   }
@@ -25,6 +27,9 @@ bool runs_on_onednn(const Node& node) {
 
 bool runs_natively(const Graph& graph, const Node& node) {
   if (node.kind == OpKind::kL2Normalize || node.kind == OpKind::kRfft2 || node.kind == OpKind::kIrfft2) return true;
+  // reduce: oneDNN's reduction or a native step (lower_reduce.cpp); erf: a native step (lower_unary.cpp).
+  if (node.kind == OpKind::kReduce) return true;
+  if (node.kind == OpKind::kUnary) return std::get<UnaryAttrs>(node.attrs).op == UnaryOp::kErf;
   const bool native_kind = node.kind == OpKind::kResize || node.kind == OpKind::kPad || node.kind == OpKind::kGroupNorm ||
                            node.kind == OpKind::kPixelShuffle || node.kind == OpKind::kPixelUnshuffle;
   return native_kind && graph.shape(node.inputs[0]).size() == 4;
@@ -32,19 +37,20 @@ bool runs_natively(const Graph& graph, const Node& node) {
 
 Status lower_node(ExecutionPlan& plan, const Node& node) {
   plan.begin_node(std::string(op_kind_name(node.kind)) + " '" + node.name + "'");
-  const bool binary = node.kind == OpKind::kAdd || node.kind == OpKind::kMul;
   const bool pool_dense = node.kind == OpKind::kAvgPool2d || node.kind == OpKind::kMaxPool2d ||
                           node.kind == OpKind::kGlobalAvgPool || node.kind == OpKind::kLinear ||
                           node.kind == OpKind::kMatmul || node.kind == OpKind::kSoftmax;
   const bool native = runs_natively(plan.graph(), node);
-  if (!native && (!runs_on_onednn(node) || (binary && !binary_runs_on_onednn(plan.graph(), node)) ||
+  if (!native && (!runs_on_onednn(node) ||
       (pool_dense && !pool_dense_runs_on_onednn(plan.graph(), node)))) {
     return lower_fallback(plan, node);
   }
   try {
     switch (node.kind) {
       case OpKind::kConv2d: case OpKind::kConvTranspose2d: return lower_conv(plan, node);
-      case OpKind::kAdd: case OpKind::kMul: return lower_binary(plan, node);
+      case OpKind::kAdd: case OpKind::kMul: case OpKind::kBinary: return lower_binary(plan, node);
+      case OpKind::kUnary: return lower_unary(plan, node);
+      case OpKind::kReduce: return lower_reduce(plan, node);
       case OpKind::kConcat: return lower_concat(plan, node);
       case OpKind::kSlice: return lower_slice(plan, node);
       case OpKind::kAvgPool2d: case OpKind::kMaxPool2d: case OpKind::kGlobalAvgPool:

@@ -29,13 +29,16 @@ bool pool_dense_runs_on_onednn(const Graph& graph, const Node& node);  // lower_
 // Whether lower_node runs `node` on a native host kernel of this backend: resize and pad
 // (lower_resize_pad.cpp), group norm (lower_group_norm.cpp) and pixel (un)shuffle
 // (lower_pixel_shuffle.cpp) of 4-D values; l2_normalize of any rank (lower_l2_normalize.cpp);
-// rfft2 / irfft2 (lower_spectral.cpp, KISS FFT).
+// rfft2 / irfft2 (lower_spectral.cpp, KISS FFT); reduce (lower_reduce.cpp: oneDNN's reduction when it
+// has a jit kernel, else native); unary erf (lower_unary.cpp).
 bool runs_natively(const Graph& graph, const Node& node);
 
 // Per family (lower_*.cpp).
 Status lower_conv(ExecutionPlan& plan, const Node& node);
 Status lower_eltwise(ExecutionPlan& plan, const Node& node);
 Status lower_binary(ExecutionPlan& plan, const Node& node);
+// Broadcasts oneDNN's binary cannot take or takes only with its `ref` kernel. (lower_binary_native.cpp)
+Status lower_binary_native(ExecutionPlan& plan, const Node& node);
 Status lower_concat(ExecutionPlan& plan, const Node& node);
 Status lower_slice(ExecutionPlan& plan, const Node& node);
 Status lower_reshape(ExecutionPlan& plan, const Node& node);   // lower_reshape.cpp
@@ -48,6 +51,8 @@ Status lower_group_norm(ExecutionPlan& plan, const Node& node);
 Status lower_l2_normalize(ExecutionPlan& plan, const Node& node);  // lower_l2_normalize.cpp
 Status lower_spectral(ExecutionPlan& plan, const Node& node);  // lower_spectral.cpp: rfft2, irfft2
 Status lower_pixel_shuffle(ExecutionPlan& plan, const Node& node);
+Status lower_unary(ExecutionPlan& plan, const Node& node);   // lower_unary.cpp: eltwise, native erf
+Status lower_reduce(ExecutionPlan& plan, const Node& node);  // lower_reduce.cpp: reduction or native
 Status lower_fallback(ExecutionPlan& plan, const Node& node);
 // Nodes this process has lowered onto the reference fallback so far, for tests that check a
 // network stays on fast kernels whatever builds its graphs. Thread-safe.

@@ -59,5 +59,9 @@ Status l2_normalize(const KernelArgs& args);
 // spectral.cpp (naive DFTs in double)
 Status rfft2(const KernelArgs& args);
 Status irfft2(const KernelArgs& args);
+// math.cpp (kUnary, kBinary, kReduce)
+Status unary_math(const KernelArgs& args);
+Status binary_math(const KernelArgs& args);
+Status reduce(const KernelArgs& args);
 
 }  // namespace upres::engine::reference

@@ -31,6 +31,9 @@ Kernel find_kernel(OpKind kind) {
     case OpKind::kL2Normalize: return l2_normalize;
     case OpKind::kRfft2: return rfft2;
     case OpKind::kIrfft2: return irfft2;
+    case OpKind::kUnary: return unary_math;
+    case OpKind::kBinary: return binary_math;
+    case OpKind::kReduce: return reduce;
   }
   return nullptr;
 }

@@ -33,8 +33,12 @@ struct OnnxOpTable {
         {"Relu", &T::unary}, {"LeakyRelu", &T::unary}, {"Sigmoid", &T::unary}, {"Tanh", &T::unary},
         {"Gelu", &T::unary}, {"HardSigmoid", &T::unary}, {"HardSwish", &T::unary}, {"Neg", &T::unary},
         {"Clip", &T::clip}, {"Erf", &T::erf}, {"PRelu", &T::prelu},
+        {"Sqrt", &T::unary}, {"Exp", &T::unary}, {"Log", &T::unary}, {"Abs", &T::unary}, {"Reciprocal", &T::unary},
+        {"Max", &T::max_min}, {"Min", &T::max_min},
         {"Conv", &T::conv}, {"ConvTranspose", &T::conv_transpose}, {"MatMul", &T::matmul}, {"Gemm", &T::gemm},
-        {"LayerNormalization", &T::layer_norm}, {"Softmax", &T::softmax}, {"ReduceMean", &T::reduce_mean},
+        {"LayerNormalization", &T::layer_norm}, {"Softmax", &T::softmax}, {"ReduceMean", &T::reduce},
+        {"ReduceSum", &T::reduce}, {"ReduceMax", &T::reduce}, {"ReduceMin", &T::reduce}, {"ReduceL2", &T::reduce},
+        {"ReduceSumSquare", &T::reduce},
         {"InstanceNormalization", &T::normalization}, {"BatchNormalization", &T::normalization},
         {"AveragePool", &T::pool}, {"MaxPool", &T::pool}, {"GlobalAveragePool", &T::pool},
         {"Concat", &T::concat}, {"Slice", &T::slice}, {"Split", &T::split}, {"Reshape", &T::reshape},
@@ -108,20 +112,10 @@ Result<engine::Value> OnnxGraphTranslator::translate(engine::Value input) {
   }
   auto it = values_.find(onnx_.outputs[0].name);
   if (it == values_.end()) return internal_error("graph output '" + onnx_.outputs[0].name + "' was not computed");
-  if (it->second.gelu != OnnxOperand::Gelu::kNone) {
-    return unsupported("op Erf is supported only inside GELU, x * 0.5 * (1 + erf(x / sqrt(2)))");
-  }
   return as_runtime(it->second);
 }
 
 Status OnnxGraphTranslator::translate_node(const Node& node) {
-  for (size_t i = 0; i < node.inputs.size(); ++i) {
-    if (!has_input(node, i)) continue;
-    UPRES_ASSIGN_OR_RETURN(const OnnxOperand* in, operand(node, i));
-    if (in->gelu != OnnxOperand::Gelu::kNone && node.op_type != "Add" && node.op_type != "Mul") {
-      return unsupported("op Erf is supported only inside GELU, x * 0.5 * (1 + erf(x / sqrt(2)))");
-    }
-  }
   if (node.op_type != "Shape" && foldable_ops().count(node.op_type) != 0 && all_host(node)) return fold(node);
   auto it = OnnxOpTable::handlers().find(node.op_type);
   if (it == OnnxOpTable::handlers().end()) {

@@ -2,7 +2,7 @@
 // ONNX node at a time, tracking each ONNX value as an engine Value (run-time) or a host constant
 // (initializers, Constant nodes, and the Shape/Gather/Concat arithmetic around dynamic H/W, which
 // folds once the size is known). Composite patterns the engine has one op for are recognised:
-// x * sigmoid(x) -> silu, x * 0.5 * (1 + erf(x / sqrt 2)) -> gelu. One translator per
+// x * sigmoid(x) -> silu, x * 0.5 * (1 + erf(x / sqrt 2)) -> gelu (a lone Erf is the engine's erf). One translator per
 // build_graph() call; not thread-safe (it owns the graph being built).
 // Operator semantics: https://onnx.ai/onnx/operators/ (opset 7-18).
 #pragma once
@@ -27,9 +27,13 @@ struct OnnxOperand {
   bool has_host = false; // compile-time value in `host`
   OnnxHostTensor host;
   engine::Tensor weight; // fp32 tensor of a float constant (set for initializers)
-  // Partial GELU x * 0.5 * (1 + erf(x / sqrt 2)); `gelu_of` is x's ONNX name.
+  // Partial GELU x * 0.5 * (1 + erf(x / sqrt 2)); `gelu_of` is x's ONNX name. `value` holds the
+  // partial result too, for when the pattern does not complete.
   enum class Gelu { kNone, kErf, kErfPlusOne, kTwiceGelu } gelu = Gelu::kNone;
   std::string gelu_of;
+  // A rank-0 ONNX value (a reduce over every axis without keepdims) that the engine holds as [1];
+  // Reshape / Unsqueeze read it as rank 0.
+  bool scalar = false;
 
   bool is_runtime() const { return value.is_valid(); }
 };
@@ -82,6 +86,7 @@ class OnnxGraphTranslator {
   Status unary(const Node& node);
   Status clip(const Node& node);
   Status erf(const Node& node);
+  Status max_min(const Node& node);  // Max, Min (variadic)
   engine::Value clamp(engine::Value x, const double* lo, const double* hi);
 
   // Weighted, dense, normalization and pooling ops (onnx_translate_dense.cpp).
@@ -92,7 +97,7 @@ class OnnxGraphTranslator {
   Status gemm(const Node& node);
   Status layer_norm(const Node& node);
   Status softmax(const Node& node);
-  Status reduce_mean(const Node& node);
+  Status reduce(const Node& node);          // ReduceMean / Sum / Max / Min / L2 / SumSquare
   Status normalization(const Node& node);  // InstanceNormalization, BatchNormalization
   Status pool(const Node& node);           // AveragePool, MaxPool, GlobalAveragePool
 

@@ -1,6 +1,12 @@
-// OnnxGraphTranslator: elementwise arithmetic and activations on run-time tensors. Constants
-// (scalars) fold into Scale nodes; Sub becomes Add of a negation; Div only by a constant.
+// OnnxGraphTranslator: elementwise arithmetic and activations on run-time tensors. Scalar
+// constants fold into Scale nodes; Sub, Div, Max and Min of run-time tensors become the engine's
+// binary ops (a broadcast first operand as Add of a negation / Mul by a reciprocal, which the cpu
+// backend runs on oneDNN); Pow by a constant exponent, Sqrt, Exp, Log, Abs, Reciprocal and Erf the
+// engine's unary op. GELU's erf form is still recognised and becomes one gelu op; each step of
+// the pattern also carries its plain value, used when the pattern does not complete.
 #include <cmath>
+#include <limits>
+#include <optional>
 
 #include "models/onnx/onnx_graph_translator.h"
 #include "models/onnx/onnx_host_ops.h"
@@ -26,28 +32,41 @@ Status OnnxGraphTranslator::binary(const Node& node) {
   if (op == "Add" && (a->gelu == Gelu::kErf || b->gelu == Gelu::kErf)) {
     const OnnxOperand* erf = a->gelu == Gelu::kErf ? a : b;
     const OnnxOperand* one = erf == a ? b : a;
-    if (!one->has_host || one->host.numel() != 1 || one->host.values[0] != 1.0) {
-      return unsupported("op Erf is supported only inside GELU, x * 0.5 * (1 + erf(x / sqrt(2)))");
+    if (one->has_host && one->host.numel() == 1 && one->host.values[0] == 1.0) {
+      OnnxOperand out;
+      out.gelu = Gelu::kErfPlusOne;
+      out.gelu_of = erf->gelu_of;
+      out.value = graph_.named(graph_.scale(erf->value, 1.0f, 1.0f), node.name);
+      return set_operand(node, std::move(out));
     }
-    OnnxOperand out;
-    out.gelu = Gelu::kErfPlusOne;
-    out.gelu_of = erf->gelu_of;
-    return set_operand(node, std::move(out));
-  }
-  if (a->gelu != Gelu::kNone || b->gelu != Gelu::kNone) {
-    return unsupported("op Erf is supported only inside GELU, x * 0.5 * (1 + erf(x / sqrt(2)))");
   }
   const bool a_rt = a->is_runtime(), b_rt = b->is_runtime();
   const size_t a_rank = a_rt ? graph_.shape(a->value).size() : 0, b_rank = b_rt ? graph_.shape(b->value).size() : 0;
   if (op == "Pow") {
-    if (!a_rt || !is_scalar_for(*b, a_rank)) return unsupported("Pow needs a run-time base and a constant exponent");
+    if (!a_rt || !is_scalar_for(*b, a_rank)) {
+      return unsupported("Pow with a run-time or non-scalar exponent (only a run-time base to a scalar constant power)");
+    }
     const double e = b->host.values[0];
     if (e == 1.0) return set_value(node, a->value);
     if (e == 2.0) return set_value(node, graph_.mul(a->value, a->value));
-    return unsupported("Pow with exponent " + std::to_string(e) + " (only 1 and 2)");
+    if (e == 0.5) return set_value(node, graph_.unary(a->value, {.op = engine::UnaryOp::kSqrt}));
+    return set_value(node, graph_.unary(a->value, {.op = engine::UnaryOp::kPow, .exponent = static_cast<float>(e)}));
+  }
+  if (op == "Div" && b_rt) {
+    // c / x for a scalar c: c * (1 / x).
+    if (is_scalar_for(*a, b_rank)) {
+      engine::Value r = graph_.unary(b->value, {.op = engine::UnaryOp::kReciprocal});
+      const auto c = static_cast<float>(a->host.values[0]);
+      return set_value(node, c == 1.0f ? r : graph_.scale(r, c));
+    }
+    engine::Value va = as_runtime(*a);
+    UPRES_ASSIGN_OR_RETURN(engine::Shape out, engine::broadcast_shapes(graph_.shape(va), graph_.shape(b->value)));
+    if (graph_.shape(va) != out) {  // the dividend broadcasts: a * (1 / b), both on oneDNN
+      return set_value(node, graph_.mul(va, graph_.unary(b->value, {.op = engine::UnaryOp::kReciprocal})));
+    }
+    return set_value(node, graph_.binary(va, b->value, engine::BinaryOp::kDiv));
   }
   if (op == "Div") {
-    if (b_rt) return unsupported("Div by a run-time tensor (only division by constants)");
     if (!a_rt) return unsupported("Div of a large constant");
     UPRES_ASSIGN_OR_RETURN(engine::Tensor divisor, weight_input(node, 1));
     std::vector<float> inverse = divisor.to_f32();
@@ -66,6 +85,8 @@ Status OnnxGraphTranslator::binary(const Node& node) {
   engine::Value va = as_runtime(*a);
   engine::Value vb = as_runtime(*b);
   if (op == "Sub") {
+    UPRES_ASSIGN_OR_RETURN(engine::Shape out, engine::broadcast_shapes(graph_.shape(va), graph_.shape(vb)));
+    if (a_rt && b_rt && graph_.shape(va) == out) return set_value(node, graph_.binary(va, vb, engine::BinaryOp::kSub));
     if (b_rt) {
       vb = graph_.scale(vb, -1.0f);
     } else {
@@ -79,8 +100,34 @@ Status OnnxGraphTranslator::binary(const Node& node) {
   return set_value(node, graph_.add(va, vb));
 }
 
+// Max / Min of one or more inputs: run-time operands pairwise with the engine's binary max/min,
+// scalar constants as a clip (max(x, c) = clip(x, c, +big)).
+Status OnnxGraphTranslator::max_min(const Node& node) {
+  const bool is_max = node.op_type == "Max";
+  std::optional<engine::Value> acc;
+  std::vector<float> scalars;
+  for (size_t i = 0; i < node.inputs.size(); ++i) {
+    if (!has_input(node, i)) continue;
+    UPRES_ASSIGN_OR_RETURN(const OnnxOperand* in, operand(node, i));
+    if (!in->is_runtime() && in->has_host && in->host.numel() == 1 && in->host.dims.size() <= 4) {
+      scalars.push_back(static_cast<float>(in->host.values[0]));
+      continue;
+    }
+    const engine::Value v = as_runtime(*in);
+    acc = acc ? graph_.binary(*acc, v, is_max ? engine::BinaryOp::kMax : engine::BinaryOp::kMin) : v;
+  }
+  if (!acc) return invalid_argument(node.op_type + " has no run-time input");
+  const float big = std::numeric_limits<float>::max();
+  for (float c : scalars) {
+    acc = graph_.unary(*acc, {.op = engine::UnaryOp::kClip, .lo = is_max ? c : -big, .hi = is_max ? big : c});
+  }
+  return set_value(node, *acc);
+}
+
 Status OnnxGraphTranslator::erf(const Node& node) {
-  // Only as GELU: the input must be x / sqrt(2) (Div) or x * (1 / sqrt(2)) (Mul).
+  UPRES_ASSIGN_OR_RETURN(engine::Value x, runtime_input(node, 0));
+  const engine::Value value = graph_.named(graph_.unary(x, {.op = engine::UnaryOp::kErf}), node.name);
+  // The start of GELU when the input is x / sqrt(2) (Div) or x * (1 / sqrt(2)) (Mul).
   const Node* p = has_input(node, 0) ? producer(node.inputs[0]) : nullptr;
   if (p != nullptr && p->inputs.size() == 2 && (p->op_type == "Div" || p->op_type == "Mul")) {
     auto c = values_.find(p->inputs[1]);
@@ -90,11 +137,14 @@ Status OnnxGraphTranslator::erf(const Node& node) {
         OnnxOperand out;
         out.gelu = Gelu::kErf;
         out.gelu_of = p->inputs[0];
+        out.value = value;
         return set_operand(node, std::move(out));
       }
     }
   }
-  return unsupported("op Erf is supported only inside GELU, x * 0.5 * (1 + erf(x / sqrt(2)))");
+  OnnxOperand out;
+  out.value = value;
+  return set_operand(node, std::move(out));
 }
 
 Status OnnxGraphTranslator::mul(const Node& node) {
@@ -112,6 +162,7 @@ Status OnnxGraphTranslator::mul(const Node& node) {
         OnnxOperand out;
         out.gelu = Gelu::kTwiceGelu;
         out.gelu_of = g->gelu_of;
+        out.value = graph_.named(graph_.mul(x->second.value, g->value), node.name);
         return set_operand(node, std::move(out));
       }
       if (g->gelu == Gelu::kTwiceGelu && o->has_host && o->host.numel() == 1 && o->host.values[0] == 0.5) {
@@ -128,7 +179,7 @@ Status OnnxGraphTranslator::mul(const Node& node) {
         }
       }
     }
-    return unsupported("op Erf is supported only inside GELU, x * 0.5 * (1 + erf(x / sqrt(2)))");
+    // Not GELU after all: the plain values below.
   }
   // SiLU: x * sigmoid(x).
   for (size_t i = 0; i < 2; ++i) {
@@ -193,6 +244,12 @@ Status OnnxGraphTranslator::unary(const Node& node) {
   if (op == "Sigmoid") return set_value(node, graph_.sigmoid(x));
   if (op == "Tanh") return set_value(node, graph_.tanh(x));
   if (op == "Neg") return set_value(node, graph_.scale(x, -1.0f));
+  static const std::pair<const char*, engine::UnaryOp> kMath[] = {
+      {"Sqrt", engine::UnaryOp::kSqrt}, {"Exp", engine::UnaryOp::kExp}, {"Log", engine::UnaryOp::kLog},
+      {"Abs", engine::UnaryOp::kAbs}, {"Reciprocal", engine::UnaryOp::kReciprocal}};
+  for (const auto& [name, math] : kMath) {
+    if (op == name) return set_value(node, graph_.unary(x, {.op = math}));
+  }
   if (op == "Gelu") {
     const std::string approx = onnx_string_attr(node, "approximate", "none");
     if (approx != "none" && approx != "tanh") return unsupported("Gelu approximate='" + approx + "'");

@@ -1,4 +1,4 @@
-// OnnxGraphTranslator: convolutions, PRelu, MatMul/Gemm, LayerNormalization, Softmax, ReduceMean.
+// OnnxGraphTranslator: convolutions, PRelu, MatMul/Gemm, LayerNormalization, Softmax, Reduce*.
 #include <algorithm>
 
 #include "models/onnx/onnx_graph_translator.h"
@@ -228,7 +228,10 @@ Status OnnxGraphTranslator::pool(const Node& node) {
   return set_value(node, graph_.avg_pool2d(x, attrs));
 }
 
-Status OnnxGraphTranslator::reduce_mean(const Node& node) {
+// ReduceMean / Sum / Max / Min / L2 / SumSquare: axes from the attribute or (ReduceSum from
+// opset 13, the others from 18) input 1; no axes = every axis unless noop_with_empty_axes. Mean
+// over H, W of [N, C, H, W] stays a global average pool (oneDNN pooling in the blocked layout).
+Status OnnxGraphTranslator::reduce(const Node& node) {
   UPRES_ASSIGN_OR_RETURN(engine::Value x, runtime_input(node, 0));
   const engine::Shape in = graph_.shape(x);
   const auto rank = static_cast<int64_t>(in.size());
@@ -236,43 +239,35 @@ Status OnnxGraphTranslator::reduce_mean(const Node& node) {
   if (has_input(node, 1)) {
     UPRES_ASSIGN_OR_RETURN(axes, host_ints_input(node, 1));
   }
-  if (axes.empty()) return unsupported("ReduceMean over all axes");
+  if (axes.empty() && onnx_int_attr(node, "noop_with_empty_axes", 0) != 0) return set_value(node, x);
   for (int64_t& a : axes) {
+    if (a < -rank || a >= rank) {
+      return invalid_argument(node.op_type + " axis " + std::to_string(a) + " out of range for the rank " +
+                              std::to_string(rank) + " input " + engine::shape_to_string(in));
+    }
     if (a < 0) a += rank;
-    if (a < 0 || a >= rank) return invalid_argument("axis out of range");
   }
   std::sort(axes.begin(), axes.end());
-  engine::Shape kept = in;
-  for (int64_t a : axes) kept[static_cast<size_t>(a)] = 1;
-  engine::Value y;
-  if (rank == 4 && axes == std::vector<int64_t>{2, 3}) {
-    y = graph_.global_avg_pool(x);
-  } else if (axes.size() == 1) {
-    // Mean over one axis: move it last, multiply by a [1, K] row of 1/K, move it back.
-    const int64_t a = axes[0], k = in[static_cast<size_t>(a)];
-    if (k < 1) return invalid_argument("ReduceMean over an empty axis");
-    std::vector<int> to_last, back(static_cast<size_t>(rank));
-    for (int64_t d = 0; d < rank; ++d) {
-      if (d != a) to_last.push_back(static_cast<int>(d));
-    }
-    to_last.push_back(static_cast<int>(a));
-    for (int64_t d = 0; d < rank; ++d) back[static_cast<size_t>(to_last[static_cast<size_t>(d)])] = static_cast<int>(d);
-    std::vector<float> row(static_cast<size_t>(k), 1.0f / static_cast<float>(k));
-    UPRES_ASSIGN_OR_RETURN(engine::Tensor w, engine::Tensor::from_f32(row, {1, k}));
-    y = a == rank - 1 ? x : graph_.permute(x, to_last);
-    y = graph_.linear(y, w);
-    if (a != rank - 1) y = graph_.permute(y, back);
-  } else {
-    return unsupported("ReduceMean over these axes (one axis, or H and W of [N, C, H, W])");
+  if (std::adjacent_find(axes.begin(), axes.end()) != axes.end()) {
+    return invalid_argument(node.op_type + " names an axis twice");
   }
-  if (onnx_int_attr(node, "keepdims", 1) == 0) {
-    engine::Shape squeezed;
-    for (int64_t d = 0; d < rank; ++d) {
-      if (std::find(axes.begin(), axes.end(), d) == axes.end()) squeezed.push_back(in[static_cast<size_t>(d)]);
-    }
-    y = graph_.reshape(y, squeezed);
+  const bool keepdims = onnx_int_attr(node, "keepdims", 1) != 0;
+  if (node.op_type == "ReduceMean" && rank == 4 && axes == std::vector<int64_t>{2, 3}) {
+    engine::Value y = graph_.global_avg_pool(x);
+    return set_value(node, keepdims ? y : graph_.reshape(y, {in[0], in[1]}));
   }
-  return set_value(node, y);
+  static const std::pair<const char*, engine::ReduceOp> kOps[] = {
+      {"ReduceMean", engine::ReduceOp::kMean}, {"ReduceSum", engine::ReduceOp::kSum},
+      {"ReduceMax", engine::ReduceOp::kMax},   {"ReduceMin", engine::ReduceOp::kMin},
+      {"ReduceL2", engine::ReduceOp::kL2},     {"ReduceSumSquare", engine::ReduceOp::kSumSquare}};
+  engine::ReduceAttrs attrs{.axes = std::vector<int>(axes.begin(), axes.end()), .keepdims = keepdims};
+  for (const auto& [name, op] : kOps) {
+    if (node.op_type == name) attrs.op = op;
+  }
+  const bool to_scalar = !keepdims && (axes.empty() || static_cast<int64_t>(axes.size()) == rank);
+  UPRES_RETURN_IF_ERROR(set_value(node, graph_.reduce(x, std::move(attrs))));
+  if (to_scalar) values_[node.outputs[0]].scalar = true;
+  return Status::ok();
 }
 
 }  // namespace upres::models

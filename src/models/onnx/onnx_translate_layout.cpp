@@ -93,8 +93,16 @@ Status OnnxGraphTranslator::split(const Node& node) {
 
 Status OnnxGraphTranslator::reshape(const Node& node) {
   UPRES_ASSIGN_OR_RETURN(engine::Value x, runtime_input(node, 0));
+  UPRES_ASSIGN_OR_RETURN(const OnnxOperand* in, operand(node, 0));
+  const engine::Shape in_dims = in->scalar ? engine::Shape{} : graph_.shape(x);
   UPRES_ASSIGN_OR_RETURN(auto arg, onnx_shape_argument(node, [&] { return host_ints_input(node, 1); }));
-  UPRES_ASSIGN_OR_RETURN(engine::Shape dims, onnx_reshaped_dims(node, graph_.shape(x), arg));
+  UPRES_ASSIGN_OR_RETURN(engine::Shape dims, onnx_reshaped_dims(node, in_dims, arg));
+  if (dims.empty()) {  // still rank 0: the engine's [1]
+    OnnxOperand out;
+    out.value = graph_.named(graph_.reshape(x, {1}), node.name);
+    out.scalar = true;
+    return set_operand(node, std::move(out));
+  }
   return set_value(node, dims == graph_.shape(x) ? x : graph_.reshape(x, dims));
 }
 

@@ -1,0 +1,260 @@
+// The AVX2 Winograd F(4x4, 3x3) convolution (winograd_avx2*.cpp): the kernel against a direct
+// convolution in double on random data (odd sizes 1..37 px, 16..64 channels, padding 0..2, bias,
+// relu / leaky relu, scale, residual before or after the activation, batch 2), and the cpu plan
+// under the AVX2 class: 3x3 convolutions of 16+ channels become native steps that match the
+// reference backend, and none do with PrepareOptions::winograd off. The kernel runs wherever
+// the CPU has AVX2 and FMA (also under an AVX-512 cap); the plan checks only on the AVX2 class.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "engine/backend_registry.h"
+#include "engine/cpu/cpu_backend.h"
+#include "engine/cpu/cpu_executable.h"
+#include "engine/cpu/cpu_isa.h"
+#include "engine/cpu/winograd_avx2.h"
+#include "op_case.h"
+#include "random_graph_parts.h"
+
+namespace upres::engine {
+namespace {
+
+using cpu::WinogradAvx2Conv;
+using cpu::WinogradAvx2Epilogue;
+using cpu::WinogradAvx2Shape;
+
+std::vector<float> uniform(size_t count, std::mt19937& rng, float range) {
+  std::uniform_real_distribution<float> dist(-range, range);
+  std::vector<float> values(count);
+  for (float& v : values) v = dist(rng);
+  return values;
+}
+
+// NCHW <-> nChw8c (channels a multiple of 8).
+std::vector<float> to_blocked(const std::vector<float>& plain, int64_t n, int64_t c, int64_t h, int64_t w) {
+  std::vector<float> blocked(plain.size());
+  for (int64_t b = 0; b < n; ++b)
+    for (int64_t ch = 0; ch < c; ++ch)
+      for (int64_t p = 0; p < h * w; ++p)
+        blocked[static_cast<size_t>((((b * (c / 8) + ch / 8) * h * w) + p) * 8 + ch % 8)] =
+            plain[static_cast<size_t>((b * c + ch) * h * w + p)];
+  return blocked;
+}
+
+std::vector<float> from_blocked(const std::vector<float>& blocked, int64_t n, int64_t c, int64_t h, int64_t w) {
+  std::vector<float> plain(blocked.size());
+  for (int64_t b = 0; b < n; ++b)
+    for (int64_t ch = 0; ch < c; ++ch)
+      for (int64_t p = 0; p < h * w; ++p)
+        plain[static_cast<size_t>((b * c + ch) * h * w + p)] =
+            blocked[static_cast<size_t>((((b * (c / 8) + ch / 8) * h * w) + p) * 8 + ch % 8)];
+  return plain;
+}
+
+double activate(const WinogradAvx2Epilogue& e, double x) {
+  if (e.activation == Activation::kNone || x >= 0.0) return x;
+  return e.activation == Activation::kLeakyRelu ? e.alpha * x : 0.0;
+}
+
+// The convolution with its epilogue, in double, NCHW.
+std::vector<float> direct_conv(const WinogradAvx2Shape& s, const WinogradAvx2Epilogue& e, const std::vector<float>& x,
+                               const std::vector<float>& weights, const std::vector<float>& bias,
+                               const std::vector<float>& residual) {
+  const int64_t oh = s.out_height(), ow = s.out_width();
+  std::vector<float> y(static_cast<size_t>(s.batch * s.out_channels * oh * ow));
+  for (int64_t n = 0; n < s.batch; ++n) {
+    for (int64_t o = 0; o < s.out_channels; ++o) {
+      for (int64_t r = 0; r < oh; ++r) {
+        for (int64_t c = 0; c < ow; ++c) {
+          double sum = bias.empty() ? 0.0 : bias[static_cast<size_t>(o)];
+          for (int64_t i = 0; i < s.in_channels; ++i) {
+            for (int64_t kr = 0; kr < 3; ++kr) {
+              const int64_t yy = r + kr - s.pad;
+              if (yy < 0 || yy >= s.in_height) continue;
+              for (int64_t kc = 0; kc < 3; ++kc) {
+                const int64_t xx = c + kc - s.pad;
+                if (xx < 0 || xx >= s.in_width) continue;
+                sum += static_cast<double>(weights[static_cast<size_t>(((o * s.in_channels + i) * 3 + kr) * 3 + kc)]) *
+                       x[static_cast<size_t>(((n * s.in_channels + i) * s.in_height + yy) * s.in_width + xx)];
+              }
+            }
+          }
+          const size_t at = static_cast<size_t>(((n * s.out_channels + o) * oh + r) * ow + c);
+          const double res = e.has_residual ? residual[at] : 0.0;
+          y[at] = static_cast<float>(e.has_residual && e.activation_after_residual
+                                         ? activate(e, e.scale * sum + res)
+                                         : e.scale * activate(e, sum) + res);
+        }
+      }
+    }
+  }
+  return y;
+}
+
+struct KernelCase {
+  int64_t batch, in_c, out_c, h, w, pad;
+  Activation activation;
+  bool residual, after_residual, with_bias;
+  float scale;
+};
+
+// Max |winograd - direct| over the case's output, and max |direct|.
+std::pair<double, double> max_difference(const KernelCase& k, std::mt19937& rng) {
+  const WinogradAvx2Shape s{k.batch, k.in_c, k.out_c, k.h, k.w, k.pad};
+  WinogradAvx2Epilogue e;
+  e.activation = k.activation;
+  e.alpha = k.activation == Activation::kLeakyRelu ? 0.2f : 0.0f;
+  e.scale = k.scale;
+  e.has_residual = k.residual;
+  e.activation_after_residual = k.after_residual;
+  const int64_t oh = s.out_height(), ow = s.out_width();
+  const std::vector<float> x = uniform(static_cast<size_t>(k.batch * k.in_c * k.h * k.w), rng, 1.0f);
+  // Fan-in scaled weights keep outputs near unit size, like a trained network's.
+  const std::vector<float> w = uniform(static_cast<size_t>(k.out_c * k.in_c * 9), rng,
+                                       1.7f / std::sqrt(static_cast<float>(k.in_c * 9)));
+  const std::vector<float> b = k.with_bias ? uniform(static_cast<size_t>(k.out_c), rng, 0.5f) : std::vector<float>{};
+  const std::vector<float> r =
+      k.residual ? uniform(static_cast<size_t>(k.batch * k.out_c * oh * ow), rng, 1.0f) : std::vector<float>{};
+  auto conv = WinogradAvx2Conv::create(s, e, w, b);
+  EXPECT_TRUE(conv.is_ok()) << conv.status().to_string();
+  if (!conv.is_ok()) return {1e9, 0.0};
+  const std::vector<float> x_blocked = to_blocked(x, k.batch, k.in_c, k.h, k.w);
+  // The residual is accumulated in place (dst holds it), as the plan may do.
+  std::vector<float> y_blocked = k.residual ? to_blocked(r, k.batch, k.out_c, oh, ow)
+                                            : std::vector<float>(static_cast<size_t>(k.batch * k.out_c * oh * ow), 7.0f);
+  conv->run(x_blocked.data(), k.residual ? y_blocked.data() : nullptr, y_blocked.data());
+  const std::vector<float> got = from_blocked(y_blocked, k.batch, k.out_c, oh, ow);
+  const std::vector<float> want = direct_conv(s, e, x, w, b, r);
+  double diff = 0.0, magnitude = 0.0;
+  for (size_t i = 0; i < want.size(); ++i) {
+    diff = std::max(diff, static_cast<double>(std::abs(got[i] - want[i])));
+    magnitude = std::max(magnitude, static_cast<double>(std::abs(want[i])));
+  }
+  return {diff, magnitude};
+}
+
+TEST(CpuWinogradAvx2Test, KernelMatchesDirectConvolutionOnOddSizesAndEpilogues) {
+  if (!cpu::cpu_runs_winograd_avx2()) GTEST_SKIP() << "this CPU has no AVX2+FMA";
+  const std::vector<KernelCase> cases = {
+      {1, 16, 16, 1, 1, 1, Activation::kNone, false, false, true, 1.0f},
+      {1, 16, 24, 2, 3, 1, Activation::kRelu, false, false, true, 1.0f},
+      {1, 24, 16, 5, 7, 1, Activation::kLeakyRelu, false, false, true, 1.0f},
+      {1, 32, 32, 13, 9, 0, Activation::kNone, true, false, false, 1.0f},
+      {1, 64, 64, 37, 29, 1, Activation::kLeakyRelu, true, true, true, 1.0f},
+      {1, 64, 32, 20, 37, 1, Activation::kLeakyRelu, true, false, true, 0.2f},
+      {1, 32, 64, 17, 4, 2, Activation::kRelu, true, true, true, 0.5f},
+      {2, 48, 40, 11, 15, 1, Activation::kNone, false, false, true, 1.0f},
+      {1, 56, 48, 36, 33, 1, Activation::kNone, true, false, true, 1.0f},
+      {1, 16, 64, 8, 8, 1, Activation::kLeakyRelu, false, false, true, 0.2f},
+  };
+  std::mt19937 rng(21);
+  for (const KernelCase& k : cases) {
+    const auto [diff, magnitude] = max_difference(k, rng);
+    // fp32 Winograd F(4x4, 3x3) rounds to ~1e-5 of the output's size (oneDNN's does the same).
+    EXPECT_LE(diff, 1e-4 * std::max(1.0, magnitude))
+        << k.in_c << "->" << k.out_c << " on " << k.batch << "x" << k.h << "x" << k.w << " pad " << k.pad
+        << " (max |y| " << magnitude << ")";
+    EXPECT_GT(magnitude, 0.1) << "the case computed nothing";
+  }
+}
+
+TEST(CpuWinogradAvx2Test, RejectsGeometriesOutsideTheKernel) {
+  std::vector<float> w(16 * 12 * 9, 0.0f);
+  EXPECT_FALSE(WinogradAvx2Conv::create({1, 12, 16, 8, 8, 1}, {}, w, {}).is_ok()) << "12 channels: not a multiple of 8";
+  w.assign(16 * 16 * 9, 0.0f);
+  EXPECT_FALSE(WinogradAvx2Conv::create({1, 16, 16, 8, 8, 3}, {}, w, {}).is_ok()) << "padding 3";
+  EXPECT_FALSE(WinogradAvx2Conv::create({1, 16, 16, 8, 8, 1}, {}, std::vector<float>(10), {}).is_ok()) << "weights";
+  EXPECT_FALSE(WinogradAvx2Conv::create({1, 16, 16, 8, 8, 1}, {}, w, std::vector<float>(3)).is_ok()) << "bias";
+  WinogradAvx2Epilogue sigmoid;
+  sigmoid.activation = Activation::kSigmoid;
+  EXPECT_FALSE(WinogradAvx2Conv::create({1, 16, 16, 8, 8, 1}, sigmoid, w, {}).is_ok());
+  EXPECT_TRUE(WinogradAvx2Conv::create({1, 16, 16, 8, 8, 1}, {}, w, {}).is_ok());
+}
+
+int native_conv_steps(const cpu::CpuExecutable& exe) {
+  int n = 0;
+  for (const std::string& step : exe.step_descriptions()) n += step.rfind("conv2d", 0) == 0 && step.find(": native") != std::string::npos;
+  return n;
+}
+
+Tensor run(Executable& exe, const Tensor& input) {
+  std::vector<Tensor> outputs(1);
+  const Status status = exe.run({&input, 1}, outputs);
+  EXPECT_TRUE(status.is_ok()) << status.to_string();
+  return outputs[0];
+}
+
+bool avx2_class() {
+  const dnnl::cpu_isa isa = cpu::effective_isa();
+  return (isa == dnnl::cpu_isa::avx2 || isa == dnnl::cpu_isa::avx2_vnni) && cpu::cpu_runs_winograd_avx2();
+}
+
+// A Compact-style stack (fused relu and leaky relu, a residual read twice) on an odd-sized map.
+Graph avx2_stack(const Shape& shape) {
+  std::mt19937 rng(31);
+  Graph g;
+  Value x = g.input("x", shape);
+  Value feat = random_conv3x3(g, x, 3, 32, rng);  // 3 input channels: direct
+  Value body = g.leaky_relu(random_conv3x3(g, feat, 32, 64, rng), 0.2f);
+  body = g.relu(random_conv3x3(g, body, 64, 64, rng));
+  body = g.add(random_conv3x3(g, body, 64, 32, rng), feat);
+  body = g.leaky_relu(g.add(random_conv3x3(g, body, 32, 32, rng), feat), 0.1f);
+  g.mark_output(random_conv3x3(g, body, 32, 16, rng));
+  EXPECT_TRUE(g.status().is_ok()) << g.status().to_string();
+  return g;
+}
+
+TEST(CpuWinogradAvx2Test, PlanRunsQualifyingConvsNativelyOnAvx2AndMatchesTheReference) {
+  if (!avx2_class())
+    GTEST_SKIP() << "runs only as the AVX2 class: the avx2. ctest variant (ONEDNN_MAX_CPU_ISA=AVX2) runs it";
+  const Shape shape{1, 3, 19, 26};
+  const Graph graph = avx2_stack(shape);
+  std::mt19937 rng(32);
+  const Tensor input = random_tensor(shape, rng, 1.0f);
+  auto reference = (*create_backend("reference"))->prepare(graph, PrepareOptions{.run_graph_passes = false});
+  ASSERT_TRUE(reference.is_ok()) << reference.status().to_string();
+  const Tensor expected = run(**reference, input);
+  cpu::CpuBackend backend;
+  EXPECT_NE(backend.describe().find("Winograd fp32 yes"), std::string::npos) << backend.describe();
+  auto exe = backend.prepare(graph, PrepareOptions{});
+  ASSERT_TRUE(exe.is_ok()) << exe.status().to_string();
+  const auto& cpu_exe = dynamic_cast<const cpu::CpuExecutable&>(**exe);
+  EXPECT_EQ(native_conv_steps(cpu_exe), 5) << "every conv but the 3-channel one";
+  for (int repeat = 0; repeat < 2; ++repeat) {
+    EXPECT_LE(testing::relative_error(run(**exe, input), expected), 1e-5) << "run " << repeat;
+  }
+  auto direct = backend.prepare(graph, PrepareOptions{.winograd = false});
+  ASSERT_TRUE(direct.is_ok()) << direct.status().to_string();
+  EXPECT_EQ(native_conv_steps(dynamic_cast<const cpu::CpuExecutable&>(**direct)), 0);
+  EXPECT_LE(testing::relative_error(run(**direct, input), expected), 1e-5);
+}
+
+// RRDBNet's trunk: convs writing into concat slices, the folded 0.2 residual scale, residuals read
+// again by later blocks; the wider dense-block convs (96..192 channels in) stay direct.
+TEST(CpuWinogradAvx2Test, RrdbTrunkRunsNativelyOnAvx2AndMatchesTheReference) {
+  if (!avx2_class())
+    GTEST_SKIP() << "runs only as the AVX2 class: the avx2. ctest variant (ONEDNN_MAX_CPU_ISA=AVX2) runs it";
+  const Shape shape{1, 3, 13, 11};
+  const Graph graph = rrdb_trunk(shape, 64, 32);
+  ASSERT_TRUE(graph.status().is_ok()) << graph.status().to_string();
+  cpu::CpuBackend backend;
+  auto exe = backend.prepare(graph, PrepareOptions{});
+  ASSERT_TRUE(exe.is_ok()) << exe.status().to_string();
+  const auto& cpu_exe = dynamic_cast<const cpu::CpuExecutable&>(**exe);
+  // Per dense block only conv1 (64->32) has at most 64 channels in and out; plus conv_body.
+  EXPECT_EQ(native_conv_steps(cpu_exe), 2 * 3 + 1);
+  auto reference = (*create_backend("reference"))->prepare(graph, PrepareOptions{.run_graph_passes = false});
+  ASSERT_TRUE(reference.is_ok()) << reference.status().to_string();
+  std::mt19937 rng(33);
+  for (int repeat = 0; repeat < 2; ++repeat) {
+    const Tensor input = random_tensor(shape, rng, 1.0f);
+    EXPECT_LE(testing::relative_error(run(**exe, input), run(**reference, input)), 1e-5) << "run " << repeat;
+  }
+}
+
+}  // namespace
+}  // namespace upres::engine
