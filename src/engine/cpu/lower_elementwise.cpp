@@ -10,12 +10,6 @@ namespace {
 using dnnl::algorithm;
 using dnnl::memory;
 
-struct EltwiseForm {
-  algorithm alg;
-  float alpha = 0.0f;
-  float beta = 0.0f;
-};
-
 EltwiseForm eltwise_form(const Node& node) {
   switch (node.kind) {
     case OpKind::kLeakyRelu: return {algorithm::eltwise_relu, std::get<LeakyReluAttrs>(node.attrs).negative_slope};
@@ -61,7 +55,10 @@ Status lower_prelu(ExecutionPlan& plan, const Node& node) {
 
 Status lower_eltwise(ExecutionPlan& plan, const Node& node) {
   if (node.kind == OpKind::kPrelu) return lower_prelu(plan, node);
-  const EltwiseForm form = eltwise_form(node);
+  return lower_as_eltwise(plan, node, eltwise_form(node));
+}
+
+Status lower_as_eltwise(ExecutionPlan& plan, const Node& node, const EltwiseForm& form) {
   const memory::desc src_desc = plan.storage(node.inputs[0]).desc;
   dnnl::eltwise_forward::primitive_desc pd(
       dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_inference, form.alg, src_desc, form.alpha, form.beta),

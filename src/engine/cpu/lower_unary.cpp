@@ -12,13 +12,7 @@ namespace {
 using dnnl::algorithm;
 using dnnl::memory;
 
-struct UnaryForm {
-  algorithm alg;
-  float alpha = 0.0f;
-  float beta = 0.0f;
-};
-
-UnaryForm unary_form(const UnaryAttrs& a) {
+EltwiseForm unary_form(const UnaryAttrs& a) {
   switch (a.op) {
     case UnaryOp::kSqrt: return {algorithm::eltwise_sqrt};
     case UnaryOp::kExp: return {algorithm::eltwise_exp};
@@ -55,15 +49,7 @@ Status lower_erf(ExecutionPlan& plan, const Node& node) {
 Status lower_unary(ExecutionPlan& plan, const Node& node) {
   const auto& attrs = std::get<UnaryAttrs>(node.attrs);
   if (attrs.op == UnaryOp::kErf) return lower_erf(plan, node);
-  const UnaryForm form = unary_form(attrs);
-  const memory::desc src_desc = plan.storage(node.inputs[0]).desc;
-  dnnl::eltwise_forward::primitive_desc pd(
-      dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_inference, form.alg, src_desc, form.alpha, form.beta),
-      plan.engine());
-  plan.set_desc(node.output, pd.dst_desc());
-  plan.add_primitive(dnnl::eltwise_forward(pd),
-                     {{DNNL_ARG_SRC, plan.memory_of(node.inputs[0])}, {DNNL_ARG_DST, plan.memory_of(node.output)}});
-  return Status::ok();
+  return lower_as_eltwise(plan, node, unary_form(attrs));
 }
 
 }  // namespace upres::engine::cpu

@@ -36,6 +36,14 @@ bool runs_natively(const Graph& graph, const Node& node);
 // Per family (lower_*.cpp).
 Status lower_conv(ExecutionPlan& plan, const Node& node);
 Status lower_eltwise(ExecutionPlan& plan, const Node& node);
+// One oneDNN eltwise (alpha and beta as oneDNN defines them for `alg`) from the node's first input
+// to its output, in the input's layout; lower_eltwise and lower_unary both end here.
+struct EltwiseForm {
+  dnnl::algorithm alg;
+  float alpha = 0.0f;
+  float beta = 0.0f;
+};
+Status lower_as_eltwise(ExecutionPlan& plan, const Node& node, const EltwiseForm& form);
 Status lower_binary(ExecutionPlan& plan, const Node& node);
 // Broadcasts oneDNN's binary cannot take or takes only with its `ref` kernel. (lower_binary_native.cpp)
 Status lower_binary_native(ExecutionPlan& plan, const Node& node);
