@@ -7,7 +7,7 @@ cd "$(dirname "$0")/../.."
 
 [[ "${UPRES_WANT_TESTS:-0}" == 1 ]] || exit 0
 
-version=1.65.1
+version=1.61.1
 installed=node_modules/playwright-core/package.json
 if [[ -f $installed ]] && grep -q "\"version\": \"$version\"" "$installed"; then
   exit 0
