@@ -68,7 +68,7 @@ namespace {
 // stale when any script in tests/reference is newer than it, not only its own.
 std::filesystem::file_time_type newest_reference_script_time() {
   namespace fs = std::filesystem;
-  fs::file_time_type newest{};
+  auto newest = fs::file_time_type::min();  // not {}: libstdc++'s file clock counts from 2174
   std::error_code error;
   for (const auto& entry : fs::directory_iterator(fs::path(UPRES_SOURCE_DIR) / "tests/reference", error)) {
     if (entry.path().extension() == ".py") newest = std::max(newest, entry.last_write_time(error));
