@@ -44,30 +44,40 @@ int64_t tiles_per_block(int64_t in_c, int64_t out_padded) {
   return std::max<int64_t>(kRows, kBlockScratchBytes / per_tile / kRows * kRows);
 }
 
+// The interpolation points are 0, +-sqrt(2)/2, +-sqrt(2) and infinity (winograd_avx2_weights.cpp):
+// a = sqrt(2)/2, b = sqrt(2), so a^2 b^2 = 1, a^2 + b^2 = 5/2, a b^2 = sqrt(2), a^2 b = sqrt(2)/2.
+constexpr float kSqrt2 = 1.41421356237309505f;
+constexpr float kHalfSqrt2 = 0.707106781186547524f;
+constexpr float kQuarterSqrt2 = 0.353553390593273762f;
+constexpr float kTwoSqrt2 = 2.82842712474619009f;
+
 // B^T (6x6) applied to a column of 6 vectors.
 UPRES_AVX2_FMA inline void input_transform6(const __m256* d, __m256* t) {
-  const __m256 two = _mm256_set1_ps(2.0f), four = _mm256_set1_ps(4.0f), five = _mm256_set1_ps(5.0f);
-  t[0] = _mm256_fmadd_ps(four, d[0], _mm256_fnmadd_ps(five, d[2], d[4]));     // 4d0 - 5d2 + d4
-  const __m256 d3_plus_d4 = _mm256_add_ps(d[3], d[4]);
-  const __m256 d4_minus_d3 = _mm256_sub_ps(d[4], d[3]);
-  t[1] = _mm256_fnmadd_ps(four, _mm256_add_ps(d[1], d[2]), d3_plus_d4);       // -4d1 - 4d2 + d3 + d4
-  t[2] = _mm256_fmadd_ps(four, _mm256_sub_ps(d[1], d[2]), d4_minus_d3);       // 4d1 - 4d2 - d3 + d4
-  const __m256 d4_minus_d2 = _mm256_sub_ps(d[4], d[2]);
-  const __m256 d3_minus_d1 = _mm256_sub_ps(d[3], d[1]);
-  t[3] = _mm256_fmadd_ps(two, d3_minus_d1, d4_minus_d2);                      // -2d1 - d2 + 2d3 + d4
-  t[4] = _mm256_fnmadd_ps(two, d3_minus_d1, d4_minus_d2);                     // 2d1 - d2 - 2d3 + d4
-  t[5] = _mm256_fmadd_ps(four, d[1], _mm256_fnmadd_ps(five, d[3], d[5]));     // 4d1 - 5d3 + d5
+  const __m256 half = _mm256_set1_ps(0.5f), two = _mm256_set1_ps(2.0f), two_and_half = _mm256_set1_ps(2.5f);
+  const __m256 sqrt2 = _mm256_set1_ps(kSqrt2), half_sqrt2 = _mm256_set1_ps(kHalfSqrt2);
+  t[0] = _mm256_fnmadd_ps(two_and_half, d[2], _mm256_add_ps(d[0], d[4]));       // d0 - 5/2 d2 + d4
+  const __m256 p = _mm256_fnmadd_ps(two, d[2], d[4]);                            // d4 - 2 d2
+  const __m256 q = _mm256_fmsub_ps(sqrt2, d[1], _mm256_mul_ps(half_sqrt2, d[3]));  // sqrt2 d1 - sqrt2/2 d3
+  t[1] = _mm256_sub_ps(p, q);
+  t[2] = _mm256_add_ps(p, q);
+  const __m256 r = _mm256_fnmadd_ps(half, d[2], d[4]);                           // d4 - d2 / 2
+  const __m256 s = _mm256_fmsub_ps(half_sqrt2, d[1], _mm256_mul_ps(sqrt2, d[3]));  // sqrt2/2 d1 - sqrt2 d3
+  t[3] = _mm256_sub_ps(r, s);
+  t[4] = _mm256_add_ps(r, s);
+  t[5] = _mm256_fnmadd_ps(two_and_half, d[3], _mm256_add_ps(d[1], d[5]));       // d1 - 5/2 d3 + d5
 }
 
-// A^T (4x6) applied to a column of 6 vectors.
+// A^T (4x6) applied to a column of 6 vectors: row i holds the points' i-th powers.
 UPRES_AVX2_FMA inline void output_transform6(const __m256* m, __m256* y) {
-  const __m256 two = _mm256_set1_ps(2.0f), four = _mm256_set1_ps(4.0f), eight = _mm256_set1_ps(8.0f);
+  const __m256 half = _mm256_set1_ps(0.5f), two = _mm256_set1_ps(2.0f);
+  const __m256 sqrt2 = _mm256_set1_ps(kSqrt2), half_sqrt2 = _mm256_set1_ps(kHalfSqrt2);
+  const __m256 quarter_sqrt2 = _mm256_set1_ps(kQuarterSqrt2), two_sqrt2 = _mm256_set1_ps(kTwoSqrt2);
   const __m256 m1_plus_m2 = _mm256_add_ps(m[1], m[2]), m1_minus_m2 = _mm256_sub_ps(m[1], m[2]);
   const __m256 m3_plus_m4 = _mm256_add_ps(m[3], m[4]), m3_minus_m4 = _mm256_sub_ps(m[3], m[4]);
   y[0] = _mm256_add_ps(_mm256_add_ps(m[0], m1_plus_m2), m3_plus_m4);
-  y[1] = _mm256_fmadd_ps(two, m3_minus_m4, m1_minus_m2);
-  y[2] = _mm256_fmadd_ps(four, m3_plus_m4, m1_plus_m2);
-  y[3] = _mm256_add_ps(_mm256_fmadd_ps(eight, m3_minus_m4, m1_minus_m2), m[5]);
+  y[1] = _mm256_fmadd_ps(sqrt2, m3_minus_m4, _mm256_mul_ps(half_sqrt2, m1_minus_m2));
+  y[2] = _mm256_fmadd_ps(two, m3_plus_m4, _mm256_mul_ps(half, m1_plus_m2));
+  y[3] = _mm256_add_ps(_mm256_fmadd_ps(two_sqrt2, m3_minus_m4, _mm256_mul_ps(quarter_sqrt2, m1_minus_m2)), m[5]);
 }
 
 // V of one 6x6 tile whose top-left input pixel is (y0, x0) (may lie in the padding), for the 8

@@ -19,7 +19,7 @@ bool isa_uses_winograd_avx2(dnnl::cpu_isa isa);
 bool plan_uses_winograd_avx2(const ExecutionPlan& plan);
 
 // Lowers the conv onto the AVX2 Winograd kernel when it qualifies (3x3, stride 1, dilation 1, one
-// group, padding 0..2, 16..64 channels in and out in multiples of 8, maps of 8+ px, no activation
+// group, padding 0..2, 16+ channels in and out in multiples of 8, maps of 8+ px, no activation
 // or relu / leaky relu, fp32, PrepareOptions::winograd on) and answers whether it did. weights
 // and bias: PyTorch order, with the residual scale already folded in when scale_folded
 // (lower_conv.cpp's folds_scale).
