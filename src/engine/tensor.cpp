@@ -10,12 +10,15 @@
 namespace upres::engine {
 namespace {
 
-std::shared_ptr<std::byte[]> allocate_storage(size_t bytes) {
+// Storage for `bytes`, zeroed; or, for callers that write all `bytes` at once, only past them
+// (zeroing first would write every page twice: once more than needed for a model's weights).
+std::shared_ptr<std::byte[]> allocate_storage(size_t bytes, bool zero_fill = true) {
   size_t rounded = (bytes + Tensor::kAlignment - 1) / Tensor::kAlignment * Tensor::kAlignment;
   if (rounded == 0) rounded = Tensor::kAlignment;
   void* memory = allocate_buffer(rounded, Tensor::kAlignment);
   if (memory == nullptr) return nullptr;
-  std::memset(memory, 0, rounded);
+  const size_t written = zero_fill ? 0 : bytes;
+  std::memset(static_cast<std::byte*>(memory) + written, 0, rounded - written);
   return std::shared_ptr<std::byte[]>(static_cast<std::byte*>(memory), [](std::byte* p) { free_buffer(p); });
 }
 
@@ -60,23 +63,33 @@ bool is_tensor_dtype(DType dtype) {
   return dtype == DType::kF32 || dtype == DType::kF16 || dtype == DType::kBF16;
 }
 
-Result<Tensor> Tensor::zeros(const Shape& shape, DType dtype) {
+namespace {
+
+// The byte size of a tensor of `shape` and `dtype`, or why there can be none.
+Result<size_t> checked_byte_size(const Shape& shape, DType dtype) {
   if (!is_tensor_dtype(dtype)) {
     return unsupported("tensor dtype " + std::string(dtype_name(dtype)) + " (want fp32/fp16/bf16)");
   }
   size_t count = 1;
   for (int64_t dim : shape) {
     if (dim < 0) return invalid_argument("tensor shape " + shape_to_string(shape) + " has a negative dim");
-    if (dim != 0 && count > kMaxBytes / static_cast<size_t>(dim)) {
+    if (dim != 0 && count > Tensor::kMaxBytes / static_cast<size_t>(dim)) {
       return resource_exhausted("tensor shape " + shape_to_string(shape) + " is too large");
     }
     count *= static_cast<size_t>(dim);
   }
-  if (count > kMaxBytes / dtype_size(dtype)) {
+  if (count > Tensor::kMaxBytes / dtype_size(dtype)) {
     return resource_exhausted("tensor shape " + shape_to_string(shape) + " is too large");
   }
+  return count * dtype_size(dtype);
+}
+
+}  // namespace
+
+Result<Tensor> Tensor::zeros(const Shape& shape, DType dtype) {
+  UPRES_ASSIGN_OR_RETURN(const size_t bytes, checked_byte_size(shape, dtype));
   Tensor tensor;
-  tensor.storage_ = allocate_storage(count * dtype_size(dtype));
+  tensor.storage_ = allocate_storage(bytes);
   if (tensor.storage_ == nullptr) {
     return resource_exhausted("out of memory for tensor " + shape_to_string(shape));
   }
@@ -86,11 +99,18 @@ Result<Tensor> Tensor::zeros(const Shape& shape, DType dtype) {
 }
 
 Result<Tensor> Tensor::from_f32(std::span<const float> values, const Shape& shape, DType dtype) {
-  UPRES_ASSIGN_OR_RETURN(Tensor tensor, zeros(shape, dtype));
-  if (static_cast<int64_t>(values.size()) != tensor.numel()) {
+  UPRES_ASSIGN_OR_RETURN(const size_t bytes, checked_byte_size(shape, dtype));
+  if (static_cast<int64_t>(values.size()) != shape_numel(shape)) {
     return invalid_argument("from_f32: " + std::to_string(values.size()) + " values for shape " +
                             shape_to_string(shape));
   }
+  Tensor tensor;
+  tensor.storage_ = allocate_storage(bytes, /*zero_fill=*/false);  // every value is written below
+  if (tensor.storage_ == nullptr) {
+    return resource_exhausted("out of memory for tensor " + shape_to_string(shape));
+  }
+  tensor.shape_ = shape;
+  tensor.dtype_ = dtype;
   if (dtype == DType::kF32) {
     std::memcpy(tensor.raw(), values.data(), values.size() * sizeof(float));
   } else {
@@ -175,7 +195,7 @@ Result<Tensor> Tensor::to(DType dtype) const {
 Tensor Tensor::clone() const {
   if (!is_defined()) return {};
   Tensor copy = *this;
-  copy.storage_ = allocate_storage(size_bytes());
+  copy.storage_ = allocate_storage(size_bytes(), /*zero_fill=*/false);  // copied over below
   assert(copy.storage_ != nullptr);
   std::memcpy(copy.storage_.get(), storage_.get(), size_bytes());
   return copy;

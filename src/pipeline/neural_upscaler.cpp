@@ -5,6 +5,7 @@
 #include <new>
 
 #include "engine/backend_registry.h"
+#include "engine/winograd_payoff.h"
 #include "image/resample.h"
 #include "pipeline/tile_plan.h"
 #include "pipeline/valid_conv_tiles.h"
@@ -114,7 +115,8 @@ Result<engine::Executable*> NeuralUpscaler::executable_for(const GraphKey& key) 
                                                           : model_->build_graph(key.height, key.width));
   engine::PrepareOptions prepare;
   UPRES_ASSIGN_OR_RETURN(prepare.compute_dtype, compute_dtype());
-  prepare.winograd = options_.winograd;
+  prepare.winograd = key.winograd;
+  prepare.num_threads = options_.num_threads;
   try {
     UPRES_ASSIGN_OR_RETURN(executable_, backend_->prepare(graph, prepare));
   } catch (const std::bad_alloc&) {
@@ -126,15 +128,22 @@ Result<engine::Executable*> NeuralUpscaler::executable_for(const GraphKey& key) 
   return executable_.get();
 }
 
-Result<image::Image> NeuralUpscaler::run_tiled(const image::Image& rgb, int tile_px, Progress& progress) {
+Result<image::Image> NeuralUpscaler::run_tiled(const image::Image& rgb, int tile_px, Progress& progress,
+                                               WinogradRule rule) {
   const int multiple = std::max(1, model_->size_multiple());
   const int h = rgb.height(), w = rgb.width();
   const int s = model_->scale();
   const int overlap = std::min(options_.overlap_px, tile_px / 3);
   // Tiles cover the size rounded up to the model's multiple; windows past the edge repeat it.
   const TilePlan plan = plan_tiles(round_up(w, multiple), round_up(h, multiple), tile_px, overlap, multiple);
+  // One executable runs every tile of the pass: the pixels of all of them decide on Winograd. (A
+  // batch of same-size pictures reuses it too, but the pass cannot know one follows.)
+  const int64_t pixels_run = int64_t{plan.x.input_length} * plan.y.input_length * plan.tile_count();
+  const bool winograd =
+      options_.winograd && (rule == WinogradRule::kAsConfigured || engine::winograd_repays_transform(pixels_run));
   UPRES_ASSIGN_OR_RETURN(engine::Executable * executable,
-                         executable_for({.height = plan.y.input_length, .width = plan.x.input_length}));
+                         executable_for({.height = plan.y.input_length, .width = plan.x.input_length,
+                                         .winograd = winograd}));
   image::Image output(w * s, h * s, 3);
   UPRES_ASSIGN_OR_RETURN(Tensor tile_in, Tensor::zeros({1, 3, plan.y.input_length, plan.x.input_length}));
   Tensor tile_out;
@@ -173,15 +182,20 @@ Result<image::Image> NeuralUpscaler::run_tiled(const image::Image& rgb, int tile
 }
 
 Result<image::Image> NeuralUpscaler::run_pass(const image::Image& rgb, Progress& progress) {
+  return run_pass(rgb, progress, WinogradRule::kAsConfigured);
+}
+
+Result<image::Image> NeuralUpscaler::run_pass(const image::Image& rgb, Progress& progress, WinogradRule rule) {
   const int multiple = std::max(1, model_->size_multiple());
   const std::optional<models::ValidConvTiling> valid = model_->valid_conv_tiling();
   auto run = [&](int tile_px) -> Result<image::Image> {
     // Valid convolutions tile exactly; one tile is the whole-image graph either way.
     if (!valid || !needs_valid_conv_tiles(*valid, rgb.height(), rgb.width(), tile_px)) {
-      return run_tiled(rgb, tile_px, progress);
+      return run_tiled(rgb, tile_px, progress, rule);
     }
     auto window_executable = [this](int height, int width, const models::GlobalMeanInputs& means) {
-      return executable_for({.height = height, .width = width, .window = true, .means = means});
+      return executable_for(
+          {.height = height, .width = width, .window = true, .winograd = options_.winograd, .means = means});
     };
     try {
       return run_valid_conv_tiles(*model_, rgb, tile_px, window_executable, name_ + " tile", progress);
@@ -218,7 +232,7 @@ Result<image::Image> NeuralUpscaler::upscale(const image::Image& input, int widt
   for (int pass = 0; pass < 3; ++pass) {
     if (pass > 0 && current.width() >= width && current.height() >= height) break;
     const image::Image& pass_input = current.empty() ? input : current;
-    UPRES_ASSIGN_OR_RETURN(image::Image next, run_pass(pass_input, progress));
+    UPRES_ASSIGN_OR_RETURN(image::Image next, run_pass(pass_input, progress, WinogradRule::kForPixelsRun));
     tiled = tiled || std::max(pass_input.width(), pass_input.height()) > last_tile_px_;
     const bool same_size = next.width() == pass_input.width() && next.height() == pass_input.height();
     current = std::move(next);

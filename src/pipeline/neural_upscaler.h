@@ -31,7 +31,11 @@ struct InferenceOptions {
   int tile_px = 0;                     // input tile side; 0 = chosen from max_memory_bytes
   int overlap_px = 32;                 // context each tile gets past its core, in input pixels
   int64_t max_memory_bytes = int64_t{4} << 30;  // activation budget for choosing tile_px
-  bool winograd = true;                // engine::PrepareOptions::winograd (benchmarks turn it off)
+  // engine::PrepareOptions::winograd (benchmarks turn it off). upscale() also leaves it off where a
+  // pass runs too few pixels to repay the weight transform (engine/winograd_payoff.h); run_pass()
+  // follows this flag alone.
+  bool winograd = true;
+  int num_threads = 0;                 // engine::PrepareOptions::num_threads; 0 = all cores
 };
 
 class NeuralUpscaler : public Upscaler {
@@ -45,7 +49,8 @@ class NeuralUpscaler : public Upscaler {
                                Progress& progress) override;
 
   // One native-scale pass over an RGB image (3 channels), tiled; the result is RGB, not clamped.
-  // Exposed for tests and benchmarks.
+  // Winograd exactly as options.winograd says. Exposed for tests, benchmarks and callers that
+  // choose Winograd themselves (the ncnn drop-in counts its TTA runs).
   Result<image::Image> run_pass(const image::Image& rgb, Progress& progress);
 
   // The tile side used for the last pass (after any retries).
@@ -55,11 +60,16 @@ class NeuralUpscaler : public Upscaler {
   Result<DType> compute_dtype();
 
  private:
-  Result<image::Image> run_tiled(const image::Image& rgb, int tile_px, Progress& progress);
+  // kAsConfigured: options_.winograd; kForPixelsRun: also off where the pass's tiles run fewer
+  // pixels than repay the weight transform (engine::winograd_repays_transform).
+  enum class WinogradRule { kAsConfigured, kForPixelsRun };
+  Result<image::Image> run_pass(const image::Image& rgb, Progress& progress, WinogradRule rule);
+  Result<image::Image> run_tiled(const image::Image& rgb, int tile_px, Progress& progress, WinogradRule rule);
   // Which graph an executable runs: the whole-tile graph, or a window graph (valid_conv_tiles.h).
   struct GraphKey {
     int height = 0, width = 0;
     bool window = false;
+    bool winograd = true;  // engine::PrepareOptions::winograd
     models::GlobalMeanInputs means;
     bool operator==(const GraphKey&) const = default;
   };

@@ -3,6 +3,11 @@
 // parsed for "NN.NN%" progress and "Error"/"failed"; outputs checked for size, format and names.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdlib>
+#include <sstream>
+#include <thread>
+
 #include "image/image_codec.h"
 #include "ncnn_compat_support.h"
 #include "test_folder.h"
@@ -69,6 +74,62 @@ TEST_F(NcnnCompatTest, AcceptsGpuTileAndThreadOptionsAndSaysOnceThatItUsesTheCpu
                                                      "realesrgan-x4fast"});
   ASSERT_EQ(whole.exit_code, 0) << whole.err;
   EXPECT_GE(colour_psnr(read(dir() / "whole.png"), out), 45.0);
+}
+
+// -j load:proc:save: proc is the worker thread count (the originals' CPU path, -g -1); without -j
+// upres keeps every core. -v says which on one line.
+TEST_F(NcnnCompatTest, ThreadOptionSetsTheWorkerThreadsWithoutChangingPixels) {
+  const std::vector<std::string> common{"-i", "in.png", "-m", esrgan_models(), "-n", "realesr-animevideov3", "-s", "2", "-v"};
+  auto run_with = [&](const std::string& output, std::vector<std::string> extra) {
+    std::vector<std::string> args{"-o", output};
+    args.insert(args.end(), common.begin(), common.end());
+    args.insert(args.end(), extra.begin(), extra.end());
+    return tool("realesrgan-ncnn-vulkan", args);
+  };
+  // The default's count is OpenMP's: all cores unless OMP_NUM_THREADS says otherwise.
+  const char* omp = std::getenv("OMP_NUM_THREADS");
+  const std::string saved_omp = omp != nullptr ? omp : "";
+  ::unsetenv("OMP_NUM_THREADS");
+  ProcessRun all = run_with("all.png", {});
+  if (omp != nullptr) ::setenv("OMP_NUM_THREADS", saved_omp.c_str(), 1);
+  ProcessRun one = run_with("one.png", {"-j", "1:1:1"});
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  auto thread_lines = [](const std::string& err) {
+    std::vector<std::string> lines;
+    std::istringstream text(err);
+    for (std::string line; std::getline(text, line);)
+      if (line.find("worker thread") != std::string::npos) lines.push_back(line);
+    return lines;
+  };
+  EXPECT_EQ(thread_lines(one.err), std::vector<std::string>{"upres: 1 worker thread"}) << one.err;
+  EXPECT_EQ(thread_lines(all.err),
+            std::vector<std::string>{"upres: " + std::to_string(cores) + " worker thread" + (cores == 1 ? "" : "s")})
+      << all.err;
+  EXPECT_FALSE(mentions_failure(one.err)) << one.err;
+  const image::Image a = read(dir() / "all.png"), b = read(dir() / "one.png");
+  ASSERT_EQ(a.sample_count(), b.sample_count());
+  ASSERT_GT(a.sample_count(), 0u);
+  float max_diff = 0.0f;
+  for (size_t i = 0; i < a.sample_count(); ++i) max_diff = std::max(max_diff, std::abs(a.pixels()[i] - b.pixels()[i]));
+  EXPECT_EQ(max_diff, 0.0f);
+  // More proc threads than cores: the originals take min(proc, cores).
+  ProcessRun many = run_with("many.png", {"-j", "1:1000:1"});
+  ASSERT_EQ(many.exit_code, 0) << many.err;
+  EXPECT_EQ(thread_lines(many.err).size(), 1u) << many.err;
+  EXPECT_NE(many.err.find("upres: " + std::to_string(cores) + " worker thread"), std::string::npos) << many.err;
+  // Bad -j values fail as before: no colon, a zero count, a proc list longer than the GPU list.
+  const std::vector<std::string> bad_values{"2", "0:2:2", "1:0:2", "1:2:0", "1:2,2:2", "1:-1:2"};
+  for (size_t i = 0; i < bad_values.size(); ++i) {
+    const std::string& bad = bad_values[i];
+    const std::string output = "bad" + std::to_string(i) + ".png";
+    ProcessRun run = run_with(output, {"-j", bad});
+    EXPECT_NE(run.exit_code, 0) << "-j " << bad;
+    EXPECT_TRUE(mentions_failure(run.err)) << "-j " << bad << "\n" << run.err;
+    EXPECT_NE(run.err.find("thread count argument"), std::string::npos) << "-j " << bad << "\n" << run.err;
+    EXPECT_FALSE(fs::exists(dir() / output)) << "-j " << bad;
+  }
 }
 
 TEST_F(NcnnCompatTest, RealCuganAndWaifu2xNameTheirModelsLikeTheOriginals) {

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "cli/ncnn_compat/ncnn_resampling.h"
+#include "engine/winograd_payoff.h"
 #include "image/resample.h"
 
 namespace upres::cli::ncnn_compat {
@@ -33,15 +34,10 @@ void quantize_to_8_bits(image::Image& image) {
     samples[i] = std::round(std::clamp(samples[i], 0.0f, 1.0f) * 255.0f) / 255.0f;
 }
 
-// oneDNN's Winograd convolutions transform their weights once per prepared graph (R-ESRGAN 4x+:
-// +1.2-1.8 s CPU over the direct kernels' reorders), then save ~40% of every run's convolution
-// work. Both scale with the weights, so the picture's pixels alone decide: one run over fewer than
-// ~96x96 padded pixels finishes sooner without (bench/model_prepare_cost, 1 thread, 36-132 px:
-// direct won at 36, 68 and 84 px, Winograd at 100 px and up).
-constexpr int64_t kMinWinogradPixels = 96 * 96;
-
+// The padded picture's pixels times its runs (TTA: 8, each on the one prepared network) decide
+// whether Winograd's weight transform pays (engine/winograd_payoff.h).
 bool repays_winograd(const image::Image& padded, int runs) {
-  return static_cast<int64_t>(padded.width()) * padded.height() * runs >= kMinWinogradPixels;
+  return engine::winograd_repays_transform(static_cast<int64_t>(padded.width()) * padded.height() * runs);
 }
 
 }  // namespace

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
+#include <thread>
 
 #include "base/file_io.h"
 #include "cli/ncnn_compat/ncnn_model_files.h"
@@ -138,6 +140,24 @@ int tile_px_for(const NcnnToolOptions& o, const models::UpscaleModel& model, int
   return std::clamp(static_cast<int>(std::sqrt(pixels)), 64, 1024) + 2 * padding_px;
 }
 
+// The threads the cpu backend uses unasked: OpenMP's default, all cores unless OMP_NUM_THREADS
+// says otherwise.
+int default_worker_threads() {
+  const char* omp = std::getenv("OMP_NUM_THREADS");
+  const int requested = omp != nullptr ? std::atoi(omp) : 0;
+  return requested > 0 ? requested : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+// The network's worker threads; 0 = the backend's default (default_worker_threads()). The
+// originals' CPU path (-g -1) gives ncnn min(proc, cores) threads, so an explicit -j does that
+// here (the first GPU's proc: upres runs every -g entry on the one CPU). Without -j the originals
+// would use 2 (jobs_proc's default), but there the CPU path is a fallback beside a GPU doing the
+// real work; upres has no GPU to hand the work to, so it keeps every core.
+int worker_threads_for(const NcnnToolOptions& o) {
+  if (o.jobs_proc.empty()) return 0;
+  return std::min(o.jobs_proc[0], static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+}
+
 }  // namespace
 
 int run_ncnn_tool(NcnnTool tool, const std::vector<std::string>& args, const fs::path& program_dir) {
@@ -178,6 +198,11 @@ int run_ncnn_tool(NcnnTool tool, const std::vector<std::string>& args, const fs:
   pipeline::InferenceOptions inference;
   inference.precision = pipeline::Precision::kF32;  // the originals' fp32 pictures, not bf16's
   inference.tile_px = tile_px_for(o, **model, files->host_padding_px);
+  inference.num_threads = worker_threads_for(o);
+  if (o.verbose) {
+    const int threads = inference.num_threads > 0 ? inference.num_threads : default_worker_threads();
+    std::fprintf(stderr, "upres: %d worker thread%s\n", threads, threads == 1 ? "" : "s");
+  }
   auto network = std::make_shared<pipeline::NeuralUpscaler>(files->param.stem().string(), *model, inference);
   inference.winograd = false;
   auto direct_network = std::make_shared<pipeline::NeuralUpscaler>(files->param.stem().string(), *model, inference);

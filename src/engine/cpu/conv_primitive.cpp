@@ -142,8 +142,8 @@ double ConvSpec::flop() const {
 }
 
 Result<ConvPrimitive> ConvPrimitive::create(const dnnl::engine& engine, const ConvSpec& spec,
-                                            const std::vector<float>& weights,
-                                            const std::vector<float>& bias, const ConvLayout& layout) {
+                                            std::span<const float> weights, std::span<const float> bias,
+                                            const ConvLayout& layout) {
   UPRES_RETURN_IF_ERROR(check_spec(spec));
   const std::string what = spec.transposed ? "conv_transpose2d" : "conv2d";
   const auto [w_dims, w_tag] = weight_dims(spec);

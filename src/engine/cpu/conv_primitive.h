@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <unordered_map>
 #include <vector>
 
@@ -72,10 +73,11 @@ class ConvPrimitive {
  public:
   // weights: PyTorch order, fp32: Conv2d [out, in/groups, kh, kw]; ConvTranspose2d
   // [in, out/groups, kh, kw]. bias: out_channels floats when spec.has_bias, else ignored.
-  // Requires: the weight and bias spans hold exactly that many floats (checked).
+  // Requires: the weight and bias spans hold exactly that many floats (checked). Both are read
+  // during create() only (the weights reordered into the primitive's own memory, no other copy).
   static Result<ConvPrimitive> create(const dnnl::engine& engine, const ConvSpec& spec,
-                                      const std::vector<float>& weights,
-                                      const std::vector<float>& bias, const ConvLayout& layout = {});
+                                      std::span<const float> weights, std::span<const float> bias,
+                                      const ConvLayout& layout = {});
 
   const ConvSpec& spec() const { return spec_; }
   dnnl::memory::desc src_desc() const;

@@ -3,7 +3,11 @@
 // over the residual computed in dst's own bytes when nothing else reads it, else a binary add
 // reading it where it lies (and where neither runs on a jit kernel, sum over a copy in dst).
 // Winograd kernels come first where they take the conv (lower_as_winograd).
+#include <algorithm>
+#include <iterator>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "engine/cpu/conv_primitive.h"
 #include "engine/cpu/cpu_isa.h"
@@ -138,8 +142,8 @@ bool accumulates_in_place(const ExecutionPlan& plan, const Node& node) {
 // the conv as an eltwise in place, and a residual that others read too (a binary post-op elsewhere)
 // is copied into dst for a sum. Both extra passes cost far less than Winograd saves (RRDBNet's
 // dense-block convs: 1.4-1.8x at 128-256 px, 2 threads).
-bool lower_as_winograd(ExecutionPlan& plan, const Node& node, const ConvSpec& spec, const std::vector<float>& weights,
-                       const std::vector<float>& bias, const ConvLayout& layout) {
+bool lower_as_winograd(ExecutionPlan& plan, const Node& node, const ConvSpec& spec, std::span<const float> weights,
+                       std::span<const float> bias, const ConvLayout& layout) {
   const auto* attrs = std::get_if<Conv2dAttrs>(&node.attrs);
   if (attrs == nullptr || !spec.allow_winograd || !spec.may_run_winograd()) return false;
   const PostOps& post = attrs->post;
@@ -171,6 +175,22 @@ bool lower_as_winograd(ExecutionPlan& plan, const Node& node, const ConvSpec& sp
   return true;
 }
 
+// A conv constant's values as fp32: a view of the tensor's own storage where it holds fp32 (the
+// usual case: the model's weights are not copied on their way to oneDNN's reorder), else converted
+// into `converted`; with `scale` folded in (into `converted`) unless it is 1.
+std::span<const float> f32_values(const Tensor& tensor, float scale, std::vector<float>& converted) {
+  if (tensor.dtype() != DType::kF32 || tensor.layout() != Layout::kNchw) {
+    converted = tensor.to_f32();
+    for (float& value : converted) value *= scale;
+    return converted;
+  }
+  const std::span<const float> values(tensor.f32(), static_cast<size_t>(tensor.numel()));
+  if (scale == 1.0f) return values;
+  converted.reserve(values.size());  // scaled as copied, not zero-filled first
+  std::transform(values.begin(), values.end(), std::back_inserter(converted), [scale](float v) { return v * scale; });
+  return converted;
+}
+
 }  // namespace
 
 bool conv_runs_on_onednn(const Node& node) {
@@ -180,12 +200,13 @@ bool conv_runs_on_onednn(const Node& node) {
 
 Status lower_conv(ExecutionPlan& plan, const Node& node) {
   const ConvSpec spec = spec_for(plan, node);
-  std::vector<float> weights = node.constants[0].to_f32();
-  std::vector<float> bias = spec.has_bias ? node.constants[1].to_f32() : std::vector<float>{};
-  if (const auto* a = std::get_if<Conv2dAttrs>(&node.attrs); a != nullptr && folds_scale(a->post)) {
-    for (float& w : weights) w *= a->post.residual_scale;
-    for (float& b : bias) b *= a->post.residual_scale;
-  }
+  const auto* conv_attrs = std::get_if<Conv2dAttrs>(&node.attrs);
+  const bool scale_folded = conv_attrs != nullptr && folds_scale(conv_attrs->post);
+  const float scale = scale_folded ? conv_attrs->post.residual_scale : 1.0f;
+  std::vector<float> converted_weights, converted_bias;
+  const std::span<const float> weights = f32_values(node.constants[0], scale, converted_weights);
+  const std::span<const float> bias =
+      spec.has_bias ? f32_values(node.constants[1], scale, converted_bias) : std::span<const float>();
   const memory::desc& in_desc = plan.storage(node.inputs[0]).desc;
   // Activations stay in the plan's layout end to end, so no reorders sit between convolutions; an
   // input in another layout (the network's plain RGB input) is reordered by input_as().
@@ -194,9 +215,14 @@ Status lower_conv(ExecutionPlan& plan, const Node& node) {
   layout.dst = plan.activation_desc(out_shape, spec.compute_type);
   if (in_desc == plan.activation_desc(plan.graph().shape(node.inputs[0]), spec.compute_type)) layout.src = in_desc;
   // AVX2 class: our own Winograd kernel (oneDNN 2.6 has none below AVX-512); AVX-512: oneDNN's.
-  const auto* conv_attrs = std::get_if<Conv2dAttrs>(&node.attrs);
-  const bool scale_folded = conv_attrs != nullptr && folds_scale(conv_attrs->post);
-  if (lower_as_winograd_avx2(plan, node, spec, weights, bias, scale_folded)) return Status::ok();
+  // The AVX2 kernel takes vectors: copied only for the 3x3 convs it may take, and freed after.
+  const bool avx2_winograd_may_take = spec.allow_winograd && !spec.transposed && spec.kernel_h == 3 &&
+                                      spec.kernel_w == 3 && plan_uses_winograd_avx2(plan);
+  if (avx2_winograd_may_take &&
+      lower_as_winograd_avx2(plan, node, spec, std::vector<float>(weights.begin(), weights.end()),
+                             std::vector<float>(bias.begin(), bias.end()), scale_folded)) {
+    return Status::ok();
+  }
   if (lower_as_winograd(plan, node, spec, weights, bias, layout)) return Status::ok();
   const bool has_residual = node.inputs.size() > 1;
   if (has_residual && plan.storage(node.inputs[1]).desc == *layout.dst) {
