@@ -241,13 +241,17 @@ Result<engine::Graph> PLKSR::build_graph(int height, int width) const {
 
 // Peak of the fp32 values alive at once: the block's skip and input, the mixer's 2 dim channels
 // (twice: before and after the activation), the large-kernel
-// slice, concat and attention; or the tail's 3 s^2 channels three times. Measured in
-// tests/models/plksr_test.cpp.
+// slice, concat and attention; or the tail's 3 s^2 channels three times; or a mixer convolution
+// (dim -> 2 dim, 3x3) on the cpu backend's Winograd kernel, whose scratchpad (in the arena) at
+// some map sizes holds the whole transformed input and output: 36/16 x (dim + 2 dim) floats per
+// pixel beside about 5 dim live (measured 11.0 dim at 320 px, dim 64; 256 and 512 px need a third
+// of that). Measured in tests/models/plksr_test.cpp.
 double PLKSR::bytes_per_input_pixel() const {
   const double dim = static_cast<double>(config_.dim);
   const double s2 = static_cast<double>(config_.upscale) * config_.upscale;
   const double mixer = 2 * 2 * dim;
-  return 4.0 * (3.0 + std::max(3 * dim + mixer, dim + 3 * (3 * s2)));
+  const double winograd_mixer = 5 * dim + 36.0 / 16.0 * 3 * dim;
+  return 4.0 * (3.0 + std::max({3 * dim + mixer, dim + 3 * (3 * s2), winograd_mixer}));
 }
 
 }  // namespace upres::models
