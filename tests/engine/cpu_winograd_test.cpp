@@ -91,7 +91,9 @@ TEST(CpuWinogradTest, RrdbTrunkRunsOnWinogradAndMatchesTheReference) {
   const auto& cpu_exe = dynamic_cast<const cpu::CpuExecutable&>(**exe);
   EXPECT_EQ(count_steps(cpu_exe, " ref"), 0);
   EXPECT_EQ(count_steps(cpu_exe, ": concat "), 0) << "a concat was copied instead of written in place";
-  if (cpu_has_winograd_kernel()) EXPECT_EQ(count_steps(cpu_exe, "wino"), 2 * 3 * 5 + 1) << "all but conv_first";
+  if (cpu_has_winograd_kernel()) {
+    EXPECT_EQ(count_steps(cpu_exe, "wino"), 2 * 3 * 5 + 1) << "all but conv_first";
+  }
   auto reference = (*create_backend("reference"))->prepare(graph, PrepareOptions{.run_graph_passes = false});
   ASSERT_TRUE(reference.is_ok()) << reference.status().to_string();
   std::mt19937 rng(14);

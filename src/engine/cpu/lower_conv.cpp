@@ -215,14 +215,7 @@ Status lower_conv(ExecutionPlan& plan, const Node& node) {
   layout.dst = plan.activation_desc(out_shape, spec.compute_type);
   if (in_desc == plan.activation_desc(plan.graph().shape(node.inputs[0]), spec.compute_type)) layout.src = in_desc;
   // AVX2 class: our own Winograd kernel (oneDNN 2.6 has none below AVX-512); AVX-512: oneDNN's.
-  // The AVX2 kernel takes vectors: copied only for the 3x3 convs it may take, and freed after.
-  const bool avx2_winograd_may_take = spec.allow_winograd && !spec.transposed && spec.kernel_h == 3 &&
-                                      spec.kernel_w == 3 && plan_uses_winograd_avx2(plan);
-  if (avx2_winograd_may_take &&
-      lower_as_winograd_avx2(plan, node, spec, std::vector<float>(weights.begin(), weights.end()),
-                             std::vector<float>(bias.begin(), bias.end()), scale_folded)) {
-    return Status::ok();
-  }
+  if (lower_as_winograd_avx2(plan, node, spec, weights, bias, scale_folded)) return Status::ok();
   if (lower_as_winograd(plan, node, spec, weights, bias, layout)) return Status::ok();
   const bool has_residual = node.inputs.size() > 1;
   if (has_residual && plan.storage(node.inputs[1]).desc == *layout.dst) {

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "base/result.h"
@@ -54,7 +55,7 @@ class WinogradAvx2Conv {
  public:
   // weights: PyTorch order [out, in, 3, 3]; bias: out_channels floats or empty (zero bias).
   static Result<WinogradAvx2Conv> create(const WinogradAvx2Shape& shape, const WinogradAvx2Epilogue& epilogue,
-                                         const std::vector<float>& weights, const std::vector<float>& bias);
+                                         std::span<const float> weights, std::span<const float> bias);
 
   const WinogradAvx2Shape& shape() const { return shape_; }
   const WinogradAvx2Epilogue& epilogue() const { return epilogue_; }
@@ -77,7 +78,7 @@ class WinogradAvx2Conv {
 
 // The transformed weights U = G g G^T of PyTorch-order weights, laid out
 // [36][out_padded / 16][in][16] with zero columns past out_channels. (winograd_avx2_weights.cpp)
-std::vector<float> winograd_avx2_transform_weights(const std::vector<float>& weights, int64_t out_channels,
+std::vector<float> winograd_avx2_transform_weights(std::span<const float> weights, int64_t out_channels,
                                                    int64_t in_channels, int64_t out_padded);
 
 }  // namespace upres::engine::cpu

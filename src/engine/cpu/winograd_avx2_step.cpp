@@ -32,7 +32,7 @@ bool plan_uses_winograd_avx2(const ExecutionPlan& plan) {
 }
 
 bool lower_as_winograd_avx2(ExecutionPlan& plan, const Node& node, const ConvSpec& spec,
-                            const std::vector<float>& weights, const std::vector<float>& bias, bool scale_folded) {
+                            std::span<const float> weights, std::span<const float> bias, bool scale_folded) {
   const auto* attrs = std::get_if<Conv2dAttrs>(&node.attrs);
   if (attrs == nullptr || !spec.allow_winograd || !plan_uses_winograd_avx2(plan)) return false;
   if (spec.transposed || spec.kernel_h != 3 || spec.kernel_w != 3 || spec.stride_h != 1 || spec.stride_w != 1 ||
@@ -60,7 +60,7 @@ bool lower_as_winograd_avx2(ExecutionPlan& plan, const Node& node, const ConvSpe
   epilogue.scale = scale_folded ? 1.0f : post.residual_scale;
   epilogue.has_residual = has_residual;
   epilogue.activation_after_residual = post.activation_after_residual;
-  auto conv = WinogradAvx2Conv::create(shape, epilogue, weights, spec.has_bias ? bias : std::vector<float>{});
+  auto conv = WinogradAvx2Conv::create(shape, epilogue, weights, spec.has_bias ? bias : std::span<const float>());
   if (!conv.is_ok()) return false;
   auto kernel = std::make_shared<const WinogradAvx2Conv>(std::move(conv).value());
 

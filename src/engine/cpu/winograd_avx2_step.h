@@ -3,7 +3,7 @@
 // Functions over a caller-owned plan; thread-compatible.
 #pragma once
 
-#include <vector>
+#include <span>
 
 #include "engine/cpu/conv_primitive.h"
 #include "engine/cpu/execution_plan.h"
@@ -24,6 +24,6 @@ bool plan_uses_winograd_avx2(const ExecutionPlan& plan);
 // and bias: PyTorch order, with the residual scale already folded in when scale_folded
 // (lower_conv.cpp's folds_scale).
 bool lower_as_winograd_avx2(ExecutionPlan& plan, const Node& node, const ConvSpec& spec,
-                            const std::vector<float>& weights, const std::vector<float>& bias, bool scale_folded);
+                            std::span<const float> weights, std::span<const float> bias, bool scale_folded);
 
 }  // namespace upres::engine::cpu

@@ -41,7 +41,7 @@ bool winograd_avx2_takes(Activation activation) {
   return activation == Activation::kNone || activation == Activation::kRelu || activation == Activation::kLeakyRelu;
 }
 
-std::vector<float> winograd_avx2_transform_weights(const std::vector<float>& weights, int64_t out_channels,
+std::vector<float> winograd_avx2_transform_weights(std::span<const float> weights, int64_t out_channels,
                                                    int64_t in_channels, int64_t out_padded) {
   const int64_t column_blocks = out_padded / 16;
   std::vector<float> u(static_cast<size_t>(36 * out_padded * in_channels), 0.0f);
@@ -66,7 +66,7 @@ std::vector<float> winograd_avx2_transform_weights(const std::vector<float>& wei
 }
 
 Result<WinogradAvx2Conv> WinogradAvx2Conv::create(const WinogradAvx2Shape& shape, const WinogradAvx2Epilogue& epilogue,
-                                                  const std::vector<float>& weights, const std::vector<float>& bias) {
+                                                  std::span<const float> weights, std::span<const float> bias) {
   if (!winograd_avx2_takes(shape)) {
     return invalid_argument("winograd_avx2: conv " + std::to_string(shape.in_channels) + "->" +
                             std::to_string(shape.out_channels) + " pad " + std::to_string(shape.pad) +
