@@ -8,7 +8,7 @@
 #include "engine/cpu/activation_layout.h"
 #include "engine/cpu/cpu_executable.h"
 #include "engine/cpu/lowering.h"
-#include "engine/cpu/winograd_avx2_step.h"
+#include "engine/cpu/winograd_step.h"
 #include "engine/reference/kernel.h"
 
 namespace upres::engine {
@@ -50,8 +50,10 @@ std::string CpuBackend::describe() const {
   if (has_native_bf16()) line += " / " + layout(dnnl::memory::data_type::bf16) + " (bf16)";
   line += std::string(", bf16 ") + (has_amx_bf16() ? "on AMX tiles" : has_native_bf16() ? "native (avx512_bf16)" : "not native");
   line += std::string(bf16_outruns_fp32() ? " and faster than fp32" : has_native_bf16() ? " but not faster than fp32" : "");
-  line += std::string(", Winograd fp32 ") +
-          (is_avx512_core_class(isa) ? "yes" : isa_uses_winograd_avx2(isa) ? "yes (upres AVX2 kernel)" : "no");
+  const std::optional<WinogradIsa> winograd = native_winograd_isa(isa);
+  line += std::string(", Winograd fp32 ") + (!winograd                          ? (is_avx512_core_class(isa) ? "yes (oneDNN)" : "no")
+                                             : *winograd == WinogradIsa::kAvx2 ? "yes (upres AVX2 kernel)"
+                                                                               : "yes (upres AVX-512 kernel)");
   return line;
 }
 

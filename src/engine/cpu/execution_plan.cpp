@@ -184,7 +184,15 @@ Status ExecutionPlan::bind() {
 Status ExecutionPlan::allocate_arena() {
   void* raw = allocate_buffer(std::max<size_t>(arena_bytes_, kAlignment), kAlignment);
   if (raw == nullptr) return resource_exhausted("cpu: arena of " + std::to_string(arena_bytes_) + " bytes");
-  std::memset(raw, 0, arena_bytes_);  // touch every page once, here rather than in the first run
+  // Touch every page once, here rather than in the first run, on every thread: the page faults of a
+  // large arena (R-ESRGAN 4x+ on a 276 px map: ~700 MB) cost ~1 s of one core.
+  constexpr size_t kChunk = size_t{2} << 20;
+  const auto chunks = static_cast<int64_t>((arena_bytes_ + kChunk - 1) / kChunk);
+#pragma omp parallel for schedule(static)
+  for (int64_t c = 0; c < chunks; ++c) {
+    const size_t begin = static_cast<size_t>(c) * kChunk;
+    std::memset(static_cast<std::byte*>(raw) + begin, 0, std::min(kChunk, arena_bytes_ - begin));
+  }
   arena_.reset(static_cast<std::byte*>(raw), [](std::byte* p) { free_buffer(p); });
   for (auto& [memory, offset] : placements_) memory.set_data_handle(arena_.get() + offset);
   for (auto& [base, view] : views_) view.set_data_handle(base.get_data_handle());

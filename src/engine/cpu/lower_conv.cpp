@@ -2,7 +2,8 @@
 // act -> eltwise, residual_scale -> eltwise_linear (or folded into the weights), residual -> sum
 // over the residual computed in dst's own bytes when nothing else reads it, else a binary add
 // reading it where it lies (and where neither runs on a jit kernel, sum over a copy in dst).
-// Winograd kernels come first where they take the conv (lower_as_winograd).
+// Winograd kernels come first where they take the conv: upres's own fp32 kernel on the AVX2 and
+// AVX-512 classes (winograd_step.h), then oneDNN's (lower_as_winograd) where ours declines.
 #include <algorithm>
 #include <iterator>
 #include <span>
@@ -12,7 +13,7 @@
 #include "engine/cpu/conv_primitive.h"
 #include "engine/cpu/cpu_isa.h"
 #include "engine/cpu/lowering.h"
-#include "engine/cpu/winograd_avx2_step.h"
+#include "engine/cpu/winograd_step.h"
 
 namespace upres::engine::cpu {
 namespace {
@@ -137,7 +138,7 @@ bool accumulates_in_place(const ExecutionPlan& plan, const Node& node) {
   return !plan.is_aliased(residual) && !plan.has_aliases(residual);
 }
 
-// Lowers the conv onto a Winograd kernel when one takes it, and answers whether it did. Those
+// Lowers the conv onto oneDNN's Winograd kernel when it takes it, and answers whether it did. Those
 // kernels take relu and sum post-ops only, so another activation (RRDBNet's leaky relu) runs after
 // the conv as an eltwise in place, and a residual that others read too (a binary post-op elsewhere)
 // is copied into dst for a sum. Both extra passes cost far less than Winograd saves (RRDBNet's
@@ -214,8 +215,8 @@ Status lower_conv(ExecutionPlan& plan, const Node& node) {
   const Shape& out_shape = plan.graph().shape(node.output);
   layout.dst = plan.activation_desc(out_shape, spec.compute_type);
   if (in_desc == plan.activation_desc(plan.graph().shape(node.inputs[0]), spec.compute_type)) layout.src = in_desc;
-  // AVX2 class: our own Winograd kernel (oneDNN 2.6 has none below AVX-512); AVX-512: oneDNN's.
-  if (lower_as_winograd_avx2(plan, node, spec, weights, bias, scale_folded)) return Status::ok();
+  // fp32: our own Winograd kernel (winograd_step.h) first, oneDNN's where ours does not take the conv.
+  if (lower_as_native_winograd(plan, node, spec, weights, bias, scale_folded)) return Status::ok();
   if (lower_as_winograd(plan, node, spec, weights, bias, layout)) return Status::ok();
   const bool has_residual = node.inputs.size() > 1;
   if (has_residual && plan.storage(node.inputs[1]).desc == *layout.dst) {

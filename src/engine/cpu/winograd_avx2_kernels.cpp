@@ -1,7 +1,6 @@
-// WinogradAvx2Conv::run(): the per-execution part of the AVX2 Winograd F(4x4, 3x3) convolution.
+// WinogradConv's AVX2 block of tiles (winograd_kernels.h), on nChw8c activations.
 // Every function that holds AVX2 instructions carries target("avx2,fma") (the build has no -mavx2
-// and must run on CPUs without it); run() itself is plain code that only calls them. Nothing here
-// uses AVX-512.
+// and must run on CPUs without it). Nothing here uses AVX-512.
 //
 // Per block of tiles (one OpenMP task): V[36][block][in] = B^T d B of each 6x6 input tile (8
 // channels per ymm register), M[36][block][out_padded] = V x U per position (a 6-tile x
@@ -12,39 +11,18 @@
 #include <algorithm>
 #include <vector>
 
-#include "engine/cpu/winograd_avx2.h"
+#include "engine/cpu/winograd_kernels.h"
 
 #define UPRES_AVX2_FMA __attribute__((target("avx2,fma")))
 
 namespace upres::engine::cpu {
 namespace {
 
-constexpr int kRows = 6;  // tiles per micro-kernel call: 6 x 2 accumulators + 2 weights + 1 broadcast
-// Scratch (V and M) per block of tiles, sized to stay in L2 beside the weights: 12 to 30 tiles ran
-// alike on 64->64 and 64->32 (1 thread, Zen 5 capped to AVX2), 48 tiles 1.4-1.7x slower.
-constexpr int64_t kBlockScratchBytes = 384 * 1024;
+constexpr int kRows = static_cast<int>(kWinogradAvx2Rows);
+using Geometry = WinogradGeometry;
+using Operands = WinogradOperands;
 
-struct Geometry {
-  int64_t in_c = 0, out_c = 0, out_padded = 0, h = 0, w = 0, oh = 0, ow = 0, pad = 0;
-  int64_t tiles_h = 0, tiles_w = 0, tiles = 0;
-  int64_t block = 0;  // tiles per block
-};
-
-struct Operands {
-  const float* src = nullptr;
-  const float* residual = nullptr;
-  float* dst = nullptr;
-  const float* u = nullptr;
-  const float* bias = nullptr;
-  const WinogradAvx2Epilogue* epilogue = nullptr;
-};
-
-int64_t tiles_per_block(int64_t in_c, int64_t out_padded) {
-  const int64_t per_tile = 36 * (in_c + out_padded) * static_cast<int64_t>(sizeof(float));
-  return std::max<int64_t>(kRows, kBlockScratchBytes / per_tile / kRows * kRows);
-}
-
-// The interpolation points are 0, +-sqrt(2)/2, +-sqrt(2) and infinity (winograd_avx2_weights.cpp):
+// The interpolation points are 0, +-sqrt(2)/2, +-sqrt(2) and infinity (winograd_conv.cpp):
 // a = sqrt(2)/2, b = sqrt(2), so a^2 b^2 = 1, a^2 + b^2 = 5/2, a b^2 = sqrt(2), a^2 b = sqrt(2)/2.
 constexpr float kSqrt2 = 1.41421356237309505f;
 constexpr float kHalfSqrt2 = 0.707106781186547524f;
@@ -174,7 +152,7 @@ UPRES_AVX2_FMA inline __m256 activate(__m256 x, bool active, __m256 alpha) {
 // fused with the epilogue, stored at output pixels (y0.., x0..) that exist. dst_plane and
 // residual_plane: the nChw8c channel block's first pixel (residual_plane may be null).
 UPRES_AVX2_FMA void transform_output_tile(const float* m, int64_t position_stride, const Geometry& g,
-                                          const WinogradAvx2Epilogue& e, __m256 bias, const float* residual_plane,
+                                          const WinogradEpilogue& e, __m256 bias, const float* residual_plane,
                                           float* dst_plane, int64_t y0, int64_t x0) {
   __m256 t[4][6];  // A^T M
   for (int c = 0; c < 6; ++c) {
@@ -207,9 +185,10 @@ UPRES_AVX2_FMA void transform_output_tile(const float* m, int64_t position_strid
   }
 }
 
-// Tiles [first, first + count) of the image: input transform, 36 GEMMs, output transform.
-// v: 36 * g.block * in_c floats, m: 36 * g.block * out_padded floats (this thread's scratch).
-UPRES_AVX2_FMA void run_block(const Geometry& g, const Operands& o, int64_t first, int64_t count, float* v, float* m) {
+}  // namespace
+
+UPRES_AVX2_FMA void winograd_run_block_avx2(const WinogradGeometry& g, const WinogradOperands& o, int64_t first,
+                                            int64_t count, float* v, float* m) {
   const int64_t in_blocks = g.in_c / 8, out_blocks = g.out_c / 8, column_blocks = g.out_padded / 16;
   const int64_t v_position = g.block * g.in_c, m_position = g.block * g.out_padded;
   const int64_t tiles_per_image = g.tiles_h * g.tiles_w;
@@ -245,46 +224,6 @@ UPRES_AVX2_FMA void run_block(const Geometry& g, const Operands& o, int64_t firs
       const float* residual_plane = o.residual != nullptr ? o.residual + plane_offset : nullptr;
       transform_output_tile(m + t * g.out_padded + ob * 8, m_position, g, *o.epilogue, bias, residual_plane,
                             o.dst + plane_offset, y0, x0);
-    }
-  }
-}
-
-}  // namespace
-
-void WinogradAvx2Conv::run(const float* src, const float* residual, float* dst) const {
-  Geometry g;
-  g.in_c = shape_.in_channels;
-  g.out_c = shape_.out_channels;
-  g.out_padded = out_padded_;
-  g.h = shape_.in_height;
-  g.w = shape_.in_width;
-  g.oh = shape_.out_height();
-  g.ow = shape_.out_width();
-  g.pad = shape_.pad;
-  g.tiles_h = (g.oh + 3) / 4;
-  g.tiles_w = (g.ow + 3) / 4;
-  g.tiles = shape_.batch * g.tiles_h * g.tiles_w;
-  g.block = std::min(tiles_per_block(g.in_c, g.out_padded), (g.tiles + kRows - 1) / kRows * kRows);
-  Operands o;
-  o.src = src;
-  o.residual = epilogue_.has_residual ? residual : nullptr;
-  o.dst = dst;
-  o.u = transformed_weights_->data();
-  o.bias = bias_->data();
-  o.epilogue = &epilogue_;
-  const int64_t blocks = (g.tiles + g.block - 1) / g.block;
-  const size_t v_floats = static_cast<size_t>(36 * g.block * g.in_c);
-  const size_t scratch_floats = v_floats + static_cast<size_t>(36 * g.block * g.out_padded);
-#pragma omp parallel
-  {
-    // Each OpenMP thread keeps its scratch across runs (the pool's threads persist), so no run
-    // pays for fresh pages.
-    thread_local std::vector<float> scratch;
-    if (scratch.size() < scratch_floats) scratch.assign(scratch_floats, 0.0f);
-#pragma omp for schedule(static)
-    for (int64_t b = 0; b < blocks; ++b) {
-      const int64_t first = b * g.block;
-      run_block(g, o, first, std::min(g.block, g.tiles - first), scratch.data(), scratch.data() + v_floats);
     }
   }
 }

@@ -1,0 +1,39 @@
+// The per-instruction-set halves of WinogradConv::run() (winograd_conv.h): one block of tiles
+// through input transform, 36 GEMMs and output transform. winograd_conv.cpp splits the picture
+// into blocks and hands them to the OpenMP threads; the block functions hold the SIMD code.
+#pragma once
+
+#include <cstdint>
+
+#include "engine/cpu/winograd_conv.h"
+
+namespace upres::engine::cpu {
+
+struct WinogradGeometry {
+  int64_t in_c = 0, out_c = 0, out_padded = 0, h = 0, w = 0, oh = 0, ow = 0, pad = 0;
+  int64_t tiles_h = 0, tiles_w = 0, tiles = 0;
+  int64_t block = 0;  // tiles per block
+};
+
+struct WinogradOperands {
+  const float* src = nullptr;
+  const float* residual = nullptr;
+  float* dst = nullptr;
+  const float* u = nullptr;
+  const float* bias = nullptr;
+  const WinogradEpilogue* epilogue = nullptr;
+};
+
+// Tiles per micro-kernel call: the block's tile count is a multiple of it.
+constexpr int64_t kWinogradAvx2Rows = 6;     // 6 x 2 ymm accumulators + 2 weights + 1 broadcast of 16
+constexpr int64_t kWinogradAvx512Rows = 12;  // 12 x 2 zmm accumulators + 2 weights + 1 broadcast of 32
+
+// Tiles [first, first + count) of the picture: input transform, 36 GEMMs, output transform.
+// v: 36 * g.block * in_c floats, m: 36 * g.block * out_padded floats (this thread's scratch).
+// Requires: cpu_runs_winograd(kAvx2) / cpu_runs_winograd(kAvx512) respectively.
+void winograd_run_block_avx2(const WinogradGeometry& g, const WinogradOperands& o, int64_t first, int64_t count,
+                             float* v, float* m);
+void winograd_run_block_avx512(const WinogradGeometry& g, const WinogradOperands& o, int64_t first, int64_t count,
+                               float* v, float* m);
+
+}  // namespace upres::engine::cpu
