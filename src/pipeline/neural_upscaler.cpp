@@ -5,7 +5,6 @@
 #include <new>
 
 #include "engine/backend_registry.h"
-#include "engine/winograd_payoff.h"
 #include "image/resample.h"
 #include "pipeline/tile_plan.h"
 #include "pipeline/valid_conv_tiles.h"
@@ -128,22 +127,16 @@ Result<engine::Executable*> NeuralUpscaler::executable_for(const GraphKey& key) 
   return executable_.get();
 }
 
-Result<image::Image> NeuralUpscaler::run_tiled(const image::Image& rgb, int tile_px, Progress& progress,
-                                               WinogradRule rule) {
+Result<image::Image> NeuralUpscaler::run_tiled(const image::Image& rgb, int tile_px, Progress& progress) {
   const int multiple = std::max(1, model_->size_multiple());
   const int h = rgb.height(), w = rgb.width();
   const int s = model_->scale();
   const int overlap = std::min(options_.overlap_px, tile_px / 3);
   // Tiles cover the size rounded up to the model's multiple; windows past the edge repeat it.
   const TilePlan plan = plan_tiles(round_up(w, multiple), round_up(h, multiple), tile_px, overlap, multiple);
-  // One executable runs every tile of the pass: the pixels of all of them decide on Winograd. (A
-  // batch of same-size pictures reuses it too, but the pass cannot know one follows.)
-  const int64_t pixels_run = int64_t{plan.x.input_length} * plan.y.input_length * plan.tile_count();
-  const bool winograd =
-      options_.winograd && (rule == WinogradRule::kAsConfigured || engine::winograd_repays_transform(pixels_run));
   UPRES_ASSIGN_OR_RETURN(engine::Executable * executable,
                          executable_for({.height = plan.y.input_length, .width = plan.x.input_length,
-                                         .winograd = winograd}));
+                                         .winograd = options_.winograd}));
   image::Image output(w * s, h * s, 3);
   UPRES_ASSIGN_OR_RETURN(Tensor tile_in, Tensor::zeros({1, 3, plan.y.input_length, plan.x.input_length}));
   Tensor tile_out;
@@ -182,16 +175,12 @@ Result<image::Image> NeuralUpscaler::run_tiled(const image::Image& rgb, int tile
 }
 
 Result<image::Image> NeuralUpscaler::run_pass(const image::Image& rgb, Progress& progress) {
-  return run_pass(rgb, progress, WinogradRule::kAsConfigured);
-}
-
-Result<image::Image> NeuralUpscaler::run_pass(const image::Image& rgb, Progress& progress, WinogradRule rule) {
   const int multiple = std::max(1, model_->size_multiple());
   const std::optional<models::ValidConvTiling> valid = model_->valid_conv_tiling();
   auto run = [&](int tile_px) -> Result<image::Image> {
     // Valid convolutions tile exactly; one tile is the whole-image graph either way.
     if (!valid || !needs_valid_conv_tiles(*valid, rgb.height(), rgb.width(), tile_px)) {
-      return run_tiled(rgb, tile_px, progress, rule);
+      return run_tiled(rgb, tile_px, progress);
     }
     auto window_executable = [this](int height, int width, const models::GlobalMeanInputs& means) {
       return executable_for(
@@ -232,7 +221,7 @@ Result<image::Image> NeuralUpscaler::upscale(const image::Image& input, int widt
   for (int pass = 0; pass < 3; ++pass) {
     if (pass > 0 && current.width() >= width && current.height() >= height) break;
     const image::Image& pass_input = current.empty() ? input : current;
-    UPRES_ASSIGN_OR_RETURN(image::Image next, run_pass(pass_input, progress, WinogradRule::kForPixelsRun));
+    UPRES_ASSIGN_OR_RETURN(image::Image next, run_pass(pass_input, progress));
     tiled = tiled || std::max(pass_input.width(), pass_input.height()) > last_tile_px_;
     const bool same_size = next.width() == pass_input.width() && next.height() == pass_input.height();
     current = std::move(next);

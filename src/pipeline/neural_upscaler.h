@@ -31,10 +31,7 @@ struct InferenceOptions {
   int tile_px = 0;                     // input tile side; 0 = chosen from max_memory_bytes
   int overlap_px = 32;                 // context each tile gets past its core, in input pixels
   int64_t max_memory_bytes = int64_t{4} << 30;  // activation budget for choosing tile_px
-  // engine::PrepareOptions::winograd (benchmarks turn it off). upscale() also leaves it off where a
-  // pass runs too few pixels to repay the weight transform (engine/winograd_payoff.h); run_pass()
-  // follows this flag alone.
-  bool winograd = true;
+  bool winograd = true;                // engine::PrepareOptions::winograd (benchmarks turn it off)
   int num_threads = 0;                 // engine::PrepareOptions::num_threads; 0 = all cores
 };
 
@@ -49,8 +46,7 @@ class NeuralUpscaler : public Upscaler {
                                Progress& progress) override;
 
   // One native-scale pass over an RGB image (3 channels), tiled; the result is RGB, not clamped.
-  // Winograd exactly as options.winograd says. Exposed for tests, benchmarks and callers that
-  // choose Winograd themselves (the ncnn drop-in counts its TTA runs).
+  // Exposed for tests, benchmarks and callers that run passes themselves (the ncnn drop-in).
   Result<image::Image> run_pass(const image::Image& rgb, Progress& progress);
 
   // The tile side used for the last pass (after any retries).
@@ -60,11 +56,7 @@ class NeuralUpscaler : public Upscaler {
   Result<DType> compute_dtype();
 
  private:
-  // kAsConfigured: options_.winograd; kForPixelsRun: also off where the pass's tiles run fewer
-  // pixels than repay the weight transform (engine::winograd_repays_transform).
-  enum class WinogradRule { kAsConfigured, kForPixelsRun };
-  Result<image::Image> run_pass(const image::Image& rgb, Progress& progress, WinogradRule rule);
-  Result<image::Image> run_tiled(const image::Image& rgb, int tile_px, Progress& progress, WinogradRule rule);
+  Result<image::Image> run_tiled(const image::Image& rgb, int tile_px, Progress& progress);
   // Which graph an executable runs: the whole-tile graph, or a window graph (valid_conv_tiles.h).
   struct GraphKey {
     int height = 0, width = 0;

@@ -4,7 +4,6 @@
 #include <cmath>
 
 #include "cli/ncnn_compat/ncnn_resampling.h"
-#include "engine/winograd_payoff.h"
 #include "image/resample.h"
 
 namespace upres::cli::ncnn_compat {
@@ -34,28 +33,17 @@ void quantize_to_8_bits(image::Image& image) {
     samples[i] = std::round(std::clamp(samples[i], 0.0f, 1.0f) * 255.0f) / 255.0f;
 }
 
-// The padded picture's pixels times its runs (TTA: 8, each on the one prepared network) decide
-// whether Winograd's weight transform pays (engine/winograd_payoff.h).
-bool repays_winograd(const image::Image& padded, int runs) {
-  return engine::winograd_repays_transform(static_cast<int64_t>(padded.width()) * padded.height() * runs);
-}
-
 }  // namespace
 
-NcnnPictureUpscaler::NcnnPictureUpscaler(std::shared_ptr<pipeline::NeuralUpscaler> network,
-                                         std::shared_ptr<pipeline::NeuralUpscaler> direct_network,
-                                         NcnnModelFiles files, NcnnToolOptions options)
-    : network_(std::move(network)),
-      direct_network_(std::move(direct_network)),
-      files_(std::move(files)),
-      options_(std::move(options)) {}
+NcnnPictureUpscaler::NcnnPictureUpscaler(std::shared_ptr<pipeline::NeuralUpscaler> network, NcnnModelFiles files,
+                                         NcnnToolOptions options)
+    : network_(std::move(network)), files_(std::move(files)), options_(std::move(options)) {}
 
 Result<image::Image> NcnnPictureUpscaler::run_colour_pass(const image::Image& rgb, int run_index, int run_count,
                                                           const FractionListener& on_fraction) {
   const int pad = files_.host_padding_px;
   const image::Image padded = pad > 0 ? reflect_pad(rgb, pad) : rgb;
   const int variants = options_.tta ? 8 : 1;
-  pipeline::NeuralUpscaler& network = repays_winograd(padded, variants) ? *network_ : *direct_network_;
   image::Image sum;
   for (int v = 0; v < variants; ++v) {
     const int run = run_index * variants + v, runs = run_count * variants;
@@ -65,7 +53,7 @@ Result<image::Image> NcnnPictureUpscaler::run_colour_pass(const image::Image& rg
     });
     on_fraction(static_cast<double>(run) / runs);
     const image::Image variant_input = options_.tta ? dihedral_transform(padded, v) : padded;
-    UPRES_ASSIGN_OR_RETURN(image::Image out, network.run_pass(variant_input, progress));
+    UPRES_ASSIGN_OR_RETURN(image::Image out, network_->run_pass(variant_input, progress));
     if (options_.tta) out = inverse_dihedral_transform(out, v);
     if (sum.empty()) {
       sum = std::move(out);

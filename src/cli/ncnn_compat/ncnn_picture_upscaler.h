@@ -18,10 +18,7 @@ class NcnnPictureUpscaler {
  public:
   using FractionListener = std::function<void(double fraction_done)>;
 
-  // `network` and `direct_network` run the same model, the second without Winograd convolutions
-  // (InferenceOptions::winograd off): for pictures too small to repay Winograd's weight transform.
-  NcnnPictureUpscaler(std::shared_ptr<pipeline::NeuralUpscaler> network,
-                      std::shared_ptr<pipeline::NeuralUpscaler> direct_network, NcnnModelFiles files,
+  NcnnPictureUpscaler(std::shared_ptr<pipeline::NeuralUpscaler> network, NcnnModelFiles files,
                       NcnnToolOptions options);
 
   // The upscaled picture: 8-bit RGB, or RGBA when `input` has alpha; no metadata (the originals
@@ -35,7 +32,7 @@ class NcnnPictureUpscaler {
   // The size the tool writes for an input of width x height after the network's `reached` scale.
   std::pair<int, int> final_size(int width, int height, int reached) const;
 
-  std::shared_ptr<pipeline::NeuralUpscaler> network_, direct_network_;
+  std::shared_ptr<pipeline::NeuralUpscaler> network_;
   NcnnModelFiles files_;
   NcnnToolOptions options_;
 };

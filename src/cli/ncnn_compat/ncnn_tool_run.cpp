@@ -204,9 +204,7 @@ int run_ncnn_tool(NcnnTool tool, const std::vector<std::string>& args, const fs:
     std::fprintf(stderr, "upres: %d worker thread%s\n", threads, threads == 1 ? "" : "s");
   }
   auto network = std::make_shared<pipeline::NeuralUpscaler>(files->param.stem().string(), *model, inference);
-  inference.winograd = false;
-  auto direct_network = std::make_shared<pipeline::NeuralUpscaler>(files->param.stem().string(), *model, inference);
-  NcnnPictureUpscaler upscaler(network, direct_network, *files, o);
+  NcnnPictureUpscaler upscaler(network, *files, o);
   int failures = 0;
   for (const Job& job : *jobs)
     if (!run_job(o, upscaler, job)) ++failures;
