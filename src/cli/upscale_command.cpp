@@ -133,7 +133,7 @@ UpscaleCommand::UpscaleCommand(CLI::App& app) {
   command_->add_option("--max-memory", max_memory_, "memory budget for a tile's activations (e.g. 512M, 4G)")->capture_default_str();
   command_
       ->add_option("--precision", precision_,
-                   "auto (bf16 where it outruns fp32, on AMX and AMD avx512_bf16 CPUs, for models that keep "
+                   "auto (bf16 where it outruns fp32, on AMX CPUs, for models that keep "
                    "45 dB against fp32 in it; else fp32; "
                    "`upres info --cpu` says which), fp32, or bf16 (CPUs with avx512_bf16 or AMX); "
                    "applies to the upscalers and the face restorers (face detection runs fp32)")

@@ -108,7 +108,7 @@ class Backend {
   virtual Status synchronize() = 0;
 
   // The compute dtype convolution networks run fastest in on this device: kBF16 where its bf16
-  // kernels outrun fp32 (AMX tiles; AMD's avx512_bf16), else kF32. Decided from what the device
+  // kernels outrun fp32 (AMX tiles), else kF32. Decided from what the device
   // reports, never by timing. Thread-safe.
   virtual DType fastest_compute_dtype() const { return DType::kF32; }
   // One line on the device as this backend sees it (for `upres info --cpu`). Thread-safe.

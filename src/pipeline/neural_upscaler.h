@@ -17,8 +17,7 @@
 
 namespace upres::pipeline {
 
-// kAuto: bf16 where the backend says bf16 is its fastest compute type (AMX and AMD avx512_bf16
-// CPUs) and the model keeps >= 45 dB PSNR against fp32 in it (UpscaleModel::is_faithful_in_bf16)
+// kAuto: bf16 where the backend says bf16 is its fastest compute type (AMX CPUs) and the model keeps >= 45 dB PSNR against fp32 in it (UpscaleModel::is_faithful_in_bf16)
 // and runs faster in it (UpscaleModel::runs_faster_in_bf16), else fp32.
 enum class Precision { kAuto, kF32, kBF16 };
 

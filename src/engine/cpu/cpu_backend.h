@@ -29,7 +29,7 @@ class CpuBackend final : public Backend {
   // compute_dtype kBF16 fails with kUnsupported where has_native_bf16() is false.
   Result<std::unique_ptr<Executable>> prepare(const Graph& graph, const PrepareOptions& options) override;
   Status synchronize() override { return Status::ok(); }  // run() returns when it is done
-  // kBF16 where bf16_outruns_fp32() (AMX; AMD's avx512_bf16), else kF32.
+  // kBF16 where bf16_outruns_fp32() (AMX), else kF32.
   DType fastest_compute_dtype() const override;
   // "oneDNN 2.6.3, ISA avx512_core_bf16, activations nChw16c (fp32) / nChw16c (bf16), ..."
   std::string describe() const override;

@@ -3,15 +3,10 @@
 
 #include <mutex>
 
-#if defined(__x86_64__)
-#include <cpuid.h>
-#endif
 #if defined(__linux__) && defined(__x86_64__)
 #include <sys/syscall.h>
 #include <unistd.h>
 #endif
-
-#include <cstring>
 
 namespace upres::engine::cpu {
 namespace {
@@ -63,23 +58,6 @@ bool has_native_bf16() {
 
 bool has_amx_bf16() { return effective_isa() == dnnl::cpu_isa::avx512_core_amx; }
 
-std::string cpu_vendor() {
-#if defined(__x86_64__)
-  unsigned int eax = 0, ebx = 0, ecx = 0, edx = 0;
-  if (__get_cpuid(0, &eax, &ebx, &ecx, &edx) == 0) return "";
-  char vendor[13] = {};
-  std::memcpy(vendor, &ebx, 4);
-  std::memcpy(vendor + 4, &edx, 4);
-  std::memcpy(vendor + 8, &ecx, 4);
-  return vendor;
-#else
-  return "";
-#endif
-}
-
-bool bf16_outruns_fp32() {
-  if (has_amx_bf16()) return true;
-  return effective_isa() == dnnl::cpu_isa::avx512_core_bf16 && cpu_vendor() == "AuthenticAMD";
-}
+bool bf16_outruns_fp32() { return has_amx_bf16(); }
 
 }  // namespace upres::engine::cpu

@@ -20,12 +20,10 @@ bool is_avx512_core_class(dnnl::cpu_isa isa);
 bool has_native_bf16();
 // Whether bf16 convolutions run on AMX tiles, where they are several times faster than fp32.
 bool has_amx_bf16();
-// "AuthenticAMD", "GenuineIntel", ... (CPUID leaf 0; empty off x86).
-std::string cpu_vendor();
-// Whether oneDNN's bf16 convolutions outrun its fp32 ones (Winograd included) on this CPU: on AMX,
-// and on AMD's avx512_bf16 (Zen 4/5: 1.2-1.3x fp32 Winograd on R-ESRGAN 4x+, AnimeVideo and
-// Real-CUGAN). Not on Intel's avx512_bf16 without AMX (Cooper Lake, or a Xeon capped below AMX),
-// where the bf16 dot-product kernels ran slower than fp32.
+// Whether bf16 convolutions outrun fp32 ones on this CPU: on AMX only. Without AMX, fp32 runs
+// upres's Winograd kernel (winograd_conv.h), which on AMD's avx512_bf16 (Zen 5, 2 threads) ran
+// R-ESRGAN 4x+ 1.2x faster than bf16's dot-product kernels, GFPGAN 1.1x, and AnimeVideo and
+// Real-CUGAN within a few percent either way; Intel's avx512_bf16 without AMX ran bf16 slower still.
 bool bf16_outruns_fp32();
 
 }  // namespace upres::engine::cpu

@@ -209,7 +209,7 @@ UPRES_AVX512 void transform_output_tile(const float* m, int64_t position_stride,
 UPRES_AVX512 void winograd_run_block_avx512(const WinogradGeometry& g, const WinogradOperands& o, int64_t first,
                                             int64_t count, float* v, float* m) {
   const int64_t in_blocks = g.in_c / kLanes, out_blocks = g.out_c / kLanes, column_blocks = g.out_padded / kColumns;
-  const int64_t v_position = g.block * g.in_c, m_position = g.block * g.out_padded;
+  const int64_t v_position = g.v_position, m_position = g.m_position;
   const int64_t tiles_per_image = g.tiles_h * g.tiles_w;
   for (int64_t cb = 0; cb < in_blocks; ++cb) {
     for (int64_t t = 0; t < count; ++t) {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <string>
 
+#include "base/buffer_memory.h"
 #include "base/slab_allocator.h"
 #include "engine/cpu/winograd_kernels.h"
 
@@ -162,14 +163,16 @@ void WinogradConv::run(const float* src, const float* residual, float* dst) cons
   o.bias = bias_->data();
   o.epilogue = &epilogue_;
   const int64_t blocks = (g.tiles + g.block - 1) / g.block;
-  const size_t v_floats = static_cast<size_t>(36 * g.block * g.in_c);
-  const size_t scratch_floats = v_floats + static_cast<size_t>(36 * g.block * g.out_padded);
+  g.v_position = winograd_position_stride(g.block * g.in_c);
+  g.m_position = winograd_position_stride(g.block * g.out_padded);
+  const size_t v_floats = static_cast<size_t>(36 * g.v_position);
+  const size_t scratch_floats = v_floats + static_cast<size_t>(36 * g.m_position);
   const bool avx512 = isa_ == WinogradIsa::kAvx512;
 #pragma omp parallel
   {
     // Each OpenMP thread keeps its scratch across runs (the pool's threads persist), so no run
-    // pays for fresh pages.
-    thread_local std::vector<float> scratch;
+    // pays for fresh pages; 64-byte aligned, so no vector store splits a cache line.
+    thread_local std::vector<float, BufferAllocator<float>> scratch;
     if (scratch.size() < scratch_floats) scratch.assign(scratch_floats, 0.0f);
 #pragma omp for schedule(static)
     for (int64_t b = 0; b < blocks; ++b) {
