@@ -120,50 +120,34 @@ Result<std::unique_ptr<GfpganRestorer>> GfpganRestorer::from_weights(const nn::S
   return net;
 }
 
-// face [1, 3, S, S] -> style code, then the SFT conditions (scale, shift per resolution 8 .. S).
-// The whole U-Net is here: only the decoder depends on the latents.
-Result<engine::Graph> GfpganRestorer::build_encoder_graph() const {
+// face [1, 3, S, S] -> image [1, 3, S, S]: the U-Net's style code and SFT conditions feed the
+// decoder inside one graph, so the conditions (32 M values per 512 px face) stay in the plan's
+// layout and dtype instead of going through host fp32 tensors between two executables. The
+// modulation factors' sums stay fp32 in a bf16 plan (FactorSums).
+Result<engine::Graph> GfpganRestorer::build_graph(DType compute_dtype) const {
   engine::Graph g;
   const int64_t s = config_.out_size();
   const GfpganUnet::Encoding e = unet_.encode(g, g.input("face", {1, 3, s, s}));
-  g.mark_output(e.style_code);
-  for (engine::Value condition : unet_.conditions(g, e.feat, e.skips)) g.mark_output(condition);
-  if (!g.status().is_ok()) return g.status().with_context("GFPGAN encoder graph");
-  return g;
-}
-
-// The conditions (as the encoder outputs them), then the decoder's modulation factors (its
-// factor_inputs() for a face's latents) -> image [1, 3, S, S].
-Result<engine::Graph> GfpganRestorer::build_decoder_graph(std::span<const engine::Shape> conditions) const {
-  engine::Graph g;
-  std::vector<engine::Value> inputs;
-  for (size_t i = 0; i < conditions.size(); ++i) {
-    inputs.push_back(
-        g.input((i % 2 == 0 ? "sft_scale" : "sft_shift") + std::to_string(i / 2), conditions[i]));
-  }
-  g.mark_output(decoder_.forward(g, inputs));
-  if (!g.status().is_ok()) return g.status().with_context("GFPGAN decoder graph");
+  const std::vector<engine::Value> conditions = unet_.conditions(g, e.feat, e.skips);
+  const FactorSums sums = compute_dtype == DType::kF32 ? FactorSums::kConv1x1 : FactorSums::kLinear;
+  g.mark_output(decoder_.forward(g, conditions, e.style_code, sums));
+  if (!g.status().is_ok()) return g.status().with_context("GFPGAN graph");
   return g;
 }
 
 Status GfpganRestorer::prepare(const FaceRestoreOptions& options) {
-  if (encoder_exec_ && prepared_backend_ == options.backend &&
-      prepared_dtype_ == options.compute_dtype) {
+  if (exec_ && prepared_backend_ == options.backend && prepared_dtype_ == options.compute_dtype) {
     return Status::ok();
   }
-  encoder_exec_.reset();
-  decoder_exec_.reset();
+  exec_.reset();
   if (!backend_ || backend_->name() != options.backend) {
     backend_.reset();
     UPRES_ASSIGN_OR_RETURN(backend_, engine::create_backend(options.backend));
   }
   engine::PrepareOptions prepare;
   prepare.compute_dtype = options.compute_dtype;
-  UPRES_ASSIGN_OR_RETURN(engine::Graph encoder, build_encoder_graph());
-  UPRES_ASSIGN_OR_RETURN(encoder_exec_, backend_->prepare(encoder, prepare));
-  const std::vector<engine::Shape>& outputs = encoder_exec_->output_shapes();
-  UPRES_ASSIGN_OR_RETURN(engine::Graph decoder, build_decoder_graph(std::span(outputs).subspan(1)));
-  UPRES_ASSIGN_OR_RETURN(decoder_exec_, backend_->prepare(decoder, prepare));
+  UPRES_ASSIGN_OR_RETURN(engine::Graph graph, build_graph(options.compute_dtype));
+  UPRES_ASSIGN_OR_RETURN(exec_, backend_->prepare(graph, prepare));
   prepared_backend_ = options.backend;
   prepared_dtype_ = options.compute_dtype;
   return Status::ok();
@@ -177,13 +161,8 @@ Result<engine::Tensor> GfpganRestorer::forward(const engine::Tensor& x,
                             ", expected " + engine::shape_to_string({1, 3, s, s}));
   }
   UPRES_RETURN_IF_ERROR(prepare(options));
-  std::vector<engine::Tensor> encoded(encoder_exec_->output_shapes().size());
-  UPRES_RETURN_IF_ERROR(encoder_exec_->run({&x, 1}, encoded));
-  UPRES_ASSIGN_OR_RETURN(std::vector<engine::Tensor> factors, decoder_.factor_inputs(encoded[0].to_f32()));
-  std::vector<engine::Tensor> decoder_inputs(encoded.begin() + 1, encoded.end());
-  for (engine::Tensor& factor : factors) decoder_inputs.push_back(std::move(factor));
   std::vector<engine::Tensor> image(1);
-  UPRES_RETURN_IF_ERROR(decoder_exec_->run(decoder_inputs, image));
+  UPRES_RETURN_IF_ERROR(exec_->run({&x, 1}, image));
   return image[0];
 }
 

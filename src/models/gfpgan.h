@@ -1,15 +1,14 @@
 // GfpganRestorer: the clean GFPGAN architecture (GFPGANv1Clean, as in GFPGANv1.3.pth and
 // GFPGANv1.4.pth): a U-Net encoder whose style code and SFT conditions drive a StyleGAN2 decoder.
-// Runs as two executables, both compiled once and cached: the U-Net gives the latents and the SFT
-// conditions; the decoder takes the conditions and each layer's modulation factors, computed on
-// the host from the latents. The decoder's stored noise is used, so results are deterministic.
+// Runs as one executable, compiled once and cached: the U-Net gives the latents and the SFT
+// conditions, and the decoder computes each layer's modulation factors from the latents in the
+// graph. The decoder's stored noise is used, so results are deterministic.
 // Not thread-safe (restore() caches the compiled graphs); use one instance per thread.
 // Original: https://github.com/TencentARC/GFPGAN/blob/master/gfpgan/archs/gfpganv1_clean_arch.py
 #pragma once
 
 #include <cstdint>
 #include <memory>
-#include <span>
 #include <string>
 #include <vector>
 
@@ -56,20 +55,18 @@ class GfpganRestorer final : public FaceRestorer {
 
  private:
   explicit GfpganRestorer(Config config) : config_(std::move(config)) {}
-  Result<engine::Graph> build_encoder_graph() const;
-  Result<engine::Graph> build_decoder_graph(std::span<const engine::Shape> conditions) const;
+  Result<engine::Graph> build_graph(DType compute_dtype) const;
   Status prepare(const FaceRestoreOptions& options);
 
   Config config_;
   GfpganUnet unet_;
   StyleGAN2CleanDecoder decoder_;
 
-  // The encoder and decoder compiled for prepared_backend_ / prepared_dtype_.
+  // The network compiled for prepared_backend_ / prepared_dtype_.
   std::string prepared_backend_;
   DType prepared_dtype_ = DType::kF32;
   std::unique_ptr<engine::Backend> backend_;
-  std::unique_ptr<engine::Executable> encoder_exec_;
-  std::unique_ptr<engine::Executable> decoder_exec_;
+  std::unique_ptr<engine::Executable> exec_;
 };
 
 // True when the keys are GFPGANv1Clean's (conv_body_first.weight, final_linear.weight,

@@ -100,64 +100,30 @@ Result<StyleGAN2CleanDecoder> StyleGAN2CleanDecoder::bind(const nn::StateDict& w
   return d;
 }
 
-std::span<const float> StyleGAN2CleanDecoder::style(std::span<const float> latents,
-                                                    int latent) const {
-  const size_t nf = static_cast<size_t>(config_.num_style_feat);
-  const size_t row = latents.size() == nf ? 0 : static_cast<size_t>(latent);
-  return latents.subspan(row * nf, nf);
+engine::Value StyleGAN2CleanDecoder::style(engine::Graph& g, engine::Value latents, int latent) const {
+  const int64_t nf = config_.num_style_feat;
+  if (g.shape(latents)[1] == nf) return latents;
+  return g.slice(latents, 1, latent * nf, (latent + 1) * nf);
 }
-
-namespace {
-
-// A [1, C, 1, 1] graph input for one of a layer's modulation factors.
-engine::Value factor_input(engine::Graph& g, const ModulatedConv2d& conv, bool demod) {
-  const ModulatedConv2dShape& s = conv.shape();
-  return g.input(demod ? "demod" : "scale", {1, demod ? s.out_channels : s.in_channels, 1, 1});
-}
-
-}  // namespace
 
 // x: [1, in, r, r] -> [1, out, r', r']. The noise term strength * noise + bias is a 1x1 conv of the
 // stored [1, 1, r', r'] noise (a broadcast add would run on oneDNN's slow reference kernel).
-engine::Value StyleGAN2CleanDecoder::style_conv(engine::Graph& g, const StyleConv& layer, engine::Value x) const {
-  engine::Value scale = factor_input(g, layer.conv, false);
-  engine::Value demod = factor_input(g, layer.conv, true);
-  engine::Value out = layer.conv(g, x, scale, demod);                                       // [1, out, r', r']
+engine::Value StyleGAN2CleanDecoder::style_conv(engine::Graph& g, const StyleConv& layer, engine::Value x,
+                                                engine::Value latents, FactorSums sums) const {
+  const ModulatedConv2d::Factors f = layer.conv.factors(g, style(g, latents, layer.latent), kStyleConvGain, sums);
+  engine::Value out = layer.conv(g, x, f.scale, f.demod);                                   // [1, out, r', r']
   engine::Value noise = g.conv2d(g.constant(layer.noise), layer.noise_weight, layer.bias);  // [1, out, r', r']
   return g.leaky_relu(g.add(out, noise), kLeakySlope);
 }
 
 // x: [1, in, r, r], skip: [1, 3, r/2, r/2] or invalid -> [1, 3, r, r]
 engine::Value StyleGAN2CleanDecoder::to_rgb(engine::Graph& g, const ToRGB& layer, engine::Value x,
-                                            engine::Value skip) const {
-  engine::Value out = layer.conv(g, x, factor_input(g, layer.conv, false), {}, layer.bias);
+                                            engine::Value skip, engine::Value latents, FactorSums sums) const {
+  const ModulatedConv2d::Factors f = layer.conv.factors(g, style(g, latents, layer.latent), 1.0f, sums);
+  engine::Value out = layer.conv(g, x, f.scale, {}, layer.bias);
   if (!skip.is_valid()) return out;
   const engine::ResizeAttrs up{.mode = engine::ResizeMode::kBilinear, .scale_h = 2, .scale_w = 2};
   return g.add(out, g.resize(skip, up));
-}
-
-Result<std::vector<engine::Tensor>> StyleGAN2CleanDecoder::factor_inputs(std::span<const float> latents) const {
-  const size_t nf = static_cast<size_t>(config_.num_style_feat);
-  if (latents.size() != nf && latents.size() != nf * static_cast<size_t>(config_.num_latent())) {
-    return invalid_argument("StyleGAN2 decoder: " + std::to_string(latents.size()) +
-                            " latent values, expected " + std::to_string(config_.num_latent()) +
-                            " or 1 rows of " + std::to_string(nf));
-  }
-  std::vector<engine::Tensor> inputs;
-  auto add = [&](const ModulatedConv2d& conv, int latent, float gain) -> Status {
-    UPRES_ASSIGN_OR_RETURN(ModulatedConv2d::Factors f, conv.factors(style(latents, latent), gain));
-    inputs.push_back(std::move(f.scale));
-    if (f.demod.is_defined()) inputs.push_back(std::move(f.demod));
-    return Status::ok();
-  };
-  UPRES_RETURN_IF_ERROR(add(style_conv1_.conv, style_conv1_.latent, kStyleConvGain));
-  UPRES_RETURN_IF_ERROR(add(to_rgb1_.conv, to_rgb1_.latent, 1.0f));
-  for (size_t level = 0; level < to_rgbs_.size(); ++level) {
-    for (const StyleConv* layer : {&style_convs_[2 * level], &style_convs_[2 * level + 1]})
-      UPRES_RETURN_IF_ERROR(add(layer->conv, layer->latent, kStyleConvGain));
-    UPRES_RETURN_IF_ERROR(add(to_rgbs_[level].conv, to_rgbs_[level].latent, 1.0f));
-  }
-  return inputs;
 }
 
 // x: [1, C, r, r]; scale, shift: [1, C/2, r, r] (sft_half) or [1, C, r, r].
@@ -171,18 +137,18 @@ engine::Value StyleGAN2CleanDecoder::sft(engine::Graph& g, engine::Value x, engi
   return g.concat({same, modulated});
 }
 
-engine::Value StyleGAN2CleanDecoder::forward(engine::Graph& g,
-                                            const std::vector<engine::Value>& conditions) const {
+engine::Value StyleGAN2CleanDecoder::forward(engine::Graph& g, const std::vector<engine::Value>& conditions,
+                                             engine::Value latents, FactorSums sums) const {
   engine::Value out = g.constant(constant_input_);  // [1, C4, 4, 4]
-  out = style_conv(g, style_conv1_, out);
-  engine::Value skip = to_rgb(g, to_rgb1_, out, {});  // [1, 3, 4, 4]
+  out = style_conv(g, style_conv1_, out, latents, sums);
+  engine::Value skip = to_rgb(g, to_rgb1_, out, {}, latents, sums);  // [1, 3, 4, 4]
   for (size_t level = 0; level < to_rgbs_.size(); ++level) {
-    out = style_conv(g, style_convs_[2 * level], out);  // [1, C, 2r, 2r]
+    out = style_conv(g, style_convs_[2 * level], out, latents, sums);  // [1, C, 2r, 2r]
     if (2 * level + 1 < conditions.size()) {
       out = sft(g, out, conditions[2 * level], conditions[2 * level + 1]);
     }
-    out = style_conv(g, style_convs_[2 * level + 1], out);
-    skip = to_rgb(g, to_rgbs_[level], out, skip);  // [1, 3, 2r, 2r]
+    out = style_conv(g, style_convs_[2 * level + 1], out, latents, sums);
+    skip = to_rgb(g, to_rgbs_[level], out, skip, latents, sums);  // [1, 3, 2r, 2r]
   }
   return skip;
 }

@@ -1,14 +1,13 @@
 // StyleGAN2CleanDecoder: GFPGAN's StyleGAN2 generator (StyleGAN2GeneratorClean with the CSFT
 // spatial feature transform) as a graph fragment: constant input, style convs with stored noise,
-// ToRGB with bilinear skip upsampling. Each layer's style enters as graph inputs (its
-// ModulatedConv2d factors), so one compiled graph serves every face: factor_inputs() computes them.
+// ToRGB with bilinear skip upsampling. Each layer's style is a row of the latents value, so one
+// compiled graph serves every face; its ModulatedConv2d factors are computed in the graph.
 // Immutable after binding; thread-safe.
 // Original: https://github.com/TencentARC/GFPGAN/blob/master/gfpgan/archs/stylegan2_clean_arch.py
 // and StyleGAN2GeneratorCSFT in gfpganv1_clean_arch.py.
 #pragma once
 
 #include <cstdint>
-#include <span>
 #include <string>
 #include <vector>
 
@@ -41,14 +40,11 @@ class StyleGAN2CleanDecoder {
   const Config& config() const { return config_; }
 
   // conditions: (scale, shift) for each resolution 8, 16, ..., 2^log_size, each
-  // [1, C_sft, r, r] -> image [1, 3, 2^log_size, 2^log_size]. Adds the layers' modulation
-  // factors as graph inputs after those made so far, in factor_inputs() order.
-  engine::Value forward(engine::Graph& graph, const std::vector<engine::Value>& conditions) const;
-
-  // The values of forward()'s factor inputs, in order, for these latents: num_latent() rows of
-  // num_style_feat (one latent per layer), or a single row shared by every layer.
-  // InvalidArgument for a bad latent size.
-  Result<std::vector<engine::Tensor>> factor_inputs(std::span<const float> latents) const;
+  // [1, C_sft, r, r]; latents: [1, num_latent() * num_style_feat] (one latent per layer) or
+  // [1, num_style_feat] (one shared by every layer) -> image [1, 3, 2^log_size, 2^log_size].
+  // sums: how the layers' modulation factors are computed (see FactorSums).
+  engine::Value forward(engine::Graph& graph, const std::vector<engine::Value>& conditions,
+                        engine::Value latents, FactorSums sums) const;
 
  private:
   struct StyleConv {  // modulated conv * sqrt(2) + noise * strength + bias, leaky ReLU 0.2
@@ -68,10 +64,12 @@ class StyleGAN2CleanDecoder {
                                     const ModulatedConv2dShape& shape, int noise_index);
   Result<ToRGB> bind_to_rgb(const nn::StateDict& weights, const std::string& key,
                             int64_t in_channels);
-  // The style row of `latents` that layer index `latent` uses.
-  std::span<const float> style(std::span<const float> latents, int latent) const;
-  engine::Value style_conv(engine::Graph& g, const StyleConv& layer, engine::Value x) const;
-  engine::Value to_rgb(engine::Graph& g, const ToRGB& layer, engine::Value x, engine::Value skip) const;
+  // The style row [1, num_style_feat] of `latents` that layer index `latent` uses.
+  engine::Value style(engine::Graph& g, engine::Value latents, int latent) const;
+  engine::Value style_conv(engine::Graph& g, const StyleConv& layer, engine::Value x, engine::Value latents,
+                           FactorSums sums) const;
+  engine::Value to_rgb(engine::Graph& g, const ToRGB& layer, engine::Value x, engine::Value skip,
+                       engine::Value latents, FactorSums sums) const;
   engine::Value sft(engine::Graph& g, engine::Value x, engine::Value scale,
                     engine::Value shift) const;
 

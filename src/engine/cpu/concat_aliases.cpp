@@ -3,7 +3,11 @@
 // of the block is itself a dense blocked tensor (offset / block blocks in), so oneDNN sees plain
 // descriptors and stays on its jit kernels (a strided NHWC slice would fall to its `ref` kernel:
 // with a channels-last layout concats are copies).
+// Also the split-modulate-join of GFPGAN's SFT, concat(slice(x, 0, h), slice(x, h, C) * s + t):
+// x, both slices and the elementwise chain all live in the concat's buffer, so the slices and
+// the concat are no-ops and the chain runs in place on its channel half (see plan_split_in_place).
 #include <algorithm>
+#include <optional>
 
 #include "engine/cpu/lowering.h"
 
@@ -57,6 +61,91 @@ bool inputs_fit(ExecutionPlan& plan, const Node& node) {
   return true;
 }
 
+const Node& producer_of(const Graph& graph, Value value) {
+  return graph.nodes()[static_cast<size_t>(graph.info(value).producer)];
+}
+
+bool is_graph_output(const Graph& graph, Value value) {
+  return std::find(graph.outputs().begin(), graph.outputs().end(), value) != graph.outputs().end();
+}
+
+// A concat input that can live in its slice of the split value: the chain from a channel slice of
+// the split value through single-use add/mul ops that keep its shape (the slice their first operand,
+// which lower_binary then reads as src0 and overwrites in place).
+struct SplitPart {
+  Value split;                 // the value the chain starts from a slice of
+  int64_t start = 0;           // the slice's first channel
+  std::vector<Value> members;  // the slice's output, then each op's output
+};
+
+std::optional<SplitPart> split_part(ExecutionPlan& plan, Value input, const std::vector<int>& uses) {
+  const Graph& graph = plan.graph();
+  SplitPart part;
+  Value v = input;
+  for (;;) {
+    if (graph.info(v).producer < 0 || uses[static_cast<size_t>(v.id)] != 1 || is_graph_output(graph, v) ||
+        plan.is_aliased(v) || plan.has_aliases(v) || !plan.storage(v).desc.is_zero()) {
+      return std::nullopt;
+    }
+    part.members.insert(part.members.begin(), v);
+    const Node& node = producer_of(graph, v);
+    if (node.kind == OpKind::kSlice) {
+      const auto& attrs = std::get<SliceAttrs>(node.attrs);
+      const Shape& in = graph.shape(node.inputs[0]);
+      if (in.size() != 4 || normalize_axis(attrs.axis, 4) != 1 || attrs.start < 0) return std::nullopt;
+      part.split = node.inputs[0];
+      part.start = attrs.start;
+      return part;
+    }
+    if ((node.kind != OpKind::kAdd && node.kind != OpKind::kMul) || node.inputs.size() != 2 ||
+        graph.shape(node.inputs[0]) != graph.shape(v) || node.inputs[1] == node.inputs[0] ||
+        !binary_runs_on_onednn(graph, node)) {
+      return std::nullopt;
+    }
+    v = node.inputs[0];
+  }
+}
+
+// concat(parts of x) with each part a channel slice of x at its own place in the output (and an
+// elementwise chain after it), x read by those slices only and produced by a oneDNN convolution
+// (which writes the blocked activation layout into any buffer): x and the parts alias the output.
+bool plan_split_in_place(ExecutionPlan& plan, const Node& node, const std::vector<int>& uses) {
+  const Graph& graph = plan.graph();
+  const Shape& out_shape = graph.shape(node.output);
+  if (node.kind != OpKind::kConcat || node.inputs.size() < 2 || !eligible_shape(plan.activations(), out_shape) ||
+      normalize_axis(std::get<ConcatAttrs>(node.attrs).axis, 4) != 1 || !plan.storage(node.output).desc.is_zero() ||
+      plan.is_aliased(node.output) || plan.has_aliases(node.output)) {
+    return false;
+  }
+  std::vector<SplitPart> parts;
+  int64_t channel = 0;
+  for (Value input : node.inputs) {
+    std::optional<SplitPart> part = split_part(plan, input, uses);
+    if (!part || part->start != channel || (!parts.empty() && part->split != parts[0].split) ||
+        !eligible_shape(plan.activations(), graph.shape(input)) ||
+        !plan.activations().slices_densely(channel, graph.shape(input)[1])) {
+      return false;
+    }
+    channel += graph.shape(input)[1];
+    parts.push_back(std::move(*part));
+  }
+  const Value split = parts[0].split;
+  const int32_t producer = graph.info(split).producer;
+  if (producer < 0 || graph.shape(split) != out_shape || uses[static_cast<size_t>(split.id)] != static_cast<int>(parts.size()) ||
+      is_graph_output(graph, split) || plan.is_aliased(split) || plan.has_aliases(split) ||
+      !plan.storage(split).desc.is_zero()) {
+    return false;
+  }
+  const Node& p = producer_of(graph, split);
+  if (p.kind != OpKind::kConv2d || !conv_runs_on_onednn(p)) return false;
+  plan.set_desc(node.output, plan.activation_desc(out_shape, plan.compute_type()));
+  plan.alias(split, node.output, 0);
+  for (const SplitPart& part : parts) {
+    for (Value member : part.members) plan.alias(member, node.output, part.start);
+  }
+  return true;
+}
+
 }  // namespace
 
 void plan_concat_aliases(ExecutionPlan& plan) {
@@ -83,6 +172,8 @@ void plan_concat_aliases(ExecutionPlan& plan) {
       channel += graph.shape(input)[1];
     }
   }
+  const std::vector<int> uses = graph.use_counts();
+  for (auto it = nodes.rbegin(); it != nodes.rend(); ++it) plan_split_in_place(plan, *it, uses);
 }
 
 }  // namespace upres::engine::cpu

@@ -24,6 +24,25 @@ bool all_in_place(ExecutionPlan& plan, const Node& node) {
   return true;
 }
 
+// A slice that plan_concat_aliases placed where its channels already lie in the source's buffer
+// (a split whose parts are joined again in place): nothing to copy.
+Status lower_slice_in_place(ExecutionPlan& plan, const Node& node, int axis, int64_t start) {
+  const Shape& in_shape = plan.graph().shape(node.inputs[0]);
+  const Shape& out_shape = plan.graph().shape(node.output);
+  const ActivationLayout& activations = plan.activations();
+  const memory::desc& src = plan.storage(node.inputs[0]).desc;
+  const ValueStorage& from = plan.storage(node.inputs[0]);
+  const ValueStorage& to = plan.storage(node.output);
+  const size_t place = from.offset_in_root + static_cast<size_t>(start * in_shape[2] * in_shape[3]) *
+                                                 memory::data_type_size(src.data_type());
+  if (axis != 1 || !activations.holds(src, in_shape) || src.data_type() != plan.compute_type() ||
+      !activations.slices_densely(start, out_shape[1]) || to.root != from.root || to.offset_in_root != place) {
+    return internal_error("cpu: slice '" + node.name + "' was planned in place but its source is not where planned");
+  }
+  plan.set_desc(node.output, activations.desc(out_shape, src.data_type()));
+  return Status::ok();
+}
+
 }  // namespace
 
 Status lower_concat(ExecutionPlan& plan, const Node& node) {
@@ -67,6 +86,7 @@ Status lower_slice(ExecutionPlan& plan, const Node& node) {
   start = std::clamp<int64_t>(start, 0, in_shape[static_cast<size_t>(axis)]);
   memory src = plan.memory_of(node.inputs[0]);
   const auto type = src.get_desc().data_type();
+  if (plan.is_aliased(node.output)) return lower_slice_in_place(plan, node, axis, start);
   // A source in the activation layout can be viewed at any channel range when it is channels-last;
   // when it is blocked, only from a block boundary to a block boundary or the last channel (oneDNN
   // cannot describe a sub-memory ending inside a block that goes on); else go plain first.

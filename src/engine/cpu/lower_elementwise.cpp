@@ -158,6 +158,15 @@ Status lower_binary(ExecutionPlan& plan, const Node& node) {
       pd = plain_pd;
     }
   }
+  if (plan.is_aliased(node.output)) {
+    // Planned in place (plan_concat_aliases: a chain inside a concat buffer): src0 is overwritten,
+    // so it must be read where it lies, in its own layout, by the jit kernel.
+    const memory::desc& own0 = plan.storage(full).desc;
+    if (swap || is_ref_kernel(pd) || src0.get_desc() != own0 || pd.dst_desc() != own0) {
+      return internal_error("cpu: " + std::string(op_kind_name(node.kind)) + " '" + node.name +
+                            "' was planned in place but cannot run there");
+    }
+  }
   if (is_ref_kernel(pd)) return lower_binary_native(plan, node);  // no jit kernel in either layout
   const memory src1 = other_shape.size() != graph.shape(other).size() ? lower_rank_operand(plan, other, want1)
                       : own1 == want1 ? plan.memory_of(other) : plan.input_as(other, want1);
