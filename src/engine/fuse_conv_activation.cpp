@@ -40,13 +40,12 @@ bool try_fuse(Node& conv, const Node& act, Activation activation) {
 
 }  // namespace
 
-Status fuse_conv_activation(Graph& graph, const FusionOptions& options) {
+Status fuse_conv_activation(Graph& graph) {
   std::vector<int> uses = graph.use_counts();
   auto& nodes = graph.mutable_nodes();
   for (size_t i = 0; i < nodes.size(); ++i) {
     const Activation activation = fusable_activation(nodes[i]);
     if (activation == Activation::kNone) continue;
-    if (activation == Activation::kPrelu && !options.fuse_prelu) continue;
     const Value x = nodes[i].inputs[0];
     const int32_t producer = graph.info(x).producer;
     if (producer < 0 || uses[static_cast<size_t>(x.id)] != 1) continue;

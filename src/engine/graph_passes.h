@@ -8,18 +8,13 @@
 
 namespace upres::engine {
 
-// Which fused forms a backend can run fast; a pass leaves other ops standalone.
-struct FusionOptions {
-  bool fuse_prelu = true;  // oneDNN 2.6 has no prelu post-op: the cpu backend runs prelu on its own
-};
-
 // batch_norm(conv2d(x)) -> conv2d with scaled weights and shifted bias, when the conv output is
 // read only by the batch norm and the conv has no post-ops yet. (fold_batch_norm.cpp)
 Status fold_batch_norm(Graph& graph);
 
 // act(conv2d(x)) -> conv2d with post.activation, when the conv output has one reader.
 // (fuse_conv_activation.cpp)
-Status fuse_conv_activation(Graph& graph, const FusionOptions& options = {});
+Status fuse_conv_activation(Graph& graph);
 
 // add(conv2d(x), r) and add(scale(conv2d(x), s), r) -> conv2d with a residual input (sum post-op,
 // y = s * act(conv) + r), when the conv output has one reader and r has the output shape; then
@@ -38,6 +33,6 @@ Status fold_nested_residual(Graph& graph);
 Status mark_in_place_concat(Graph& graph);
 
 // All of the above, in order, then dead-node removal and validation. (optimize_graph.cpp)
-Status optimize_graph(Graph& graph, const FusionOptions& options = {});
+Status optimize_graph(Graph& graph);
 
 }  // namespace upres::engine

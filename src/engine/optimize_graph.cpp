@@ -4,14 +4,14 @@
 
 namespace upres::engine {
 
-Status optimize_graph(Graph& graph, const FusionOptions& options) {
+Status optimize_graph(Graph& graph) {
   UPRES_RETURN_IF_ERROR(graph.status());
   UPRES_RETURN_IF_ERROR(fold_batch_norm(graph));
-  UPRES_RETURN_IF_ERROR(fuse_conv_activation(graph, options));
+  UPRES_RETURN_IF_ERROR(fuse_conv_activation(graph));
   UPRES_RETURN_IF_ERROR(fuse_conv_residual(graph));
-  UPRES_RETURN_IF_ERROR(fuse_conv_activation(graph, options));  // act(conv + r): activation after residual
+  UPRES_RETURN_IF_ERROR(fuse_conv_activation(graph));  // act(conv + r): activation after residual
   UPRES_RETURN_IF_ERROR(fold_nested_residual(graph));
-  UPRES_RETURN_IF_ERROR(fuse_conv_activation(graph, options));  // act(conv + r'), now that r' is inside
+  UPRES_RETURN_IF_ERROR(fuse_conv_activation(graph));  // act(conv + r'), now that r' is inside
   UPRES_RETURN_IF_ERROR(mark_in_place_concat(graph));
   graph.remove_dead_nodes();
   return graph.validate();

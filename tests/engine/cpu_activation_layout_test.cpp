@@ -1,7 +1,8 @@
 // The cpu backend's activation layouts (activation_layout.h): the layout chosen per CPU class, and
 // every layout it can choose (nChw8c for AVX2, nChw16c for AVX-512, NHWC for bf16 on AMX) forced on
 // this machine: a network with dense concatenation, residuals, broadcast binaries, resize, group
-// norm and pixel shuffle matches the reference backend, and no op leaves the fast path.
+// norm and pixel shuffle matches the reference backend, and no op leaves the fast path; a pixel
+// shuffle reads blocked fp32 without a reorder.
 #include <gtest/gtest.h>
 
 #include <random>
@@ -110,6 +111,40 @@ TEST(ActivationLayoutTest, EveryLayoutMatchesReferenceOnFastKernels) {
       for (const std::string& step : cpu_exe->step_descriptions()) {
         EXPECT_EQ(step.find(" ref"), std::string::npos) << step;
         EXPECT_EQ(step.find(": fallback"), std::string::npos) << step;
+      }
+    }
+  }
+}
+
+// A pixel shuffle reads an fp32 conv output where it lies (nChw8c, nChw16c), with no reorder to
+// plain first: factors 2 and 4 (SRVGGNetCompact's 48 -> 3 channels), both channel orders.
+TEST(ActivationLayoutTest, PixelShuffleReadsBlockedFp32WhereItLies) {
+  cpu::CpuBackend backend;
+  for (const int factor : {2, 4}) {
+    for (const ShuffleOrder order : {ShuffleOrder::kPytorch, ShuffleOrder::kDepthToSpace}) {
+      std::mt19937 rng(31 + factor);
+      Graph g;
+      const Shape input{1, 16, 9, 13};
+      g.mark_output(g.pixel_shuffle(random_conv3x3(g, g.input("x", input), 16, 48, rng), factor, order));
+      ASSERT_TRUE(g.status().is_ok()) << g.status().to_string();
+      const Tensor x = random_tensor(input, rng, 1.0f);
+      auto ref_exe = (*create_backend("reference"))->prepare(g, {});
+      ASSERT_TRUE(ref_exe.is_ok()) << ref_exe.status().to_string();
+      std::vector<Tensor> expected(1);
+      ASSERT_TRUE((*ref_exe)->run({&x, 1}, expected).is_ok());
+      for (const CpuLayout layout : {CpuLayout::kBlocked8, CpuLayout::kBlocked16}) {
+        if (layout == CpuLayout::kBlocked16 && cpu::effective_isa() == cpu_isa::avx2) continue;
+        SCOPED_TRACE("factor " + std::to_string(factor) + (order == ShuffleOrder::kPytorch ? " pytorch" : " d2s") +
+                     (layout == CpuLayout::kBlocked8 ? " nChw8c" : " nChw16c"));
+        auto exe = backend.prepare(g, {.cpu_layout = layout});
+        ASSERT_TRUE(exe.is_ok()) << exe.status().to_string();
+        std::vector<Tensor> outputs(1);
+        ASSERT_TRUE((*exe)->run({&x, 1}, outputs).is_ok());
+        EXPECT_LE(testing::relative_error(outputs[0], expected[0]), 1e-5);
+        for (const std::string& step : dynamic_cast<cpu::CpuExecutable&>(**exe).step_descriptions()) {
+          const bool shuffle_reorders = step.rfind("pixel_shuffle", 0) == 0 && step.find(": reorder") != std::string::npos;
+          EXPECT_FALSE(shuffle_reorders) << step;
+        }
       }
     }
   }

@@ -1,7 +1,7 @@
 // upres's Winograd F(4x4, 3x3) convolution (winograd_conv.h), its AVX2 (nChw8c) and AVX-512
 // (nChw16c) kernels each: against a direct convolution in double on random data (odd sizes 1..37
-// px, 16..128 channels, padding 0..2, bias, relu / leaky relu, scale, residual before or after the
-// activation, batch 2), its rounding on wide convolutions against a direct fp32 sum, and the
+// px, 16..128 channels, padding 0..2, bias, relu / leaky relu / prelu, scale, residual before or
+// after the activation, batch 2), its rounding on wide convolutions against a direct fp32 sum, and the
 // geometries it refuses. A kernel runs wherever the CPU has its instructions (under any cap); the
 // cpu plan's use of it: cpu_winograd_test.cpp.
 #include <gtest/gtest.h>
@@ -55,8 +55,10 @@ std::vector<float> from_blocked(const std::vector<float>& blocked, int64_t n, in
   return plain;
 }
 
-double activate(const WinogradEpilogue& e, double x) {
+// The epilogue's activation of output channel o.
+double activate(const WinogradEpilogue& e, double x, int64_t o) {
   if (e.activation == Activation::kNone || x >= 0.0) return x;
+  if (e.activation == Activation::kPrelu) return e.prelu_slopes[e.prelu_slopes.size() == 1 ? 0 : o] * x;
   return e.activation == Activation::kLeakyRelu ? e.alpha * x : 0.0;
 }
 
@@ -86,8 +88,8 @@ std::vector<float> direct_conv(const WinogradShape& s, const WinogradEpilogue& e
           const size_t at = static_cast<size_t>(((n * s.out_channels + o) * oh + r) * ow + c);
           const double res = e.has_residual ? residual[at] : 0.0;
           y[at] = static_cast<float>(e.has_residual && e.activation_after_residual
-                                         ? activate(e, e.scale * sum + res)
-                                         : e.scale * activate(e, sum) + res);
+                                         ? activate(e, e.scale * sum + res, o)
+                                         : e.scale * activate(e, sum, o) + res);
         }
       }
     }
@@ -109,6 +111,8 @@ std::pair<double, double> max_difference(WinogradIsa isa, const KernelCase& k, s
   WinogradEpilogue e;
   e.activation = k.activation;
   e.alpha = k.activation == Activation::kLeakyRelu ? 0.2f : 0.0f;
+  // prelu: a slope per channel (negative ones too), or one for all after a residual.
+  if (k.activation == Activation::kPrelu) e.prelu_slopes = uniform(k.after_residual ? 1 : k.out_c, rng, 0.6f);
   e.scale = k.scale;
   e.has_residual = k.residual;
   e.activation_after_residual = k.after_residual;
@@ -167,6 +171,9 @@ TEST_P(CpuWinogradKernelTest, MatchesDirectConvolutionOnOddSizesAndEpilogues) {
       {1, avx2 ? 56 : 96, 48, 36, 33, 1, Activation::kNone, true, false, true, 1.0f},
       {1, 16, 64, 8, 8, 1, Activation::kLeakyRelu, false, false, true, 0.2f},
       {1, 128, 32, 27, 30, 1, Activation::kLeakyRelu, false, false, true, 1.0f},  // more tiles than a block
+      {1, 64, 48, 19, 23, 1, Activation::kPrelu, false, false, true, 1.0f},  // AnimeVideo's last 64->48
+      {1, 32, 32, 10, 9, 1, Activation::kPrelu, true, false, true, 0.5f},
+      {1, 16, 16, 6, 6, 1, Activation::kPrelu, true, true, true, 1.0f},
   };
   std::mt19937 rng(21);
   for (const KernelCase& k : cases) {
@@ -245,6 +252,12 @@ TEST(CpuWinogradKernelGeometryTest, RejectsGeometriesOutsideTheKernel) {
   WinogradEpilogue sigmoid;
   sigmoid.activation = Activation::kSigmoid;
   EXPECT_FALSE(WinogradConv::create(kAvx2, {1, 16, 16, 8, 8, 1}, sigmoid, w, {}).is_ok());
+  WinogradEpilogue prelu;
+  prelu.activation = Activation::kPrelu;
+  prelu.prelu_slopes.assign(3, 0.25f);
+  EXPECT_FALSE(WinogradConv::create(kAvx2, {1, 16, 16, 8, 8, 1}, prelu, w, {}).is_ok()) << "3 slopes, 16 channels";
+  prelu.prelu_slopes.assign(16, 0.25f);
+  EXPECT_TRUE(WinogradConv::create(kAvx2, {1, 16, 16, 8, 8, 1}, prelu, w, {}).is_ok());
   EXPECT_TRUE(WinogradConv::create(kAvx2, {1, 16, 16, 8, 8, 1}, {}, w, {}).is_ok());
   EXPECT_TRUE(WinogradConv::create(kAvx512, {1, 16, 16, 8, 8, 1}, {}, w, {}).is_ok());
 }

@@ -2,7 +2,7 @@
 // (PReLU between them, a fused relu, a residual add) runs on a Winograd kernel where the CPU class
 // has one (upres's own on AVX2 and AVX-512, winograd_step.h; oneDNN's where ours declines), matches
 // the reference backend, and runs on the direct kernel when PrepareOptions::winograd is off;
-// leaky relu is fused into upres's kernel; bf16 convolutions stay direct.
+// leaky relu and prelu are fused into upres's kernel; bf16 convolutions stay direct.
 #include <gtest/gtest.h>
 
 #include <oneapi/dnnl/dnnl.hpp>
@@ -14,6 +14,7 @@
 #include "engine/cpu/cpu_backend.h"
 #include "engine/cpu/cpu_executable.h"
 #include "engine/cpu/cpu_isa.h"
+#include "engine/cpu/lowering.h"
 #include "engine/cpu/winograd_step.h"
 #include "op_case.h"
 #include "random_graph_parts.h"
@@ -145,6 +146,49 @@ TEST(CpuWinogradTest, LeakyReluIsFusedIntoTheWinogradConvAndBf16StaysDirect) {
   auto bf16 = backend.prepare(compact_stack(), PrepareOptions{.compute_dtype = DType::kBF16});
   ASSERT_TRUE(bf16.is_ok()) << bf16.status().to_string();
   EXPECT_EQ(winograd_steps(dynamic_cast<const cpu::CpuExecutable&>(**bf16)), 0);
+}
+
+// PReLU (SRVGGNetCompact's activation; oneDNN 2.6 has no prelu post-op) is fused into upres's
+// Winograd kernel, per channel or one slope, also as s * prelu(c) + r; a conv the kernel declines
+// (3 input channels, 1x1, Winograd off, bf16) runs with its prelu as a oneDNN pass in place, the
+// residual after it added by a binary. Nothing falls to a reference kernel.
+TEST(CpuWinogradTest, PreluIsFusedIntoTheWinogradConvAndRunsInPlaceElsewhere) {
+  std::mt19937 rng(15);
+  Graph g;
+  Value x = g.input("x", kInput);
+  Value feat = g.prelu(random_conv3x3(g, x, 3, 32, rng), random_tensor({32}, rng, 0.5f));
+  Value y = g.prelu(random_conv3x3(g, feat, 32, 32, rng), random_tensor({32}, rng, 0.5f));
+  y = g.add(g.scale(g.prelu(random_conv3x3(g, y, 32, 32, rng), random_tensor({1}, rng, 0.5f)), 0.5f), feat);
+  Value pointwise = g.conv2d(y, random_tensor({32, 32, 1, 1}, rng, 0.2f), random_tensor({32}, rng, 0.1f));
+  g.mark_output(g.add(g.prelu(pointwise, random_tensor({32}, rng, 0.5f)), y));
+  ASSERT_TRUE(g.status().is_ok()) << g.status().to_string();
+  const Tensor input = random_tensor(kInput, rng, 1.0f);
+  auto reference = (*create_backend("reference"))->prepare(g, PrepareOptions{.run_graph_passes = false});
+  ASSERT_TRUE(reference.is_ok()) << reference.status().to_string();
+  const Tensor expected = run(**reference, input);
+  const size_t fallbacks = cpu::reference_fallback_nodes();
+  cpu::CpuBackend backend;
+  for (const bool winograd : {true, false}) {
+    auto exe = backend.prepare(g, PrepareOptions{.winograd = winograd});
+    ASSERT_TRUE(exe.is_ok()) << exe.status().to_string();
+    const auto& cpu_exe = dynamic_cast<const cpu::CpuExecutable&>(**exe);
+    EXPECT_EQ(count_steps(cpu_exe, " ref"), 0) << "winograd " << winograd;
+    const int prelu_passes = count_steps(cpu_exe, ": prelu");
+    if (!winograd) {
+      EXPECT_EQ(prelu_passes, 4);
+    }
+    if (winograd && cpu_has_winograd_kernel()) {
+      EXPECT_EQ(winograd_steps(cpu_exe), 2);
+      EXPECT_EQ(prelu_passes, 2) << "a prelu ran apart from its Winograd conv";
+    }
+    EXPECT_LE(testing::relative_error(run(**exe, input), expected), 1e-5) << "winograd " << winograd;
+  }
+  EXPECT_EQ(cpu::reference_fallback_nodes(), fallbacks) << "a conv with prelu took the reference fallback";
+  if (!cpu::has_native_bf16()) return;
+  auto bf16 = backend.prepare(g, PrepareOptions{.compute_dtype = DType::kBF16});
+  ASSERT_TRUE(bf16.is_ok()) << bf16.status().to_string();
+  EXPECT_EQ(count_steps(dynamic_cast<const cpu::CpuExecutable&>(**bf16), ": prelu"), 4);
+  EXPECT_LE(testing::relative_error(run(**bf16, input), expected), 3e-2);
 }
 
 }  // namespace

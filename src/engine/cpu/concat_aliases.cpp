@@ -28,7 +28,7 @@ bool eligible(const ExecutionPlan& plan, const Node& node) {
     const int32_t producer = graph.info(input).producer;
     if (producer < 0 || !eligible_shape(plan.activations(), graph.shape(input))) return false;
     const Node& p = graph.nodes()[static_cast<size_t>(producer)];
-    if (!(p.kind == OpKind::kConv2d && conv_runs_on_onednn(p)) && p.kind != OpKind::kConcat) return false;
+    if (!(p.kind == OpKind::kConv2d && conv_fills_concat_slice(p)) && p.kind != OpKind::kConcat) return false;
   }
   return true;
 }
@@ -137,7 +137,7 @@ bool plan_split_in_place(ExecutionPlan& plan, const Node& node, const std::vecto
     return false;
   }
   const Node& p = producer_of(graph, split);
-  if (p.kind != OpKind::kConv2d || !conv_runs_on_onednn(p)) return false;
+  if (p.kind != OpKind::kConv2d || !conv_fills_concat_slice(p)) return false;
   plan.set_desc(node.output, plan.activation_desc(out_shape, plan.compute_type()));
   plan.alias(split, node.output, 0);
   for (const SplitPart& part : parts) {

@@ -38,7 +38,7 @@ Result<std::unique_ptr<CpuExecutable>> CpuExecutable::create(const Graph& graph,
   }
   auto exe = std::unique_ptr<CpuExecutable>(new CpuExecutable());
   exe->graph_ = graph;
-  if (options.run_graph_passes) UPRES_RETURN_IF_ERROR(optimize_graph(exe->graph_, {.fuse_prelu = false}));
+  if (options.run_graph_passes) UPRES_RETURN_IF_ERROR(optimize_graph(exe->graph_));
   UPRES_RETURN_IF_ERROR(exe->graph_.validate());
   if (exe->graph_.outputs().empty()) return invalid_argument("cpu: graph has no outputs");
   exe->engine_ = engine;

@@ -192,12 +192,47 @@ std::span<const float> f32_values(const Tensor& tensor, float scale, std::vector
   return converted;
 }
 
+bool has_prelu(const Node& node) {
+  const auto* a = std::get_if<Conv2dAttrs>(&node.attrs);
+  return a != nullptr && a->post.activation == Activation::kPrelu;
+}
+
+// oneDNN 2.6 has no prelu post-op: a conv whose fused prelu our Winograd kernel does not take runs
+// as the conv without it, then oneDNN's prelu in place, then (for s * prelu(c) + r) the scale and
+// the residual add in place. The same passes as before the fusion, none on a `ref` kernel.
+Status lower_conv_then_prelu(ExecutionPlan& plan, const Node& node) {
+  Node conv = node;
+  PostOps& post = std::get<Conv2dAttrs>(conv.attrs).post;
+  const PostOps fused = post;
+  const bool residual_after = fused.has_residual && !fused.activation_after_residual;
+  post.activation = Activation::kNone;
+  if (residual_after) {  // prelu(c) first: the conv alone
+    post = PostOps{};
+    conv.inputs.resize(1);
+  }
+  conv.constants.resize(2);
+  UPRES_RETURN_IF_ERROR(lower_conv(plan, conv));
+  memory dst = plan.memory_of(node.output);
+  const memory::desc dst_desc = plan.storage(node.output).desc;
+  add_prelu(plan, dst, dst, plan.graph().shape(node.output), node.constants[2]);
+  if (!residual_after) return Status::ok();
+  if (fused.residual_scale != 1.0f) {
+    dnnl::eltwise_forward::primitive_desc linear(
+        dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::eltwise_linear, dst_desc,
+                                    fused.residual_scale, 0.0f),
+        plan.engine());
+    plan.add_primitive(dnnl::eltwise_forward(linear), {{DNNL_ARG_SRC, dst}, {DNNL_ARG_DST, dst}});
+  }
+  const memory residual = plan.input_as(node.inputs[1], dst_desc);
+  dnnl::binary::primitive_desc add(dnnl::binary::desc(dnnl::algorithm::binary_add, dst_desc, dst_desc, dst_desc),
+                                   plan.engine());
+  plan.add_primitive(dnnl::binary(add), {{DNNL_ARG_SRC_0, dst}, {DNNL_ARG_SRC_1, residual}, {DNNL_ARG_DST, dst}});
+  return Status::ok();
+}
+
 }  // namespace
 
-bool conv_runs_on_onednn(const Node& node) {
-  const auto* a = std::get_if<Conv2dAttrs>(&node.attrs);
-  return a == nullptr || a->post.activation != Activation::kPrelu;
-}
+bool conv_fills_concat_slice(const Node& node) { return !has_prelu(node); }
 
 Status lower_conv(ExecutionPlan& plan, const Node& node) {
   const ConvSpec spec = spec_for(plan, node);
@@ -217,6 +252,7 @@ Status lower_conv(ExecutionPlan& plan, const Node& node) {
   if (in_desc == plan.activation_desc(plan.graph().shape(node.inputs[0]), spec.compute_type)) layout.src = in_desc;
   // fp32: our own Winograd kernel (winograd_step.h) first, oneDNN's where ours does not take the conv.
   if (lower_as_native_winograd(plan, node, spec, weights, bias, scale_folded)) return Status::ok();
+  if (has_prelu(node)) return lower_conv_then_prelu(plan, node);
   if (lower_as_winograd(plan, node, spec, weights, bias, layout)) return Status::ok();
   const bool has_residual = node.inputs.size() > 1;
   if (has_residual && plan.storage(node.inputs[1]).desc == *layout.dst) {

@@ -31,23 +31,9 @@ EltwiseForm eltwise_form(const Node& node) {
 
 Status lower_prelu(ExecutionPlan& plan, const Node& node) {
   const memory::desc src_desc = plan.storage(node.inputs[0]).desc;
-  const Shape& shape = plan.graph().shape(node.inputs[0]);
-  memory::dims slope_dims(shape.size(), 1);
-  const std::vector<float> slope = node.constants[0].to_f32();
-  if (shape.size() >= 2 && slope.size() > 1) slope_dims[1] = static_cast<int64_t>(slope.size());
-  const memory::desc plain_slope = plain_desc(Shape(slope_dims.begin(), slope_dims.end()), memory::data_type::f32);
-  const memory::desc any_slope(slope_dims, src_desc.data_type(), memory::format_tag::any);
-  dnnl::prelu_forward::primitive_desc pd(
-      dnnl::prelu_forward::desc(dnnl::prop_kind::forward_inference, src_desc, any_slope), plan.engine());
-  memory weights(pd.weights_desc(), plan.engine());
-  memory plain(plain_slope, plan.engine(), const_cast<float*>(slope.data()));
-  dnnl::stream stream(plan.engine());
-  dnnl::reorder(plain, weights).execute(stream, plain, weights);
-  stream.wait();
-  plan.set_desc(node.output, pd.dst_desc());
-  plan.add_primitive(dnnl::prelu_forward(pd), {{DNNL_ARG_SRC, plan.memory_of(node.inputs[0])},
-                                                {DNNL_ARG_WEIGHTS, weights},
-                                                {DNNL_ARG_DST, plan.memory_of(node.output)}});
+  plan.set_desc(node.output, src_desc);
+  add_prelu(plan, plan.memory_of(node.inputs[0]), plan.memory_of(node.output), plan.graph().shape(node.inputs[0]),
+            node.constants[0]);
   return Status::ok();
 }
 
@@ -56,6 +42,27 @@ Status lower_prelu(ExecutionPlan& plan, const Node& node) {
 Status lower_eltwise(ExecutionPlan& plan, const Node& node) {
   if (node.kind == OpKind::kPrelu) return lower_prelu(plan, node);
   return lower_as_eltwise(plan, node, eltwise_form(node));
+}
+
+void add_prelu(ExecutionPlan& plan, const memory& src, const memory& dst, const Shape& shape, const Tensor& slope) {
+  // One slope is given to every channel: oneDNN 2.6 broadcasts a scalar slope only on its `ref` kernel.
+  std::vector<float> slopes = slope.to_f32();
+  memory::dims slope_dims(shape.size(), 1);
+  if (shape.size() >= 2) {
+    if (slopes.size() == 1) slopes.assign(static_cast<size_t>(shape[1]), slopes[0]);
+    slope_dims[1] = static_cast<int64_t>(slopes.size());
+  }
+  const memory::desc& src_desc = src.get_desc();
+  const memory::desc plain_slope = plain_desc(Shape(slope_dims.begin(), slope_dims.end()), memory::data_type::f32);
+  const memory::desc any_slope(slope_dims, src_desc.data_type(), memory::format_tag::any);
+  dnnl::prelu_forward::primitive_desc pd(
+      dnnl::prelu_forward::desc(dnnl::prop_kind::forward_inference, src_desc, any_slope), plan.engine());
+  memory weights(pd.weights_desc(), plan.engine());
+  memory plain(plain_slope, plan.engine(), slopes.data());
+  dnnl::stream stream(plan.engine());
+  dnnl::reorder(plain, weights).execute(stream, plain, weights);
+  stream.wait();
+  plan.add_primitive(dnnl::prelu_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, dst}});
 }
 
 Status lower_as_eltwise(ExecutionPlan& plan, const Node& node, const EltwiseForm& form) {

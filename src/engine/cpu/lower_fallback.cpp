@@ -3,7 +3,7 @@
 // these ops are rare and cheap next to the convolutions. Taken by (see runs_on_onednn and the
 // *_runs_on_onednn checks): resize, pad, group norm, pixel (un)shuffle not 4-D (4-D ones run
 // natively: lower_resize_pad.cpp, lower_group_norm.cpp, lower_pixel_shuffle.cpp),
-// an unfolded batch norm; conv2d with a prelu post-op; matmul with unequal ranks; avg pool with
+// an unfolded batch norm; matmul with unequal ranks; avg pool with
 // ceil_mode padding counted by count_include_pad. (Binaries oneDNN cannot take run natively:
 // lower_binary_native.cpp.)
 #include <atomic>

@@ -5,10 +5,12 @@
 // AVX-512 kernel where the CPU has it. Replaces the single-threaded reference fallback and its
 // blocked<->plain reorders; the step's state is immutable after lowering, so a plan's run() stays
 // thread-compatible.
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <memory>
 #include <type_traits>
+#include <vector>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -166,9 +168,10 @@ __attribute__((target("avx512f"))) void sample_row16_avx512(const AxisTaps& ty, 
 
 // Requires: every tap index is inside [in_h, in_w] or -1 (checked when the grid was made);
 // avx512 only where the CPU has AVX-512F.
+// nearest_cols: every column's one tap (-1: the fill) when every column has one tap, else empty.
 template <typename T, int kLanes>
-void apply_grid(const SamplingGrid& grid, int64_t planes, const Shape& in, T fill, const T* src, T* dst,
-                bool avx512) {
+void apply_grid(const SamplingGrid& grid, const std::vector<int64_t>& nearest_cols, int64_t planes, const Shape& in,
+                T fill, const T* src, T* dst, bool avx512) {
   const int64_t out_h = static_cast<int64_t>(grid.rows.size()), out_w = static_cast<int64_t>(grid.cols.size());
   const int64_t in_plane = in[2] * in[3] * kLanes, out_plane = out_h * out_w * kLanes;
 #pragma omp parallel for collapse(2) schedule(static)
@@ -182,6 +185,15 @@ void apply_grid(const SamplingGrid& grid, int64_t planes, const Shape& in, T fil
         continue;
       }
 #endif
+      // Plain nearest rows (SRVGGNetCompact's upsampled RGB input): a gather, not a call per pixel.
+      if (kLanes == 1 && ty.count == 1 && !nearest_cols.empty()) {
+        const T* source_row = ty.index[0] < 0 ? nullptr : src + p * in_plane + ty.index[0] * in[3];
+        for (int64_t x = 0; x < out_w; ++x) {
+          const int64_t at = nearest_cols[static_cast<size_t>(x)];
+          row[x] = source_row == nullptr || at < 0 ? fill : source_row[at];
+        }
+        continue;
+      }
       for (int64_t x = 0; x < out_w; ++x) {
         sample_pixel<T, kLanes>(ty, grid.cols[static_cast<size_t>(x)], src + p * in_plane, in[3], fill, row + x * kLanes);
       }
@@ -191,18 +203,18 @@ void apply_grid(const SamplingGrid& grid, int64_t planes, const Shape& in, T fil
 
 // One plan step's run: the grid over `layout`'s planes, elements of type T.
 template <typename T>
-void run_grid(const SamplingGrid& grid, const PlaneLayout& layout, const Shape& in, float fill, const void* src,
-              void* dst, bool avx512) {
+void run_grid(const SamplingGrid& grid, const std::vector<int64_t>& nearest_cols, const PlaneLayout& layout,
+              const Shape& in, float fill, const void* src, void* dst, bool avx512) {
   const auto* s = static_cast<const T*>(src);
   auto* d = static_cast<T*>(dst);
   T fill_value;
   store_lanes<T, 1>(&fill, &fill_value);
   if (layout.lanes == 16) {
-    apply_grid<T, 16>(grid, layout.planes, in, fill_value, s, d, avx512);
+    apply_grid<T, 16>(grid, nearest_cols, layout.planes, in, fill_value, s, d, avx512);
   } else if (layout.lanes == 8) {
-    apply_grid<T, 8>(grid, layout.planes, in, fill_value, s, d, avx512);
+    apply_grid<T, 8>(grid, nearest_cols, layout.planes, in, fill_value, s, d, avx512);
   } else {
-    apply_grid<T, 1>(grid, layout.planes, in, fill_value, s, d, avx512);
+    apply_grid<T, 1>(grid, nearest_cols, layout.planes, in, fill_value, s, d, avx512);
   }
 }
 
@@ -224,6 +236,11 @@ Status lower_resize_pad(ExecutionPlan& plan, const Node& node) {
   float fill = 0.0f;
   UPRES_ASSIGN_OR_RETURN(SamplingGrid sampling, grid_of(node, in, out, &fill));
   auto grid = std::make_shared<const SamplingGrid>(std::move(sampling));
+  auto nearest_cols = std::make_shared<std::vector<int64_t>>();
+  for (const AxisTaps& column : grid->cols) nearest_cols->push_back(column.count == 1 ? column.index[0] : -1);
+  if (!std::all_of(grid->cols.begin(), grid->cols.end(), [](const AxisTaps& c) { return c.count == 1; })) {
+    nearest_cols->clear();
+  }
   // Blocked input with whole channel blocks (no padded lanes for the fill to touch) stays blocked,
   // in fp32, or in bf16 when it is bf16 (a bf16 plan: no reorders around the step); anything else
   // (channels-last included) is read as plain fp32.
@@ -242,11 +259,11 @@ Status lower_resize_pad(ExecutionPlan& plan, const Node& node) {
 #if defined(UPRES_RESIZE_AVX512)
   avx512 = lanes == 16 && is_avx512_core_class(effective_isa()) && __builtin_cpu_supports("avx512f");
 #endif
-  plan.add_host([grid, fill, layout, in, bf16, avx512, src, dst]() {
+  plan.add_host([grid, nearest_cols, fill, layout, in, bf16, avx512, src, dst]() {
     if (bf16) {
-      run_grid<Bf16>(*grid, layout, in, fill, src.get_data_handle(), dst.get_data_handle(), avx512);
+      run_grid<Bf16>(*grid, *nearest_cols, layout, in, fill, src.get_data_handle(), dst.get_data_handle(), avx512);
     } else {
-      run_grid<float>(*grid, layout, in, fill, src.get_data_handle(), dst.get_data_handle(), avx512);
+      run_grid<float>(*grid, *nearest_cols, layout, in, fill, src.get_data_handle(), dst.get_data_handle(), avx512);
     }
     return Status::ok();
   });

@@ -8,8 +8,7 @@ namespace upres::engine::cpu {
 
 bool runs_on_onednn(const Node& node) {
   switch (node.kind) {
-    case OpKind::kConv2d: return conv_runs_on_onednn(node);
-    case OpKind::kConvTranspose2d:
+    case OpKind::kConv2d: case OpKind::kConvTranspose2d:
     case OpKind::kRelu: case OpKind::kLeakyRelu: case OpKind::kPrelu: case OpKind::kSigmoid:
     case OpKind::kTanh: case OpKind::kGelu: case OpKind::kSilu: case OpKind::kMish: case OpKind::kScale:
     case OpKind::kAdd: case OpKind::kMul:

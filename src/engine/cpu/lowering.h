@@ -23,7 +23,6 @@ void plan_concat_aliases(ExecutionPlan& plan);
 bool runs_on_onednn(const Node& node);
 
 // Family-level capability checks: false sends the node to the fallback.
-bool conv_runs_on_onednn(const Node& node);                       // lower_conv.cpp (prelu post-op: no)
 bool binary_runs_on_onednn(const Graph& graph, const Node& node);  // lower_elementwise.cpp
 bool pool_dense_runs_on_onednn(const Graph& graph, const Node& node);  // lower_pool_dense.cpp
 // Whether lower_node runs `node` on a native host kernel of this backend: resize and pad
@@ -35,6 +34,9 @@ bool runs_natively(const Graph& graph, const Node& node);
 
 // Per family (lower_*.cpp).
 Status lower_conv(ExecutionPlan& plan, const Node& node);
+// Whether lower_conv may write the conv's output into a concat slice: not with a prelu post-op,
+// which may run as a pass of its own over the output. (lower_conv.cpp)
+bool conv_fills_concat_slice(const Node& node);
 Status lower_eltwise(ExecutionPlan& plan, const Node& node);
 // One oneDNN eltwise (alpha and beta as oneDNN defines them for `alg`) from the node's first input
 // to its output, in the input's layout; lower_eltwise and lower_unary both end here.
@@ -44,6 +46,10 @@ struct EltwiseForm {
   float beta = 0.0f;
 };
 Status lower_as_eltwise(ExecutionPlan& plan, const Node& node, const EltwiseForm& form);
+// A oneDNN prelu from src to dst (the same memory: in place) of a value of `shape` in src's layout,
+// slope [C] or [1]. (lower_elementwise.cpp)
+void add_prelu(ExecutionPlan& plan, const dnnl::memory& src, const dnnl::memory& dst, const Shape& shape,
+               const Tensor& slope);
 Status lower_binary(ExecutionPlan& plan, const Node& node);
 // Broadcasts oneDNN's binary cannot take or takes only with its `ref` kernel. (lower_binary_native.cpp)
 Status lower_binary_native(ExecutionPlan& plan, const Node& node);

@@ -141,7 +141,7 @@ UPRES_AVX2_FMA void gemm_tail(int rows, const float* v, int64_t in_c, const floa
   }
 }
 
-// leaky relu with slope alpha (relu: alpha 0), or the identity.
+// leaky relu or prelu with negative slope alpha (relu: alpha 0), or the identity.
 UPRES_AVX2_FMA inline __m256 activate(__m256 x, bool active, __m256 alpha) {
   if (!active) return x;
   const __m256 zero = _mm256_setzero_ps();
@@ -152,7 +152,8 @@ UPRES_AVX2_FMA inline __m256 activate(__m256 x, bool active, __m256 alpha) {
 // fused with the epilogue, stored at output pixels (y0.., x0..) that exist. dst_plane and
 // residual_plane: the nChw8c channel block's first pixel (residual_plane may be null).
 UPRES_AVX2_FMA void transform_output_tile(const float* m, int64_t position_stride, const Geometry& g,
-                                          const WinogradEpilogue& e, __m256 bias, const float* residual_plane,
+                                          const WinogradEpilogue& e, __m256 bias, __m256 alpha,
+                                          const float* residual_plane,
                                           float* dst_plane, int64_t y0, int64_t x0) {
   __m256 t[4][6];  // A^T M
   for (int c = 0; c < 6; ++c) {
@@ -162,7 +163,6 @@ UPRES_AVX2_FMA void transform_output_tile(const float* m, int64_t position_strid
     for (int r = 0; r < 4; ++r) t[r][c] = out[r];
   }
   const bool active = e.activation != Activation::kNone;
-  const __m256 alpha = _mm256_set1_ps(e.activation == Activation::kLeakyRelu ? e.alpha : 0.0f);
   const __m256 scale = _mm256_set1_ps(e.scale);
   const bool scaled = e.scale != 1.0f;
   const bool after_residual = e.activation_after_residual && residual_plane != nullptr;
@@ -217,12 +217,13 @@ UPRES_AVX2_FMA void winograd_run_block_avx2(const WinogradGeometry& g, const Win
   }
   for (int64_t ob = 0; ob < out_blocks; ++ob) {
     const __m256 bias = _mm256_loadu_ps(o.bias + ob * 8);
+    const __m256 alpha = _mm256_loadu_ps(o.negative_slopes + ob * 8);
     for (int64_t t = 0; t < count; ++t) {
       const int64_t tile = first + t, n = tile / tiles_per_image, in_image = tile % tiles_per_image;
       const int64_t y0 = in_image / g.tiles_w * 4, x0 = in_image % g.tiles_w * 4;
       const int64_t plane_offset = (n * out_blocks + ob) * g.oh * g.ow * 8;
       const float* residual_plane = o.residual != nullptr ? o.residual + plane_offset : nullptr;
-      transform_output_tile(m + t * g.out_padded + ob * 8, m_position, g, *o.epilogue, bias, residual_plane,
+      transform_output_tile(m + t * g.out_padded + ob * 8, m_position, g, *o.epilogue, bias, alpha, residual_plane,
                             o.dst + plane_offset, y0, x0);
     }
   }

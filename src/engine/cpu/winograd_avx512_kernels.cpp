@@ -91,20 +91,21 @@ UPRES_AVX512 void transform_input_tile(const float* plane, const Geometry& g, in
 }
 
 // m[r][0..32) = sum_k v[r][k] * u[k][0..32) for kRowsHere tiles r (rows in_c apart in v,
-// m_stride apart in m). Named accumulators, not arrays: GCC kept an array of them on the stack,
-// storing each after its FMA (store-bound, half the FMA rate).
+// m_stride apart in m); only columns [0, 16) when !kWide (the last block of 48 output channels:
+// AnimeVideo's last conv computed 64 columns for 48). Named accumulators, not arrays: GCC kept an
+// array of them on the stack, storing each after its FMA (store-bound, half the FMA rate).
 #define UPRES_WINO_ROW_FMA(i)                                  \
   if constexpr (kRowsHere > i) {                               \
     const __m512 a = _mm512_set1_ps(v[i * in_c + k]);          \
     low##i = _mm512_fmadd_ps(a, u_low, low##i);                \
-    high##i = _mm512_fmadd_ps(a, u_high, high##i);             \
+    if constexpr (kWide) high##i = _mm512_fmadd_ps(a, u_high, high##i); \
   }
 #define UPRES_WINO_ROW_STORE(i)                                \
   if constexpr (kRowsHere > i) {                               \
     _mm512_storeu_ps(m + i * m_stride, low##i);                \
-    _mm512_storeu_ps(m + i * m_stride + kLanes, high##i);      \
+    if constexpr (kWide) _mm512_storeu_ps(m + i * m_stride + kLanes, high##i); \
   }
-template <int kRowsHere>
+template <int kRowsHere, bool kWide = true>
 UPRES_AVX512 inline void gemm_rows(const float* v, int64_t in_c, const float* u, float* m, int64_t m_stride) {
   __m512 low0 = _mm512_setzero_ps(), high0 = low0, low1 = low0, high1 = low0, low2 = low0, high2 = low0;
   __m512 low3 = low0, high3 = low0, low4 = low0, high4 = low0, low5 = low0, high5 = low0;
@@ -112,7 +113,7 @@ UPRES_AVX512 inline void gemm_rows(const float* v, int64_t in_c, const float* u,
   __m512 low9 = low0, high9 = low0, low10 = low0, high10 = low0, low11 = low0, high11 = low0;
   for (int64_t k = 0; k < in_c; ++k) {
     const __m512 u_low = _mm512_loadu_ps(u + k * kColumns);
-    const __m512 u_high = _mm512_loadu_ps(u + k * kColumns + kLanes);
+    const __m512 u_high = kWide ? _mm512_loadu_ps(u + k * kColumns + kLanes) : u_low;
     UPRES_WINO_ROW_FMA(0)
     UPRES_WINO_ROW_FMA(1)
     UPRES_WINO_ROW_FMA(2)
@@ -142,24 +143,39 @@ UPRES_AVX512 inline void gemm_rows(const float* v, int64_t in_c, const float* u,
 #undef UPRES_WINO_ROW_FMA
 #undef UPRES_WINO_ROW_STORE
 
+template <bool kWide>
 UPRES_AVX512 void gemm_tail(int rows, const float* v, int64_t in_c, const float* u, float* m, int64_t m_stride) {
   switch (rows) {
-    case 1: gemm_rows<1>(v, in_c, u, m, m_stride); break;
-    case 2: gemm_rows<2>(v, in_c, u, m, m_stride); break;
-    case 3: gemm_rows<3>(v, in_c, u, m, m_stride); break;
-    case 4: gemm_rows<4>(v, in_c, u, m, m_stride); break;
-    case 5: gemm_rows<5>(v, in_c, u, m, m_stride); break;
-    case 6: gemm_rows<6>(v, in_c, u, m, m_stride); break;
-    case 7: gemm_rows<7>(v, in_c, u, m, m_stride); break;
-    case 8: gemm_rows<8>(v, in_c, u, m, m_stride); break;
-    case 9: gemm_rows<9>(v, in_c, u, m, m_stride); break;
-    case 10: gemm_rows<10>(v, in_c, u, m, m_stride); break;
-    case 11: gemm_rows<11>(v, in_c, u, m, m_stride); break;
+    case 1: gemm_rows<1, kWide>(v, in_c, u, m, m_stride); break;
+    case 2: gemm_rows<2, kWide>(v, in_c, u, m, m_stride); break;
+    case 3: gemm_rows<3, kWide>(v, in_c, u, m, m_stride); break;
+    case 4: gemm_rows<4, kWide>(v, in_c, u, m, m_stride); break;
+    case 5: gemm_rows<5, kWide>(v, in_c, u, m, m_stride); break;
+    case 6: gemm_rows<6, kWide>(v, in_c, u, m, m_stride); break;
+    case 7: gemm_rows<7, kWide>(v, in_c, u, m, m_stride); break;
+    case 8: gemm_rows<8, kWide>(v, in_c, u, m, m_stride); break;
+    case 9: gemm_rows<9, kWide>(v, in_c, u, m, m_stride); break;
+    case 10: gemm_rows<10, kWide>(v, in_c, u, m, m_stride); break;
+    case 11: gemm_rows<11, kWide>(v, in_c, u, m, m_stride); break;
     default: break;
   }
 }
 
-// leaky relu with slope alpha (relu: alpha 0), or the identity.
+// One column block of one position for `count` tiles: 12 rows at a time, then the rest.
+template <bool kWide>
+UPRES_AVX512 void gemm_column_block(const float* v, int64_t in_c, int64_t count, const float* u, float* m,
+                                    int64_t m_stride) {
+  const int64_t full_rows = count / kRows * kRows;
+  for (int64_t r = 0; r < full_rows; r += kRows) {
+    gemm_rows<kRows, kWide>(v + r * in_c, in_c, u, m + r * m_stride, m_stride);
+  }
+  if (full_rows < count) {
+    gemm_tail<kWide>(static_cast<int>(count - full_rows), v + full_rows * in_c, in_c, u, m + full_rows * m_stride,
+                     m_stride);
+  }
+}
+
+// leaky relu or prelu with negative slope alpha (relu: alpha 0), or the identity.
 UPRES_AVX512 inline __m512 activate(__m512 x, bool active, __m512 alpha) {
   if (!active) return x;
   // alpha x where x < 0, by mask (GCC 12 warns falsely about _mm512_min_ps / _mm512_max_ps).
@@ -171,7 +187,8 @@ UPRES_AVX512 inline __m512 activate(__m512 x, bool active, __m512 alpha) {
 // fused with the epilogue, stored at output pixels (y0.., x0..) that exist. dst_plane and
 // residual_plane: the nChw16c channel block's first pixel (residual_plane may be null).
 UPRES_AVX512 void transform_output_tile(const float* m, int64_t position_stride, const Geometry& g,
-                                          const WinogradEpilogue& e, __m512 bias, const float* residual_plane,
+                                          const WinogradEpilogue& e, __m512 bias, __m512 alpha,
+                                          const float* residual_plane,
                                           float* dst_plane, int64_t y0, int64_t x0) {
   __m512 t[4][6];  // A^T M
   for (int c = 0; c < 6; ++c) {
@@ -181,7 +198,6 @@ UPRES_AVX512 void transform_output_tile(const float* m, int64_t position_stride,
     for (int r = 0; r < 4; ++r) t[r][c] = out[r];
   }
   const bool active = e.activation != Activation::kNone;
-  const __m512 alpha = _mm512_set1_ps(e.activation == Activation::kLeakyRelu ? e.alpha : 0.0f);
   const __m512 scale = _mm512_set1_ps(e.scale);
   const bool scaled = e.scale != 1.0f;
   const bool after_residual = e.activation_after_residual && residual_plane != nullptr;
@@ -219,29 +235,28 @@ UPRES_AVX512 void winograd_run_block_avx512(const WinogradGeometry& g, const Win
       transform_input_tile(plane, g, y0, x0, v + t * g.in_c + cb * kLanes, v_position);
     }
   }
-  const int64_t full_rows = count / kRows * kRows;
   for (int64_t position = 0; position < 36; ++position) {
     const float* v_at = v + position * v_position;
     float* m_at = m + position * m_position;
     for (int64_t column = 0; column < column_blocks; ++column) {
       const float* u = o.u + (position * column_blocks + column) * g.in_c * kColumns;
-      for (int64_t r = 0; r < full_rows; r += kRows) {
-        gemm_rows<kRows>(v_at + r * g.in_c, g.in_c, u, m_at + r * g.out_padded + column * kColumns, g.out_padded);
-      }
-      if (full_rows < count) {
-        gemm_tail(static_cast<int>(count - full_rows), v_at + full_rows * g.in_c, g.in_c, u,
-                  m_at + full_rows * g.out_padded + column * kColumns, g.out_padded);
+      float* m_column = m_at + column * kColumns;
+      if (g.out_c - column * kColumns == kLanes) {  // only the block's first 16 columns are channels
+        gemm_column_block<false>(v_at, g.in_c, count, u, m_column, g.out_padded);
+      } else {
+        gemm_column_block<true>(v_at, g.in_c, count, u, m_column, g.out_padded);
       }
     }
   }
   for (int64_t ob = 0; ob < out_blocks; ++ob) {
     const __m512 bias = _mm512_loadu_ps(o.bias + ob * kLanes);
+    const __m512 alpha = _mm512_loadu_ps(o.negative_slopes + ob * kLanes);
     for (int64_t t = 0; t < count; ++t) {
       const int64_t tile = first + t, n = tile / tiles_per_image, in_image = tile % tiles_per_image;
       const int64_t y0 = in_image / g.tiles_w * 4, x0 = in_image % g.tiles_w * 4;
       const int64_t plane_offset = (n * out_blocks + ob) * g.oh * g.ow * kLanes;
       const float* residual_plane = o.residual != nullptr ? o.residual + plane_offset : nullptr;
-      transform_output_tile(m + t * g.out_padded + ob * kLanes, m_position, g, *o.epilogue, bias, residual_plane,
+      transform_output_tile(m + t * g.out_padded + ob * kLanes, m_position, g, *o.epilogue, bias, alpha, residual_plane,
                             o.dst + plane_offset, y0, x0);
     }
   }

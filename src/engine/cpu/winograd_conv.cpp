@@ -64,7 +64,8 @@ bool winograd_takes(const WinogradShape& s, WinogradIsa isa) {
 }
 
 bool winograd_takes(Activation activation) {
-  return activation == Activation::kNone || activation == Activation::kRelu || activation == Activation::kLeakyRelu;
+  return activation == Activation::kNone || activation == Activation::kRelu || activation == Activation::kLeakyRelu ||
+         activation == Activation::kPrelu;
 }
 
 std::shared_ptr<const float[]> winograd_transform_weights(std::span<const float> weights, int64_t out_channels,
@@ -125,6 +126,11 @@ Result<WinogradConv> WinogradConv::create(WinogradIsa isa, const WinogradShape& 
     return invalid_argument("winograd: bias has " + std::to_string(bias.size()) + " values, expected " +
                             std::to_string(shape.out_channels));
   }
+  const size_t slopes = epilogue.prelu_slopes.size();
+  if (epilogue.activation == Activation::kPrelu && slopes != 1 && slopes != static_cast<size_t>(shape.out_channels)) {
+    return invalid_argument("winograd: prelu has " + std::to_string(slopes) + " slopes for " +
+                            std::to_string(shape.out_channels) + " channels");
+  }
   WinogradConv conv;
   conv.isa_ = isa;
   conv.shape_ = shape;
@@ -137,6 +143,12 @@ Result<WinogradConv> WinogradConv::create(WinogradIsa isa, const WinogradShape& 
   std::vector<float> padded_bias(static_cast<size_t>(conv.out_padded_), 0.0f);
   std::copy(bias.begin(), bias.end(), padded_bias.begin());
   conv.bias_ = std::make_shared<const std::vector<float>>(std::move(padded_bias));
+  std::vector<float> negative_slopes(static_cast<size_t>(conv.out_padded_), 0.0f);
+  for (size_t o = 0; o < static_cast<size_t>(shape.out_channels); ++o) {
+    if (epilogue.activation == Activation::kLeakyRelu) negative_slopes[o] = epilogue.alpha;
+    if (epilogue.activation == Activation::kPrelu) negative_slopes[o] = epilogue.prelu_slopes[slopes == 1 ? 0 : o];
+  }
+  conv.negative_slopes_ = std::make_shared<const std::vector<float>>(std::move(negative_slopes));
   return conv;
 }
 
@@ -161,6 +173,7 @@ void WinogradConv::run(const float* src, const float* residual, float* dst) cons
   o.dst = dst;
   o.u = transformed_weights_.get();
   o.bias = bias_->data();
+  o.negative_slopes = negative_slopes_->data();
   o.epilogue = &epilogue_;
   const int64_t blocks = (g.tiles + g.block - 1) / g.block;
   g.v_position = winograd_position_stride(g.block * g.in_c);
@@ -174,7 +187,7 @@ void WinogradConv::run(const float* src, const float* residual, float* dst) cons
     // pays for fresh pages; 64-byte aligned, so no vector store splits a cache line.
     thread_local std::vector<float, BufferAllocator<float>> scratch;
     if (scratch.size() < scratch_floats) scratch.assign(scratch_floats, 0.0f);
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, 4)
     for (int64_t b = 0; b < blocks; ++b) {
       const int64_t first = b * g.block, count = std::min(g.block, g.tiles - first);
       float* v = scratch.data();

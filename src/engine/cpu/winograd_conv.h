@@ -46,8 +46,9 @@ struct WinogradShape {
 // What the output transform applies to c = conv + bias, as PostOps does (op.h):
 // y = scale * act(c) (+ r), or with activation_after_residual y = act(scale * c + r).
 struct WinogradEpilogue {
-  Activation activation = Activation::kNone;  // kNone, kRelu or kLeakyRelu
+  Activation activation = Activation::kNone;  // kNone, kRelu, kLeakyRelu or kPrelu
   float alpha = 0.0f;                         // leaky relu's negative slope (0 for relu)
+  std::vector<float> prelu_slopes;            // kPrelu: one slope per output channel, or one for all
   float scale = 1.0f;
   bool has_residual = false;
   bool activation_after_residual = false;
@@ -58,7 +59,7 @@ bool cpu_runs_winograd(WinogradIsa isa);
 // Whether the kernel takes this geometry: channels multiples of the channel block and at least 16,
 // padding 0..2, a non-empty output.
 bool winograd_takes(const WinogradShape& shape, WinogradIsa isa);
-// Whether the kernel takes the activation (none, relu, leaky relu).
+// Whether the kernel takes the activation (none, relu, leaky relu, prelu).
 bool winograd_takes(Activation activation);
 
 class WinogradConv {
@@ -83,9 +84,11 @@ class WinogradConv {
   WinogradIsa isa_ = WinogradIsa::kAvx2;
   WinogradShape shape_;
   WinogradEpilogue epilogue_;
-  // U[36][out_padded / columns][in][columns] (winograd_conv.cpp) and the bias padded to out_padded.
+  // U[36][out_padded / columns][in][columns] (winograd_conv.cpp), the bias and the activation's
+  // negative slope per output channel (relu 0, leaky relu alpha, prelu its slopes), padded to out_padded.
   std::shared_ptr<const float[]> transformed_weights_;
   std::shared_ptr<const std::vector<float>> bias_;
+  std::shared_ptr<const std::vector<float>> negative_slopes_;
   int64_t out_padded_ = 0;  // out_channels rounded up to the micro-kernel's column width
 };
 

@@ -33,6 +33,7 @@ struct WinogradOperands {
   float* dst = nullptr;
   const float* u = nullptr;
   const float* bias = nullptr;
+  const float* negative_slopes = nullptr;  // per output channel (out_padded), read when activated
   const WinogradEpilogue* epilogue = nullptr;
 };
 

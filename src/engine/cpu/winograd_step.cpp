@@ -66,6 +66,10 @@ bool lower_as_native_winograd(ExecutionPlan& plan, const Node& node, const ConvS
   WinogradEpilogue epilogue;
   epilogue.activation = post.activation;
   epilogue.alpha = post.activation == Activation::kLeakyRelu ? post.activation_alpha : 0.0f;
+  if (post.activation == Activation::kPrelu) {
+    if (node.constants.size() < 3) return false;
+    epilogue.prelu_slopes = node.constants[2].to_f32();
+  }
   epilogue.scale = scale_folded ? 1.0f : post.residual_scale;
   epilogue.has_residual = has_residual;
   epilogue.activation_after_residual = post.activation_after_residual;

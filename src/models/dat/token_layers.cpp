@@ -154,7 +154,7 @@ Result<Upsampler> Upsampler::bind(const nn::StateDict& weights, int64_t embed_di
 double Upsampler::peak_floats_per_input_pixel() const {
   const double s2 = static_cast<double>(scale_) * scale_;
   if (direct_) return 2.0 * 3.0 * s2 + static_cast<double>(num_feat_);
-  return 7.0 * static_cast<double>(num_feat_) * s2 + 3.0 * s2;
+  return 5.0 * static_cast<double>(num_feat_) * s2 + 3.0 * s2;
 }
 
 engine::Value Upsampler::operator()(engine::Graph& graph, engine::Value x) const {

@@ -54,9 +54,10 @@ class Upsampler {
   int scale() const { return scale_; }
   int64_t num_feat() const { return num_feat_; }
   bool is_direct() const { return direct_; }
-  // fp32 values per input pixel alive at the upsampler's peak. The cpu backend was measured to
-  // hold about 7 stage outputs (blocked conv output, reorders, shuffled copies) at the last
-  // stage's resolution, where the reference backend holds 2: the estimate follows the cpu.
+  // fp32 values per input pixel alive at the upsampler's peak, counted in stage outputs at the last
+  // stage's resolution: 5 (the cpu backend held about 7 while its pixel shuffle read a plain copy
+  // of the blocked conv output; since it reads the blocked output where it lies, DAT-S's whole
+  // arena under the AVX2 cap fell by a quarter; the reference backend holds 2).
   double peak_floats_per_input_pixel() const;
   // [1, embed_dim, H, W] -> [1, out, sH, sW]
   engine::Value operator()(engine::Graph& graph, engine::Value x) const;
