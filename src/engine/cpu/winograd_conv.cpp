@@ -187,7 +187,10 @@ void WinogradConv::run(const float* src, const float* residual, float* dst) cons
     // pays for fresh pages; 64-byte aligned, so no vector store splits a cache line.
     thread_local std::vector<float, BufferAllocator<float>> scratch;
     if (scratch.size() < scratch_floats) scratch.assign(scratch_floats, 0.0f);
-#pragma omp for schedule(dynamic, 4)
+    // Static: each thread keeps the same stretch of the picture from one conv to the next, so the
+    // rows it wrote are still in its own cache when it reads them (dynamic scheduling made R-ESRGAN
+    // 4x+ at 128 px 0.58 -> 0.64 s, 2 threads).
+#pragma omp for schedule(static)
     for (int64_t b = 0; b < blocks; ++b) {
       const int64_t first = b * g.block, count = std::min(g.block, g.tiles - first);
       float* v = scratch.data();
