@@ -98,6 +98,21 @@ Result<Tensor> Tensor::zeros(const Shape& shape, DType dtype) {
   return tensor;
 }
 
+Result<Tensor> Tensor::over_storage(std::shared_ptr<std::byte[]> storage, size_t storage_bytes, const Shape& shape,
+                                    DType dtype) {
+  UPRES_ASSIGN_OR_RETURN(const size_t bytes, checked_byte_size(shape, dtype));
+  if (storage == nullptr || storage_bytes < bytes || reinterpret_cast<uintptr_t>(storage.get()) % kAlignment != 0) {
+    return invalid_argument("over_storage: " + std::to_string(storage_bytes) + " bytes of storage for tensor " +
+                            shape_to_string(shape) + " (" + std::to_string(bytes) + " bytes, " +
+                            std::to_string(kAlignment) + "-byte aligned)");
+  }
+  Tensor tensor;
+  tensor.storage_ = std::move(storage);
+  tensor.shape_ = shape;
+  tensor.dtype_ = dtype;
+  return tensor;
+}
+
 Result<Tensor> Tensor::from_f32(std::span<const float> values, const Shape& shape, DType dtype) {
   UPRES_ASSIGN_OR_RETURN(const size_t bytes, checked_byte_size(shape, dtype));
   if (static_cast<int64_t>(values.size()) != shape_numel(shape)) {

@@ -47,6 +47,12 @@ class Tensor {
   // Fails if values.size() != shape_numel(shape).
   static Result<Tensor> from_f32(std::span<const float> values, const Shape& shape,
                                  DType dtype = DType::kF32);
+  // A tensor over caller-provided storage of `storage_bytes` bytes, kAlignment-aligned, holding
+  // whatever the storage holds (the caller writes the values: no copy, no zero fill), e.g. weights
+  // converted straight into huge-page slab memory. Fails like zeros() or when the storage is too
+  // small or misaligned.
+  static Result<Tensor> over_storage(std::shared_ptr<std::byte[]> storage, size_t storage_bytes, const Shape& shape,
+                                     DType dtype = DType::kF32);
 
   static constexpr size_t kMaxBytes = size_t{1} << 40;
   static constexpr size_t kAlignment = 64;

@@ -1,6 +1,6 @@
 #include "outpaint/known_pyramid.h"
 
-#include "outpaint/parallel_for.h"
+#include "base/parallel_for.h"
 
 namespace upres::outpaint {
 

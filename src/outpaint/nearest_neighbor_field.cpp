@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <limits>
 
-#include "outpaint/parallel_for.h"
+#include "base/parallel_for.h"
 
 namespace upres::outpaint {
 namespace {

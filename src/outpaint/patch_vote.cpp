@@ -4,7 +4,7 @@
 #include <cmath>
 #include <vector>
 
-#include "outpaint/parallel_for.h"
+#include "base/parallel_for.h"
 
 namespace upres::outpaint {
 namespace {

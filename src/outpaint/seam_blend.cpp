@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "outpaint/classic_fills.h"
-#include "outpaint/parallel_for.h"
+#include "base/parallel_for.h"
 
 namespace upres::outpaint {
 namespace {

@@ -3,7 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <new>
 
 namespace upres::engine {
 namespace {
@@ -56,6 +59,25 @@ TEST(TensorTest, CopiesShareStorageCloneDoesNot) {
   ASSERT_TRUE(view.is_ok());
   EXPECT_EQ(view->get(1), 5.0f);
   EXPECT_FALSE(t->reshaped({3}).is_ok());
+}
+
+// over_storage: the tensor is the caller's bytes (writes through either show in the other), and
+// storage too small or misaligned for the shape is refused.
+TEST(TensorTest, OverStorageWrapsCallerMemoryAndChecksIt) {
+  auto storage = std::shared_ptr<std::byte[]>(new (std::align_val_t{64}) std::byte[128], [](std::byte* p) {
+    ::operator delete[](p, std::align_val_t{64});
+  });
+  auto t = Tensor::over_storage(storage, 128, {2, 16});
+  ASSERT_TRUE(t.is_ok()) << t.status().to_string();
+  reinterpret_cast<float*>(storage.get())[17] = 3.5f;
+  EXPECT_EQ(t->get(17), 3.5f);
+  t->set(0, -1.0f);
+  EXPECT_EQ(reinterpret_cast<float*>(storage.get())[0], -1.0f);
+  EXPECT_EQ(Tensor::over_storage(storage, 128, {2, 17}).status().code(), StatusCode::kInvalidArgument) << "132 bytes";
+  const std::shared_ptr<std::byte[]> misaligned(storage, storage.get() + 4);
+  EXPECT_EQ(Tensor::over_storage(misaligned, 124, {2}).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(Tensor::over_storage(nullptr, 0, {0}).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(Tensor::over_storage(storage, 128, {2}, DType::kI64).status().code(), StatusCode::kUnsupported);
 }
 
 TEST(TensorTest, BroadcastShapes) {

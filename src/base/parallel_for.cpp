@@ -1,11 +1,11 @@
-#include "outpaint/parallel_for.h"
+#include "base/parallel_for.h"
 
 #include <algorithm>
 #include <atomic>
 #include <thread>
 #include <vector>
 
-namespace upres::outpaint {
+namespace upres {
 
 void parallel_for(int count, int threads, const std::function<void(int index)>& body) {
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -24,4 +24,4 @@ void parallel_for(int count, int threads, const std::function<void(int index)>& 
   for (auto& thread : pool) thread.join();
 }
 
-}  // namespace upres::outpaint
+}  // namespace upres

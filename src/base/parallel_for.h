@@ -4,9 +4,9 @@
 
 #include <functional>
 
-namespace upres::outpaint {
+namespace upres {
 
 // threads <= 0: std::thread::hardware_concurrency(). Returns after every body has returned.
 void parallel_for(int count, int threads, const std::function<void(int index)>& body);
 
-}  // namespace upres::outpaint
+}  // namespace upres
