@@ -30,14 +30,18 @@ std::vector<float> uniform(size_t count, std::mt19937& rng, float range) {
   return values;
 }
 
-// Offset of element (b, ch, p) of an [n, c, h*w] tensor in nChw<k>c (channels a multiple of k).
+// Offset of element (b, ch, p) of an [n, c, h*w] tensor in nChw<k>c (the last block zero-padded).
 size_t blocked_at(int64_t b, int64_t ch, int64_t p, int64_t c, int64_t hw, int64_t k) {
-  return static_cast<size_t>((((b * (c / k) + ch / k) * hw) + p) * k + ch % k);
+  return static_cast<size_t>((((b * ((c + k - 1) / k) + ch / k) * hw) + p) * k + ch % k);
 }
 
-// NCHW <-> nChw<k>c.
+size_t blocked_size(int64_t n, int64_t c, int64_t h, int64_t w, int64_t k) {
+  return static_cast<size_t>(n * ((c + k - 1) / k) * k * h * w);
+}
+
+// NCHW <-> nChw<k>c (padded lanes 0).
 std::vector<float> to_blocked(const std::vector<float>& plain, int64_t n, int64_t c, int64_t h, int64_t w, int64_t k) {
-  std::vector<float> blocked(plain.size());
+  std::vector<float> blocked(blocked_size(n, c, h, w, k), 0.0f);
   for (int64_t b = 0; b < n; ++b)
     for (int64_t ch = 0; ch < c; ++ch)
       for (int64_t p = 0; p < h * w; ++p)
@@ -47,7 +51,7 @@ std::vector<float> to_blocked(const std::vector<float>& plain, int64_t n, int64_
 
 std::vector<float> from_blocked(const std::vector<float>& blocked, int64_t n, int64_t c, int64_t h, int64_t w,
                                 int64_t k) {
-  std::vector<float> plain(blocked.size());
+  std::vector<float> plain(static_cast<size_t>(n * c * h * w));
   for (int64_t b = 0; b < n; ++b)
     for (int64_t ch = 0; ch < c; ++ch)
       for (int64_t p = 0; p < h * w; ++p)
@@ -130,9 +134,17 @@ std::pair<double, double> max_difference(WinogradIsa isa, const KernelCase& k, s
   const std::vector<float> x_blocked = to_blocked(x, k.batch, k.in_c, k.h, k.w, block);
   // The residual is accumulated in place (dst holds it), as the plan may do.
   std::vector<float> y_blocked = k.residual ? to_blocked(r, k.batch, k.out_c, oh, ow, block)
-                                            : std::vector<float>(static_cast<size_t>(k.batch * k.out_c * oh * ow), 7.0f);
+                                            : std::vector<float>(blocked_size(k.batch, k.out_c, oh, ow, block), 7.0f);
   conv->run(x_blocked.data(), k.residual ? y_blocked.data() : nullptr, y_blocked.data());
   const std::vector<float> got = from_blocked(y_blocked, k.batch, k.out_c, oh, ow, block);
+  // A partial last block's padded lanes must come out 0 (later ops read whole blocks).
+  for (int64_t b = 0; b < k.batch; ++b) {
+    for (int64_t ch = k.out_c; ch % block != 0; ++ch) {
+      for (int64_t p = 0; p < oh * ow; ++p) {
+        EXPECT_EQ(y_blocked[blocked_at(b, ch, p, k.out_c, oh * ow, block)], 0.0f) << "padded channel " << ch;
+      }
+    }
+  }
   const std::vector<float> want = direct_conv(s, e, x, w, b, r);
   double diff = 0.0, magnitude = 0.0;
   for (size_t i = 0; i < want.size(); ++i) {
@@ -174,6 +186,9 @@ TEST_P(CpuWinogradKernelTest, MatchesDirectConvolutionOnOddSizesAndEpilogues) {
       {1, 64, 48, 19, 23, 1, Activation::kPrelu, false, false, true, 1.0f},  // AnimeVideo's last 64->48
       {1, 32, 32, 10, 9, 1, Activation::kPrelu, true, false, true, 0.5f},
       {1, 16, 16, 6, 6, 1, Activation::kPrelu, true, true, true, 1.0f},
+      {1, 64, 3, 21, 18, 1, Activation::kNone, false, false, true, 1.0f},  // a network's last conv to RGB
+      {2, 32, 3, 9, 14, 1, Activation::kNone, true, false, true, 1.0f},   // + the residual (padded lanes 0)
+      {1, 16, avx2 ? 5 : 13, 7, 7, 1, Activation::kLeakyRelu, false, false, true, 1.0f},
   };
   std::mt19937 rng(21);
   for (const KernelCase& k : cases) {
@@ -245,6 +260,10 @@ TEST(CpuWinogradKernelGeometryTest, RejectsGeometriesOutsideTheKernel) {
   w.assign(16 * 24 * 9, 0.0f);
   EXPECT_TRUE(WinogradConv::create(kAvx2, {1, 24, 16, 8, 8, 1}, {}, w, {}).is_ok());
   EXPECT_FALSE(WinogradConv::create(kAvx512, {1, 24, 16, 8, 8, 1}, {}, w, {}).is_ok()) << "24 channels: not 16k";
+  w.assign(3 * 16 * 9, 0.0f);
+  EXPECT_TRUE(WinogradConv::create(kAvx512, {1, 16, 3, 8, 8, 1}, {}, w, {}).is_ok()) << "3 outputs: one padded block";
+  w.assign(12 * 16 * 9, 0.0f);
+  EXPECT_FALSE(WinogradConv::create(kAvx2, {1, 16, 12, 8, 8, 1}, {}, w, {}).is_ok()) << "12 outputs: 1.5 blocks";
   w.assign(16 * 16 * 9, 0.0f);
   EXPECT_FALSE(WinogradConv::create(kAvx2, {1, 16, 16, 8, 8, 3}, {}, w, {}).is_ok()) << "padding 3";
   EXPECT_FALSE(WinogradConv::create(kAvx2, {1, 16, 16, 8, 8, 1}, {}, std::vector<float>(10), {}).is_ok()) << "weights";

@@ -189,7 +189,7 @@ UPRES_AVX2_FMA void transform_output_tile(const float* m, int64_t position_strid
 
 UPRES_AVX2_FMA void winograd_run_block_avx2(const WinogradGeometry& g, const WinogradOperands& o, int64_t first,
                                             int64_t count, float* v, float* m) {
-  const int64_t in_blocks = g.in_c / 8, out_blocks = g.out_c / 8, column_blocks = g.out_padded / 16;
+  const int64_t in_blocks = g.in_c / 8, out_blocks = (g.out_c + 7) / 8, column_blocks = g.out_padded / 16;
   const int64_t v_position = g.v_position, m_position = g.m_position;
   const int64_t tiles_per_image = g.tiles_h * g.tiles_w;
   for (int64_t cb = 0; cb < in_blocks; ++cb) {

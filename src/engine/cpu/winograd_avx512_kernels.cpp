@@ -224,7 +224,8 @@ UPRES_AVX512 void transform_output_tile(const float* m, int64_t position_stride,
 
 UPRES_AVX512 void winograd_run_block_avx512(const WinogradGeometry& g, const WinogradOperands& o, int64_t first,
                                             int64_t count, float* v, float* m) {
-  const int64_t in_blocks = g.in_c / kLanes, out_blocks = g.out_c / kLanes, column_blocks = g.out_padded / kColumns;
+  const int64_t in_blocks = g.in_c / kLanes, out_blocks = (g.out_c + kLanes - 1) / kLanes;
+  const int64_t column_blocks = g.out_padded / kColumns;
   const int64_t v_position = g.v_position, m_position = g.m_position;
   const int64_t tiles_per_image = g.tiles_h * g.tiles_w;
   for (int64_t cb = 0; cb < in_blocks; ++cb) {
@@ -241,7 +242,7 @@ UPRES_AVX512 void winograd_run_block_avx512(const WinogradGeometry& g, const Win
     for (int64_t column = 0; column < column_blocks; ++column) {
       const float* u = o.u + (position * column_blocks + column) * g.in_c * kColumns;
       float* m_column = m_at + column * kColumns;
-      if (g.out_c - column * kColumns == kLanes) {  // only the block's first 16 columns are channels
+      if (g.out_c - column * kColumns <= kLanes) {  // only the block's first 16 columns hold channels
         gemm_column_block<false>(v_at, g.in_c, count, u, m_column, g.out_padded);
       } else {
         gemm_column_block<true>(v_at, g.in_c, count, u, m_column, g.out_padded);

@@ -59,8 +59,10 @@ bool cpu_runs_winograd(WinogradIsa isa) {
 
 bool winograd_takes(const WinogradShape& s, WinogradIsa isa) {
   const int64_t block = winograd_channel_block(isa);
-  return s.batch >= 1 && s.in_channels >= 16 && s.out_channels >= 16 && s.in_channels % block == 0 &&
-         s.out_channels % block == 0 && s.pad >= 0 && s.pad <= 2 && s.out_height() >= 1 && s.out_width() >= 1;
+  const bool whole_blocks = s.out_channels >= 16 && s.out_channels % block == 0;
+  const bool one_partial_block = s.out_channels >= 1 && s.out_channels < block;  // a network's RGB output
+  return s.batch >= 1 && s.in_channels >= 16 && s.in_channels % block == 0 && (whole_blocks || one_partial_block) &&
+         s.pad >= 0 && s.pad <= 2 && s.out_height() >= 1 && s.out_width() >= 1;
 }
 
 bool winograd_takes(Activation activation) {

@@ -56,8 +56,10 @@ struct WinogradEpilogue {
 
 // Whether this CPU executes the instructions of `isa`'s kernels (AVX2 and FMA; AVX-512 F).
 bool cpu_runs_winograd(WinogradIsa isa);
-// Whether the kernel takes this geometry: channels multiples of the channel block and at least 16,
-// padding 0..2, a non-empty output.
+// Whether the kernel takes this geometry: input channels a multiple of the channel block and at
+// least 16; output channels the same, or fewer than one block (a network's last conv to RGB: one
+// zero-padded block, e.g. R-ESRGAN's 64->3 at 4x size ran 2.3x slower on oneDNN's direct kernel
+// than its 64->64 neighbours per FLOP); padding 0..2; a non-empty output.
 bool winograd_takes(const WinogradShape& shape, WinogradIsa isa);
 // Whether the kernel takes the activation (none, relu, leaky relu, prelu).
 bool winograd_takes(Activation activation);
@@ -73,7 +75,8 @@ class WinogradConv {
   const WinogradEpilogue& epilogue() const { return epilogue_; }
 
   // src [batch, in, H, W], dst and residual [batch, out, OH, OW], all fp32 in the isa's blocked
-  // layout (nChw8c or nChw16c), dense. residual: given iff epilogue().has_residual; it may be dst
+  // layout (nChw8c or nChw16c), dense; fewer output channels than a block fill one zero-padded
+  // block (the padded lanes are written 0; the residual's must be 0). residual: given iff epilogue().has_residual; it may be dst
   // itself. src must not overlap dst. Runs on the calling thread's OpenMP team.
   // Requires: cpu_runs_winograd(isa()).
   void run(const float* src, const float* residual, float* dst) const;
