@@ -1,7 +1,7 @@
 // Native pixel shuffle and unshuffle, OpenMP over output rows, plain fp32 out. The shuffle reads
 // an fp32 input where it lies, in the plan's blocked layout (nChw16c, nChw8c) or plain: SRVGGNetCompact's
 // last conv output (48 channels at the tile's size) is not reordered to plain first, and each output
-// row walks r source rows with its channel offsets computed once (AnimeVideo's 256 px tail: 4.1 ms +
+// row reads r source channels at offsets computed once per run (AnimeVideo's 256 px tail: 4.1 ms +
 // a 0.7 ms reorder before). Unshuffle uses the reference kernel's index arithmetic (layout_ops.cpp)
 // on plain fp32. Both replace the single-threaded fallback.
 #include <vector>
@@ -24,20 +24,25 @@ struct ChannelBlocks {
 void shuffle_from(const PixelShuffleAttrs& a, const ChannelBlocks& in_layout, const Shape& in, const Shape& out,
                   const float* src, float* dst) {
   const int64_t r = a.factor, channels = out[1], h = in[2], w = in[3], lanes = in_layout.lanes;
+  // Offset of source channel(c, i, j) within an image's row y, at [(c * r + i) * r + j].
+  std::vector<int64_t> channel_offset(static_cast<size_t>(channels * r * r));
+  for (int64_t c = 0; c < channels; ++c) {
+    for (int64_t i = 0; i < r; ++i) {
+      for (int64_t j = 0; j < r; ++j) {
+        const int64_t sc = a.order == ShuffleOrder::kPytorch ? c * r * r + i * r + j : (i * r + j) * channels + c;
+        channel_offset[static_cast<size_t>((c * r + i) * r + j)] = sc / lanes * h * w * lanes + sc % lanes;
+      }
+    }
+  }
 #pragma omp parallel for collapse(3) schedule(static)
   for (int64_t n = 0; n < out[0]; ++n) {
     for (int64_t c = 0; c < channels; ++c) {
       for (int64_t y = 0; y < out[2]; ++y) {
-        const int64_t i = y % r;
-        std::vector<const float*> column_source(static_cast<size_t>(r));  // source row of x % r == j
-        for (int64_t j = 0; j < r; ++j) {
-          const int64_t sc = a.order == ShuffleOrder::kPytorch ? c * r * r + i * r + j : (i * r + j) * channels + c;
-          column_source[static_cast<size_t>(j)] =
-              src + ((n * in_layout.blocks + sc / lanes) * h + y / r) * w * lanes + sc % lanes;
-        }
+        const float* source_row = src + (n * in_layout.blocks * h + y / r) * w * lanes;
+        const int64_t* offsets = channel_offset.data() + (c * r + y % r) * r;
         float* row = dst + ((n * channels + c) * out[2] + y) * out[3];
         for (int64_t x = 0; x < w; ++x) {
-          for (int64_t j = 0; j < r; ++j) row[x * r + j] = column_source[static_cast<size_t>(j)][x * lanes];
+          for (int64_t j = 0; j < r; ++j) row[x * r + j] = source_row[offsets[j] + x * lanes];
         }
       }
     }

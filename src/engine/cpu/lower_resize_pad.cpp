@@ -237,9 +237,8 @@ Status lower_resize_pad(ExecutionPlan& plan, const Node& node) {
   UPRES_ASSIGN_OR_RETURN(SamplingGrid sampling, grid_of(node, in, out, &fill));
   auto grid = std::make_shared<const SamplingGrid>(std::move(sampling));
   auto nearest_cols = std::make_shared<std::vector<int64_t>>();
-  for (const AxisTaps& column : grid->cols) nearest_cols->push_back(column.count == 1 ? column.index[0] : -1);
-  if (!std::all_of(grid->cols.begin(), grid->cols.end(), [](const AxisTaps& c) { return c.count == 1; })) {
-    nearest_cols->clear();
+  if (std::all_of(grid->cols.begin(), grid->cols.end(), [](const AxisTaps& c) { return c.count == 1; })) {
+    for (const AxisTaps& column : grid->cols) nearest_cols->push_back(column.index[0]);
   }
   // Blocked input with whole channel blocks (no padded lanes for the fill to touch) stays blocked,
   // in fp32, or in bf16 when it is bf16 (a bf16 plan: no reorders around the step); anything else
