@@ -4,7 +4,8 @@
 // backend, never on oneDNN's naive `ref` kernels nor on the reference-kernel fallback. ctest runs
 // this binary once per ONEDNN_MAX_CPU_ISA cap (AVX2, AVX512_CORE, AVX512_CORE_BF16,
 // AVX512_CORE_AMX: a cap above the machine is the machine); oneDNN's verbose mode names the
-// implementation of every primitive GFPGAN executes; bf16 is checked where the CPU has it.
+// implementation of every primitive GFPGAN executes; bf16 is checked where the CPU has it, for the
+// ncnn networks also in NHWC (the AMX layout) wherever the CPU has bf16.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -70,14 +71,21 @@ TEST_P(UpscaleNetworkKernels, NoReferenceKernelUnderThisCap) {
   engine::cpu::CpuBackend backend;
   std::printf("[ %s ] %s\n", GetParam().name.c_str(), backend.describe().c_str());
   for (DType type : compute_types()) {
-    auto exe = backend.prepare(*graph, {.compute_dtype = type});
-    ASSERT_TRUE(exe.is_ok()) << exe.status().to_string();
-    auto* cpu = dynamic_cast<engine::cpu::CpuExecutable*>(exe->get());
-    ASSERT_NE(cpu, nullptr);
-    const std::vector<std::string> steps = cpu->step_descriptions();
-    EXPECT_GT(steps.size(), 10u);
-    EXPECT_EQ(slow_steps(steps), "") << GetParam().name << " in " << dtype_name(type) << " on "
-                                     << engine::cpu::isa_name(engine::cpu::effective_isa());
+    // bf16 also in NHWC, the layout it takes on AMX (ActivationLayout::choose): the ops between the
+    // convolutions must have a fast path there too, even on a machine that would not choose it.
+    std::vector<engine::CpuLayout> layouts = {engine::CpuLayout::kAuto};
+    if (type == DType::kBF16) layouts.push_back(engine::CpuLayout::kChannelsLast);
+    for (engine::CpuLayout layout : layouts) {
+      auto exe = backend.prepare(*graph, {.compute_dtype = type, .cpu_layout = layout});
+      ASSERT_TRUE(exe.is_ok()) << exe.status().to_string();
+      auto* cpu = dynamic_cast<engine::cpu::CpuExecutable*>(exe->get());
+      ASSERT_NE(cpu, nullptr);
+      const std::vector<std::string> steps = cpu->step_descriptions();
+      EXPECT_GT(steps.size(), 10u);
+      EXPECT_EQ(slow_steps(steps), "") << GetParam().name << " in " << dtype_name(type)
+                                       << (layout == engine::CpuLayout::kChannelsLast ? " (NHWC)" : "") << " on "
+                                       << engine::cpu::isa_name(engine::cpu::effective_isa());
+    }
   }
 }
 
