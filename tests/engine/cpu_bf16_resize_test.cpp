@@ -18,23 +18,6 @@
 namespace upres::engine {
 namespace {
 
-ResizeAttrs resize_to(ResizeMode mode, int64_t h, int64_t w, bool align_corners = false) {
-  ResizeAttrs a;
-  a.mode = mode;
-  a.out_h = h;
-  a.out_w = w;
-  a.align_corners = align_corners;
-  return a;
-}
-
-ResizeAttrs resize_by(ResizeMode mode, float scale) {
-  ResizeAttrs a;
-  a.mode = mode;
-  a.scale_h = scale;
-  a.scale_w = scale;
-  return a;
-}
-
 Tensor run_reference(const Graph& graph, const std::vector<Tensor>& inputs) {
   auto backend = create_backend("reference");
   EXPECT_TRUE(backend.is_ok());
@@ -79,7 +62,9 @@ TEST(CpuBf16ResizeTest, BlockedBf16IsSampledWithoutReorders) {
         EXPECT_EQ(step.find(" ref"), std::string::npos) << step;
         if (step.rfind("resize", 0) != 0 && step.rfind("pad", 0) != 0) continue;
         native += step.find(": native") != std::string::npos;
-        if (channels == 32) EXPECT_EQ(step.find(": reorder"), std::string::npos) << "bf16 input reordered: " << step;
+        if (channels == 32) {
+          EXPECT_EQ(step.find(": reorder"), std::string::npos) << "bf16 input reordered: " << step;
+        }
       }
       EXPECT_EQ(native, 1);
     }

@@ -89,23 +89,6 @@ TEST(CpuBlockedInputsTest, BroadcastOperandsFromConvolutionsStayBlocked) {
   }
 }
 
-ResizeAttrs resize_to(ResizeMode mode, int64_t h, int64_t w, bool align_corners = false) {
-  ResizeAttrs a;
-  a.mode = mode;
-  a.out_h = h;
-  a.out_w = w;
-  a.align_corners = align_corners;
-  return a;
-}
-
-ResizeAttrs resize_by(ResizeMode mode, float scale) {
-  ResizeAttrs a;
-  a.mode = mode;
-  a.scale_h = scale;
-  a.scale_w = scale;
-  return a;
-}
-
 // conv (nChw16c) -> resize or pad -> conv, for every mode, with whole and partial 16-blocks.
 TEST(CpuBlockedInputsTest, ResizeAndPadMatchReference) {
   std::mt19937 rng(23);

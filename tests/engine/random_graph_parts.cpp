@@ -17,6 +17,23 @@ Value random_conv3x3(Graph& g, Value x, int64_t in, int64_t out, std::mt19937& r
   return g.conv2d(x, random_tensor({out, in, 3, 3}, rng, range), random_tensor({out}, rng, 0.1f), {.padding = 1});
 }
 
+ResizeAttrs resize_to(ResizeMode mode, int64_t h, int64_t w, bool align_corners) {
+  ResizeAttrs a;
+  a.mode = mode;
+  a.out_h = h;
+  a.out_w = w;
+  a.align_corners = align_corners;
+  return a;
+}
+
+ResizeAttrs resize_by(ResizeMode mode, float scale) {
+  ResizeAttrs a;
+  a.mode = mode;
+  a.scale_h = scale;
+  a.scale_w = scale;
+  return a;
+}
+
 namespace {
 
 Value dense_block(Graph& g, Value x, int64_t nf, int64_t gc, std::mt19937& rng) {

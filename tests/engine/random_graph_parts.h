@@ -1,5 +1,5 @@
-// Random weights and the 3x3 convolution the cpu backend tests build their networks from
-// (uniform values; convolution weights scaled by fan-in so activations stay near unit size).
+// The parts the cpu backend tests build their networks from: random weights, the 3x3 convolution
+// (uniform values; weights scaled by fan-in so activations stay near unit size), resize attributes.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +14,10 @@ Tensor random_tensor(const Shape& shape, std::mt19937& rng, float range);
 
 // conv2d 3x3, padding 1, `in` -> `out` channels, with random weights and bias.
 Value random_conv3x3(Graph& g, Value x, int64_t in, int64_t out, std::mt19937& rng);
+
+// Resize to a fixed size, or by one factor on both axes.
+ResizeAttrs resize_to(ResizeMode mode, int64_t h, int64_t w, bool align_corners = false);
+ResizeAttrs resize_by(ResizeMode mode, float scale);
 
 // RRDBNet's trunk in miniature: conv_first, two RRDB blocks (0.2 * rdb3(rdb2(rdb1(x))) + x, each
 // rdb a dense block of five convs with leaky relu and growing concats), conv_body + skip.
