@@ -14,7 +14,7 @@ build_packages=(
   nlohmann-json3-dev   # JSON for the API and model manifests
   libcli11-dev         # command-line parsing
   libcurl4-openssl-dev # downloading model weights on first use
-  zlib1g-dev           # deflate entries in PyTorch zip checkpoints
+  zlib1g-dev           # deflate entries in PyTorch zip checkpoints; upres's parallel PNG writer
   libprotobuf-dev protobuf-compiler  # .onnx model files: protoc compiles src/weights/onnx.proto at build time
   libkissfft-dev       # FFT for LaMa's spectral blocks (header-only C++ template, BSD-3-Clause; bookworm has no libpocketfft-dev)
   libssl-dev

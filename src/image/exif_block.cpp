@@ -15,6 +15,9 @@ namespace {
 constexpr uint16_t kTagOrientation = 0x0112;
 constexpr uint16_t kTagExifIfd = 0x8769;
 constexpr uint16_t kTagUserComment = 0x9286;
+constexpr uint16_t kTagPixelXDimension = 0xA002;
+constexpr uint16_t kTagPixelYDimension = 0xA003;
+constexpr uint16_t kTypeShort = 3;
 constexpr uint16_t kTypeLong = 4;
 constexpr uint16_t kTypeUndefined = 7;
 constexpr size_t kMaxIfdEntries = 1000;
@@ -138,6 +141,22 @@ std::string decode_user_comment(std::string_view raw, bool big_endian) {
   return text;
 }
 
+// Offset (from the TIFF header) of the Exif IFD, when IFD0 points at one.
+std::optional<size_t> exif_ifd_of(const TiffView& tiff) {
+  const auto pointer = tiff.find(*tiff.u32(4), kTagExifIfd);
+  if (!pointer) return std::nullopt;
+  return tiff.u32(*pointer + 8);
+}
+
+// A one-value SHORT or LONG entry's value.
+std::optional<uint32_t> unsigned_value(const TiffView& tiff, size_t entry) {
+  if (tiff.u32(entry + 4) != 1) return std::nullopt;
+  const auto type = tiff.u16(entry + 2);
+  if (type == kTypeShort) return tiff.u16(entry + 8);
+  if (type == kTypeLong) return tiff.u32(entry + 8);
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<int> exif_orientation(std::span<const uint8_t> exif) {
@@ -154,17 +173,46 @@ bool reset_exif_orientation(std::vector<uint8_t>& exif) {
   const TiffView tiff(exif);
   if (!tiff.valid()) return false;
   const auto entry = tiff.find(*tiff.u32(4), kTagOrientation);
-  if (!entry || tiff.u16(*entry + 2) != 3) return false;  // Orientation is a SHORT
+  if (!entry || tiff.u16(*entry + 2) != kTypeShort) return false;  // Orientation is a SHORT
   put_u16(exif.data() + tiff.base() + *entry + 8, 1, tiff.big_endian());
   return true;
+}
+
+bool set_exif_pixel_dimensions(std::vector<uint8_t>& exif, uint32_t width, uint32_t height) {
+  const TiffView tiff(exif);
+  if (!tiff.valid()) return false;
+  const auto exif_ifd = exif_ifd_of(tiff);
+  if (!exif_ifd) return false;
+  bool changed = false;
+  for (const auto& [tag, value] : {std::pair{kTagPixelXDimension, width}, std::pair{kTagPixelYDimension, height}}) {
+    const auto entry = tiff.find(*exif_ifd, tag);
+    if (!entry || !unsigned_value(tiff, *entry)) continue;
+    uint8_t* p = exif.data() + tiff.base() + *entry;
+    put_u16(p + 2, value <= UINT16_MAX ? kTypeShort : kTypeLong, tiff.big_endian());
+    put_u32(p + 8, 0, tiff.big_endian());  // a SHORT sits in the value field's first two bytes
+    if (value <= UINT16_MAX) put_u16(p + 8, static_cast<uint16_t>(value), tiff.big_endian());
+    else put_u32(p + 8, value, tiff.big_endian());
+    changed = true;
+  }
+  return changed;
+}
+
+std::optional<std::pair<uint32_t, uint32_t>> exif_pixel_dimensions(std::span<const uint8_t> exif) {
+  const TiffView tiff(exif);
+  if (!tiff.valid()) return std::nullopt;
+  const auto exif_ifd = exif_ifd_of(tiff);
+  if (!exif_ifd) return std::nullopt;
+  const auto x = tiff.find(*exif_ifd, kTagPixelXDimension), y = tiff.find(*exif_ifd, kTagPixelYDimension);
+  if (!x || !y) return std::nullopt;
+  const auto width = unsigned_value(tiff, *x), height = unsigned_value(tiff, *y);
+  if (!width || !height) return std::nullopt;
+  return std::pair{*width, *height};
 }
 
 std::optional<std::string> read_exif_user_comment(std::span<const uint8_t> exif) {
   const TiffView tiff(exif);
   if (!tiff.valid()) return std::nullopt;
-  const auto pointer = tiff.find(*tiff.u32(4), kTagExifIfd);
-  if (!pointer) return std::nullopt;
-  const auto exif_ifd = tiff.u32(*pointer + 8);
+  const auto exif_ifd = exif_ifd_of(tiff);
   if (!exif_ifd) return std::nullopt;
   const auto entry = tiff.find(*exif_ifd, kTagUserComment);
   if (!entry) return std::nullopt;

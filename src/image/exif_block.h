@@ -1,5 +1,5 @@
 // ExifBlock edits: the few changes upres makes to a raw EXIF block (a TIFF structure, with or
-// without the "Exif\0\0" prefix): Orientation reset, UserComment read and write. Every offset is
+// without the "Exif\0\0" prefix): Orientation reset, pixel dimensions, UserComment read and write. Every offset is
 // checked against the block. Pure functions; thread-safe.
 #pragma once
 
@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/result.h"
@@ -20,6 +21,16 @@ bool reset_exif_orientation(std::vector<uint8_t>& exif);
 
 // The Orientation tag of IFD0 (1..8), or nullopt when absent or malformed.
 std::optional<int> exif_orientation(std::span<const uint8_t> exif);
+
+// Sets the Exif IFD's PixelXDimension and PixelYDimension, where the block has them, to the
+// picture's new size in place (a SHORT that cannot hold it becomes a LONG), so an upscaled
+// photo's EXIF does not describe the camera's size. Returns false when the block is malformed
+// or has neither tag (the block is then left unchanged).
+bool set_exif_pixel_dimensions(std::vector<uint8_t>& exif, uint32_t width, uint32_t height);
+
+// The Exif IFD's PixelXDimension and PixelYDimension (SHORT or LONG), or nullopt when either is
+// absent or malformed.
+std::optional<std::pair<uint32_t, uint32_t>> exif_pixel_dimensions(std::span<const uint8_t> exif);
 
 // The Exif IFD UserComment as UTF-8: "ASCII\0\0\0" and undefined prefixes are read as text,
 // "UNICODE\0" as UTF-16 (byte-order mark if any, else the block's byte order, as the reference

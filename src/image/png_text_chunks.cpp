@@ -8,6 +8,7 @@
 #include <cstring>
 #include <optional>
 
+#include "image/png_chunk.h"
 #include "image/text_encoding.h"
 
 namespace upres::image {
@@ -18,10 +19,6 @@ constexpr size_t kMaxInflatedBytes = 64u << 20;  // a text chunk larger than thi
 
 uint32_t read_u32(const uint8_t* p) {
   return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
-}
-
-void append_u32(std::vector<uint8_t>& out, uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<uint8_t>(v >> shift));
 }
 
 std::optional<std::string> inflate_text(std::string_view compressed) {
@@ -75,12 +72,7 @@ std::optional<std::pair<std::string, std::string>> parse_text_chunk(std::string_
 }
 
 void append_chunk(std::vector<uint8_t>& out, const char* type, const std::string& body) {
-  append_u32(out, static_cast<uint32_t>(body.size()));
-  const size_t crc_start = out.size();
-  out.insert(out.end(), type, type + 4);
-  out.insert(out.end(), body.begin(), body.end());
-  const uLong crc = crc32(0, out.data() + crc_start, static_cast<uInt>(out.size() - crc_start));
-  append_u32(out, static_cast<uint32_t>(crc));
+  append_png_chunk(out, type, {reinterpret_cast<const uint8_t*>(body.data()), body.size()});
 }
 
 }  // namespace
@@ -117,6 +109,25 @@ Result<TextChunks> read_png_text_chunks(std::span<const uint8_t> png, std::strin
   return text;
 }
 
+Status append_png_text_chunks(std::vector<uint8_t>& out,
+                              std::span<const std::pair<std::string, std::string>> text) {
+  for (const auto& [key, value] : text) {
+    const std::optional<std::string> latin_key = utf8_to_latin1(key);
+    if (key.empty() || key.size() > 79 || !latin_key || latin_key->find('\0') != std::string::npos)
+      return invalid_argument("PNG text key '" + key + "' must be 1-79 Latin-1 characters");
+    const std::optional<std::string> latin_value = utf8_to_latin1(value);
+    if (latin_value) {
+      append_chunk(out, "tEXt", *latin_key + '\0' + *latin_value);
+    } else {
+      std::string body = *latin_key;
+      body.append("\0\0\0\0\0", 5);  // keyword end, not compressed, method 0, no language, no translation
+      body += value;
+      append_chunk(out, "iTXt", body);
+    }
+  }
+  return Status::ok();
+}
+
 Result<std::vector<uint8_t>> insert_png_text_chunks(std::span<const uint8_t> png,
                                                     const TextChunks& text) {
   if (!is_png(png)) return corrupt("encoded PNG: no PNG signature");
@@ -134,20 +145,7 @@ Result<std::vector<uint8_t>> insert_png_text_chunks(std::span<const uint8_t> png
   if (iend == 0) return corrupt("encoded PNG: no IEND chunk");
   const size_t at = first_idat != 0 ? first_idat : iend;
   std::vector<uint8_t> out(png.begin(), png.begin() + static_cast<ptrdiff_t>(at));
-  for (const auto& [key, value] : text) {
-    const std::optional<std::string> latin_key = utf8_to_latin1(key);
-    if (key.empty() || key.size() > 79 || !latin_key || latin_key->find('\0') != std::string::npos)
-      return invalid_argument("PNG text key '" + key + "' must be 1-79 Latin-1 characters");
-    const std::optional<std::string> latin_value = utf8_to_latin1(value);
-    if (latin_value) {
-      append_chunk(out, "tEXt", *latin_key + '\0' + *latin_value);
-    } else {
-      std::string body = *latin_key;
-      body.append("\0\0\0\0\0", 5);  // keyword end, not compressed, method 0, no language, no translation
-      body += value;
-      append_chunk(out, "iTXt", body);
-    }
-  }
+  UPRES_RETURN_IF_ERROR(append_png_text_chunks(out, text));
   out.insert(out.end(), png.begin() + static_cast<ptrdiff_t>(at), png.end());
   return out;
 }

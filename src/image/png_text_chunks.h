@@ -23,6 +23,12 @@ bool is_png(std::span<const uint8_t> bytes);
 // the chunk offset) when a chunk runs past the end or a compressed text does not inflate.
 Result<TextChunks> read_png_text_chunks(std::span<const uint8_t> png, std::string_view name);
 
+// Appends one chunk per item to `out` (a PNG being written, before its first IDAT), as PIL
+// writes them: tEXt when key and value are Latin-1, else an uncompressed iTXt. InvalidArgument
+// for an empty key, one over 79 bytes, or one that is not Latin-1 (`out` may then hold some).
+Status append_png_text_chunks(std::vector<uint8_t>& out,
+                              std::span<const std::pair<std::string, std::string>> text);
+
 // `png` with one chunk per item inserted before the first IDAT (before IEND when there is none), as
 // PIL writes them: tEXt when key and value are Latin-1,
 // else an uncompressed iTXt. InvalidArgument for an empty key, one over 79 bytes, or one that is

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "image/image_codec.h"
+
 #include <random>
 #include <string>
 
@@ -31,6 +33,59 @@ TEST(ExifBlock, OrientationIsReadAndReset) {
   std::vector<uint8_t> none = bytes_of(std::string("MM\0\x2a\0\0\0\x08\0\0\0\0\0\0", 14));
   EXPECT_FALSE(reset_exif_orientation(none));
   EXPECT_FALSE(exif_orientation(none).has_value());
+}
+
+// A block with an Exif IFD holding a camera's PixelXDimension (SHORT 640) and PixelYDimension
+// (LONG 480), in either byte order.
+std::vector<uint8_t> block_with_pixel_dimensions(bool big) {
+  std::vector<uint8_t> b = big ? bytes_of(std::string("MM\0\x2a\0\0\0\x08", 8)) : bytes_of(std::string("II\x2a\0\x08\0\0\0", 8));
+  auto u16 = [&](uint16_t v) {
+    b.push_back(static_cast<uint8_t>(big ? v >> 8 : v & 0xFF));
+    b.push_back(static_cast<uint8_t>(big ? v & 0xFF : v >> 8));
+  };
+  auto u32 = [&](uint32_t v) {
+    if (big) u16(static_cast<uint16_t>(v >> 16)), u16(static_cast<uint16_t>(v & 0xFFFF));
+    else u16(static_cast<uint16_t>(v & 0xFFFF)), u16(static_cast<uint16_t>(v >> 16));
+  };
+  u16(1), u16(0x8769), u16(4), u32(1), u32(26), u32(0);  // IFD0: the Exif IFD at 26
+  u16(2);                                                 // Exif IFD: two entries
+  u16(0xA002), u16(3), u32(1), u16(640), u16(0);          // SHORT, left-justified in the value
+  u16(0xA003), u16(4), u32(1), u32(480);
+  u32(0);
+  return b;
+}
+
+TEST(ExifBlock, PixelDimensionsFollowTheNewSize) {
+  for (bool big : {false, true}) {
+    SCOPED_TRACE(big ? "big-endian" : "little-endian");
+    std::vector<uint8_t> block = block_with_pixel_dimensions(big);
+    ASSERT_EQ(exif_pixel_dimensions(block), std::make_pair(640u, 480u));
+    EXPECT_TRUE(set_exif_pixel_dimensions(block, 2560, 1920));
+    EXPECT_EQ(exif_pixel_dimensions(block), std::make_pair(2560u, 1920u));
+    // Past a SHORT's range the entry becomes a LONG.
+    EXPECT_TRUE(set_exif_pixel_dimensions(block, 70000, 3));
+    EXPECT_EQ(exif_pixel_dimensions(block), std::make_pair(70000u, 3u));
+    // Other edits still read the block.
+    auto commented = set_exif_user_comment(block, "upscaled");
+    ASSERT_TRUE(commented.is_ok()) << commented.status().to_string();
+    EXPECT_EQ(exif_pixel_dimensions(*commented), std::make_pair(70000u, 3u));
+  }
+  std::vector<uint8_t> without = little_endian_block();
+  const std::vector<uint8_t> before = without;
+  EXPECT_FALSE(set_exif_pixel_dimensions(without, 10, 10));
+  EXPECT_EQ(without, before);
+  EXPECT_FALSE(exif_pixel_dimensions(without).has_value());
+}
+
+// A saved PNG's EXIF records the saved picture's size, not the camera's.
+TEST(ExifBlock, SavedPngRecordsItsOwnSize) {
+  Image picture(8, 6, 3);
+  picture.metadata.exif = block_with_pixel_dimensions(true);
+  Result<std::vector<uint8_t>> png = encode_image(picture, {.format = ImageFormat::kPng});
+  ASSERT_TRUE(png.is_ok()) << png.status().to_string();
+  Result<Image> decoded = decode_image(*png, "saved.png");
+  ASSERT_TRUE(decoded.is_ok()) << decoded.status().to_string();
+  EXPECT_EQ(exif_pixel_dimensions(decoded->metadata.exif), std::make_pair(8u, 6u));
 }
 
 TEST(ExifBlock, NewUserCommentIsPiexifStyle) {
@@ -84,15 +139,18 @@ TEST(ExifBlock, MalformedBlocksAreRefusedNotTrusted) {
 }
 
 TEST(ExifBlock, RandomDamageNeverReadsOutOfBounds) {
-  const std::vector<uint8_t> good = set_exif_user_comment(little_endian_block(), "text").value();
+  const std::vector<uint8_t> goods[] = {set_exif_user_comment(little_endian_block(), "text").value(),
+                                        set_exif_user_comment(block_with_pixel_dimensions(true), "text").value()};
   std::mt19937 rng(99);
   for (int round = 0; round < 5000; ++round) {
-    std::vector<uint8_t> block = good;
+    std::vector<uint8_t> block = goods[round % 2];
     for (int i = 0; i < 4; ++i) block[rng() % block.size()] = static_cast<uint8_t>(rng());
     if (round % 3 == 0) block.resize(rng() % block.size());
     (void)exif_orientation(block);
     (void)read_exif_user_comment(block);
     (void)set_exif_user_comment(block, "x");
+    (void)exif_pixel_dimensions(block);
+    set_exif_pixel_dimensions(block, 100000, 7);
     reset_exif_orientation(block);
   }
   SUCCEED();  // run under ASan/valgrind, this is where an out-of-bounds read would show

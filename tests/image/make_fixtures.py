@@ -12,6 +12,9 @@ usage: make_fixtures.py KIND OUT_DIR [ARGS...]
   png_text OUT              text.png: tEXt, zTXt and iTXt chunks, read back by PIL later
   icc OUT                   profile.icc: an sRGB profile built by littlecms (PIL ImageCms)
   read_png_text OUT FILE    FILE's text chunks as PIL reads them, to OUT/pil_text.bin as key\0value\0...
+  read_png OUT FILE         FILE as PIL reads it: its samples as uint16 little-endian to
+                            OUT/pil_samples.bin, the text chunks to OUT/pil_text.bin (as read_png_text),
+                            the ICC profile and EXIF block (empty when absent) to OUT/pil_icc.bin, pil_exif.bin
   read_user_comment OUT FILE  FILE's EXIF UserComment decoded as the reference UI's piexif does,
                             to OUT/pil_comment.txt (UTF-8)
   resize OUT SOURCE W H...  PIL Image.resize of SOURCE (RGB) to each WxH with LANCZOS, BICUBIC and
@@ -108,6 +111,19 @@ def read_png_text(out, path):
             f.write(key.encode("utf-8") + b"\0" + str(value).encode("utf-8") + b"\0")
 
 
+def read_png(out, path):
+    import numpy
+    im = Image.open(path)
+    im.load()
+    with open(f"{out}/pil_samples.bin", "wb") as f:
+        f.write(numpy.asarray(im).astype("<u2").tobytes())
+    read_png_text(out, path)
+    with open(f"{out}/pil_icc.bin", "wb") as f:
+        f.write(im.info.get("icc_profile") or b"")
+    with open(f"{out}/pil_exif.bin", "wb") as f:
+        f.write(im.info.get("exif") or b"")
+
+
 def read_user_comment(out, path):
     raw = Image.open(path).getexif().get_ifd(0x8769)[0x9286]
     prefix, body = raw[:8], raw[8:]
@@ -131,6 +147,8 @@ if __name__ == "__main__":
         resize(out, sys.argv[3], sys.argv[4:])
     elif kind == "read_user_comment":
         read_user_comment(out, sys.argv[3])
+    elif kind == "read_png":
+        read_png(out, sys.argv[3])
     elif kind == "read_png_text":
         read_png_text(out, sys.argv[3])
     else:
