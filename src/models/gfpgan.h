@@ -53,9 +53,12 @@ class GfpganRestorer final : public FaceRestorer {
 
   const Config& config() const { return config_; }
 
+  // forward()'s graph, encoder and decoder in one, for `compute_dtype` (the modulation factors'
+  // sums are built differently for bf16): what tests and benchmarks prepare on a backend directly.
+  Result<engine::Graph> build_graph(DType compute_dtype) const;
+
  private:
   explicit GfpganRestorer(Config config) : config_(std::move(config)) {}
-  Result<engine::Graph> build_graph(DType compute_dtype) const;
   Status prepare(const FaceRestoreOptions& options);
 
   Config config_;

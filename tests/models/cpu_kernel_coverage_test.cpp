@@ -133,5 +133,24 @@ TEST(FaceRestorerKernels, GfpganV14ShapesNoReferenceKernelUnderThisCap) {
   }
 }
 
+// GFPGAN's graph in bf16 with the activations in NHWC, the layout bf16 takes on AMX, wherever the
+// CPU has bf16: its modulations, noise, upsampling and SFT slices need a fast path there too.
+TEST(FaceRestorerKernels, GfpganV14ShapesInNhwcBf16NoReferenceKernelUnderThisCap) {
+  if (!engine::cpu::has_native_bf16()) GTEST_SKIP() << "this CPU lacks avx512_bf16 (under this cap)";
+  const weights::WeightMap weights = testing::make_weights(testing::gfpgan_v1_clean(512));
+  auto net = GfpganRestorer::from_weights(nn::StateDict(weights));
+  ASSERT_TRUE(net.is_ok()) << net.status().to_string();
+  auto graph = (*net)->build_graph(DType::kBF16);
+  ASSERT_TRUE(graph.is_ok()) << graph.status().to_string();
+  engine::cpu::CpuBackend backend;
+  auto exe = backend.prepare(*graph, {.compute_dtype = DType::kBF16, .cpu_layout = engine::CpuLayout::kChannelsLast});
+  ASSERT_TRUE(exe.is_ok()) << exe.status().to_string();
+  auto* cpu = dynamic_cast<engine::cpu::CpuExecutable*>(exe->get());
+  ASSERT_NE(cpu, nullptr);
+  const std::vector<std::string> steps = cpu->step_descriptions();
+  EXPECT_GT(steps.size(), 100u);
+  EXPECT_EQ(slow_steps(steps), "") << "GFPGAN in bf16 (NHWC) on " << engine::cpu::isa_name(engine::cpu::effective_isa());
+}
+
 }  // namespace
 }  // namespace upres::models
