@@ -1,23 +1,29 @@
 // DAT against the test suite's PyTorch DAT (tests/reference/dat_torch.py) with random weights:
 // DAT-like x2 (params_ema wrapper), DAT-light-like x3 (3conv, pixelshuffledirect) and a x4 without
-// qkv bias, at sizes that are and are not multiples of the window, on every backend; and damaged
-// files that must fail with a message naming the problem.
+// qkv bias, at sizes that are and are not multiples of the window, on every backend; the
+// constants a graph holds that grow with the tile (made once per graph, not once per block);
+// and damaged files that must fail with a message naming the problem.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "engine/backend_registry.h"
+#include "engine/graph.h"
 #include "family_fixtures.h"
 #include "model_test_support.h"
 #include "models/dat/dat.h"
 #include "models/upscale_model.h"
 #include "weights/weight_file.h"
+#include "weights/weight_map.h"
 
 namespace upres::models {
 namespace {
@@ -35,6 +41,52 @@ const testing::FamilyFixtures& fixtures() {
 Result<std::shared_ptr<const DAT>> load(const fs::path& path) {
   UPRES_ASSIGN_OR_RETURN(weights::WeightFile file, weights::read_weight_file(path));
   return DAT::from_weights(file.weights);
+}
+
+// A deeper DAT from a file of one residual group of two blocks (the memory fixture): `groups`
+// groups of `blocks` blocks, every spatial (even) block reading block 0's tensors and every
+// channel (odd) block block 1's, so the released depths can be built without a 45 MB fixture.
+Result<std::shared_ptr<const DAT>> load_deepened(const fs::path& path, int groups, int blocks) {
+  UPRES_ASSIGN_OR_RETURN(weights::WeightFile file, weights::read_weight_file(path));
+  const weights::WeightMap& shallow = file.weights;
+  weights::WeightMap deep;
+  for (const auto& source : shallow.sources()) deep.add_source(source);  // same indices as `shallow`
+  const std::string group_prefix = "layers.0.", blocks_prefix = "blocks.";
+  std::vector<std::string> names;
+  for (const weights::WeightEntry& entry : shallow.entries()) {
+    names.clear();
+    if (!entry.name.starts_with(group_prefix)) {
+      names.push_back(entry.name);
+    } else {
+      const std::string rest = entry.name.substr(group_prefix.size());  // "conv.weight", "blocks.1.ffn..."
+      const bool in_block = rest.starts_with(blocks_prefix);
+      const size_t tail = in_block ? rest.find('.', blocks_prefix.size()) : 0;
+      const int first = in_block ? std::stoi(rest.substr(blocks_prefix.size(), tail - blocks_prefix.size())) : 0;
+      for (int g = 0; g < groups; ++g) {
+        const std::string group = "layers." + std::to_string(g) + ".";
+        if (!in_block) names.push_back(group + rest);
+        for (int b = first; in_block && b < blocks; b += 2) {
+          names.push_back(group + blocks_prefix + std::to_string(b) + rest.substr(tail));
+        }
+      }
+    }
+    for (const std::string& name : names) {
+      weights::WeightEntry copy = entry;
+      copy.name = name;
+      UPRES_RETURN_IF_ERROR(deep.add_entry(std::move(copy)));
+    }
+  }
+  return DAT::from_weights(deep);
+}
+
+// Bytes of the graph's constant nodes (the masks, biases and paddings it builds; not the weights
+// that convolutions and linears carry).
+int64_t constant_bytes(const engine::Graph& graph) {
+  int64_t bytes = 0;
+  for (const engine::Node& node : graph.nodes()) {
+    if (node.kind == engine::OpKind::kConstant) bytes += static_cast<int64_t>(node.constants[0].size_bytes());
+  }
+  return bytes;
 }
 
 class DatTest : public ::testing::TestWithParam<std::string> {};
@@ -83,35 +135,80 @@ TEST_F(DatTest, LoadsThroughTheRegistry) {
   EXPECT_GT((*model)->bytes_per_input_pixel(), 0.0);
 }
 
-// bytes_per_input_pixel() at the released widths against the arena each backend plans at 48x48:
-// it must cover every backend's arena (tiles are sized from it) without overstating the largest
-// more than threefold (the cpu backend's upsampler tail holds ~1.7x more under AVX-512's blocked
-// layouts than under the AVX2 cap, and the estimate covers the larger).
+// bytes_per_input_pixel() at the released widths against the arena each backend plans: it must
+// cover every backend's arena (tiles are sized from it) without overstating the largest more than
+// threefold (the cpu backend's upsampler tail holds ~1.7x more under AVX-512's blocked layouts
+// than under the AVX2 cap, and the estimate covers the larger). At 48x48 for the one-group
+// fixture, and at 96x96 (little fixed-bytes slack) for DAT-S's full depth, whose arena holds the
+// two shifted-window masks from the first shifted block to the last.
 TEST_F(DatTest, MemoryEstimateCoversThePlannedArena) {
   if (!fixtures().skip_reason().empty()) GTEST_SKIP() << fixtures().skip_reason();
-  constexpr int kSide = 48;
+  struct Case {
+    std::string label;
+    Result<std::shared_ptr<const DAT>> net;
+    int side;
+  };
+  std::vector<Case> cases;
   for (const json& file : fixtures().manifest().at("memory")) {
+    cases.push_back({file.get<std::string>(), load(fixtures().dir() / file.get<std::string>()), 48});
+  }
+  cases.push_back({"DAT-S depth 6x6", load_deepened(fixtures().dir() / "dat_s_widths_x4.pth", 6, 6), 96});
+  for (const Case& c : cases) {
+    ASSERT_TRUE(c.net.is_ok()) << c.label << ": " << c.net.status().to_string();
     double largest_arena = 0;
-    auto net = load(fixtures().dir() / file.get<std::string>());
-    ASSERT_TRUE(net.is_ok()) << net.status().to_string();
-    auto graph = (*net)->build_graph(kSide, kSide);
+    auto graph = (*c.net)->build_graph(c.side, c.side);
     ASSERT_TRUE(graph.is_ok()) << graph.status().to_string();
+    const double pixels = static_cast<double>(c.side) * c.side;
+    const double estimate = (*c.net)->bytes_per_input_pixel();
     for (const std::string& name : engine::backend_names()) {
-      SCOPED_TRACE(file.get<std::string>() + " on " + name);
+      SCOPED_TRACE(c.label + " on " + name);
       auto backend = engine::create_backend(name);
       ASSERT_TRUE(backend.is_ok()) << backend.status().to_string();
       auto executable = (*backend)->prepare(*graph, engine::PrepareOptions{});
       ASSERT_TRUE(executable.is_ok()) << executable.status().to_string();
-      const double pixels = kSide * kSide;
       const double arena = static_cast<double>((*executable)->arena_bytes());
-      const double estimate = (*net)->bytes_per_input_pixel();
-      std::cout << "[ MEMORY   ] " << file.get<std::string>() << " on " << name << ": estimate " << estimate
+      std::cout << "[ MEMORY   ] " << c.label << " on " << name << " at " << c.side << " px: estimate " << estimate
                 << " B/px, arena " << arena / pixels << " B/px\n";
       EXPECT_GE(estimate * pixels + UpscaleModel::kFixedExecutableBytes, arena);
       largest_arena = std::max(largest_arena, arena);
     }
-    EXPECT_LE((*net)->bytes_per_input_pixel(), 3 * largest_arena / (kSide * kSide));
+    EXPECT_LE(estimate, 3 * largest_arena / pixels) << c.label;
   }
+}
+
+// DAT-S (6 groups of 6 blocks at the released widths: 9 shifted blocks of two window branches,
+// 18 spatial blocks) builds each shifted-window mask ([windows, 1, N, N], N floats per pixel) and
+// each zero padding of the qkv map once per graph, shared by every block that needs it: the
+// constants grow with the tile by two masks, not by one pair per shifted block. Per-block copies
+// were ~18 KB per tile pixel beyond the arena that neither the arena nor the estimate counted.
+TEST_F(DatTest, GraphMakesTileSizedConstantsOncePerGraph) {
+  if (!fixtures().skip_reason().empty()) GTEST_SKIP() << fixtures().skip_reason();
+  auto net = load_deepened(fixtures().dir() / "dat_s_widths_x4.pth", 6, 6);
+  ASSERT_TRUE(net.is_ok()) << net.status().to_string();
+  const DAT& model = **net;
+  ASSERT_EQ(model.config().depth, std::vector<int>(6, 6));
+  const std::array<int, 2> split = model.config().split;
+  const int64_t side = std::max(split[0], split[1]);  // maps are padded to multiples of this
+  ASSERT_EQ(side, 16);
+  auto bytes_at = [&](int height, int width) -> int64_t {
+    auto graph = model.build_graph(height, width);
+    EXPECT_TRUE(graph.is_ok()) << graph.status().to_string();
+    return graph.is_ok() ? constant_bytes(*graph) : 0;
+  };
+  // Sides that are multiples of the window: the masks are all that grow, N fp32 per pixel each.
+  const int64_t mask_bytes_per_px = 4 * int64_t{split[0]} * split[1];
+  const int64_t growth = bytes_at(64, 64) - bytes_at(32, 32);
+  std::cout << "[ CONSTANT ] growth 32x32 -> 64x64: " << growth << " B, two masks: "
+            << 2 * mask_bytes_per_px * (64 * 64 - 32 * 32) << " B\n";
+  EXPECT_GT(growth, 0);
+  EXPECT_LE(growth, 2 * mask_bytes_per_px * (64 * 64 - 32 * 32));
+  // 56x40 pads to 64x48 and has 64x48's masks: the rest is the padding of the qkv map (3C
+  // channels), 8 zero columns of 56 rows and 8 zero rows of 48 columns, once.
+  const int64_t padding = bytes_at(56, 40) - bytes_at(64, 48);
+  const int64_t one_padding = 4 * 3 * model.config().embed_dim * (56 * 8 + 8 * 48);
+  std::cout << "[ CONSTANT ] padding 56x40 vs 64x48: " << padding << " B, once: " << one_padding << " B\n";
+  EXPECT_GT(padding, 0);
+  EXPECT_LE(padding, one_padding);
 }
 
 TEST_F(DatTest, DamagedFilesFailClearly) {

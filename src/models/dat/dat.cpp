@@ -192,11 +192,14 @@ Result<engine::Graph> DAT::build_graph(int height, int width) const {
   Value x = g.add(input, g.constant(*Tensor::from_f32(negative, {1, 3, 1, 1})));
   const Value shallow = conv_first_(g, x);                                     // [1, C, H, W]
   Value t = before_rg_(g, tokens::to_tokens(g, shallow));                       // [1, L, C]
+  tokens::SharedConstants shared(g);  // masks and paddings made once, read by every spatial block
   for (const Group& group : layers_) {
     const Value residual = t;
     for (const Block& block : group.blocks) {
       const Value normed = block.norm1(g, t);
-      const Value attended = std::visit([&](const auto& attn) { return attn(g, normed, height, width); }, block.attn);
+      const auto* spatial = std::get_if<dat::SpatialAttention>(&block.attn);
+      const Value attended = spatial != nullptr ? (*spatial)(g, shared, normed, height, width)
+                                                : std::get<dat::ChannelAttention>(block.attn)(g, normed, height, width);
       t = g.add(t, attended);
       t = g.add(t, block.ffn(g, block.norm2(g, t), height, width));
     }
@@ -215,16 +218,23 @@ Result<engine::Graph> DAT::build_graph(int height, int width) const {
 // fp32 values alive at the peak, per input pixel: the residual stream and its normed copy, then
 // the largest of a spatial block (qkv, its padded copy, one branch's gathered windows, and the
 // branch's scores and softmax: heads/2 x N per token), the SGFN (hidden, GELU, gate) and the
-// upsampler at output resolution.
+// upsampler at output resolution. The graph's two shifted-window masks (N floats per pixel each)
+// count twice: the backend holds a copy outside the arena for the executable's life, and the
+// arena holds them from the first shifted block to the last.
 double DAT::bytes_per_input_pixel() const {
   const Config& c = config_;
   const double dim = static_cast<double>(c.embed_dim);
   const double window = static_cast<double>(c.split[0]) * c.split[1];
   const double heads = static_cast<double>(*std::max_element(c.heads.begin(), c.heads.end()));
+  bool has_shifted = false;
+  for (size_t group = 0; group < c.depth.size(); ++group) {
+    for (int index = 0; index < c.depth[group]; index += 2) has_shifted |= is_shifted(static_cast<int>(group), index);
+  }
+  const double masks = has_shifted ? 2.0 * window : 0.0;
   const double attention = 9.0 * dim + 2.0 * (heads / 2.0) * window * 1.5;
   const double ffn = 3.0 * static_cast<double>(c.ffn_hidden);
   const double tail = upsampler_.peak_floats_per_input_pixel();
-  return 4.0 * (3.0 + 3.0 * dim + std::max({attention, ffn, tail}));
+  return 4.0 * (3.0 + 3.0 * dim + masks + std::max({attention + masks, ffn + masks, tail}));
 }
 
 }  // namespace upres::models

@@ -158,7 +158,8 @@ Result<SpatialAttention> SpatialAttention::bind(const nn::StateDict& weights, co
 }
 
 // One window branch on its channel half: qkv [1, Hp*Wp, 3C] padded -> [1, Hp*Wp, C/2].
-Value SpatialAttention::branch(Graph& g, Value qkv, int index, int64_t padded_h, int64_t padded_w) const {
+Value SpatialAttention::branch(Graph& g, tokens::SharedConstants& shared, Value qkv, int index, int64_t padded_h,
+                               int64_t padded_w) const {
   const int wh = windows_.split[index], ww = windows_.split[1 - index];
   const int sh = wh / 2, sw = ww / 2;
   const int64_t half = dim_ / 2, heads = branch_heads_, head_dim = half / heads, n = int64_t{wh} * ww;
@@ -174,10 +175,7 @@ Value SpatialAttention::branch(Graph& g, Value qkv, int index, int64_t padded_h,
   };
   Value scores = g.matmul(part(0, {0, 2, 1, 3}), part(1, {0, 2, 3, 1}));           // [nW, heads, N, N]
   scores = g.add(scores, g.constant(*position_bias_[index].reshaped({1, heads, n, n})));
-  if (windows_.shifted) {
-    Tensor mask = tokens::shifted_window_mask(padded_h, padded_w, wh, ww, sh, sw);
-    scores = g.add(scores, g.constant(*mask.reshaped({windows, 1, n, n})));
-  }
+  if (windows_.shifted) scores = g.add(scores, shared.shifted_window_mask(padded_h, padded_w, wh, ww, sh, sw));
   Value out = g.matmul(g.softmax(scores, -1), part(2, {0, 2, 1, 3}));             // [nW, heads, N, d]
   out = g.reshape(g.permute(out, {0, 2, 1, 3}), {windows, n, half});
   out = attention::window_reverse(g, out, padded_h, padded_w, wh, ww);           // [1, L, C/2]
@@ -185,16 +183,18 @@ Value SpatialAttention::branch(Graph& g, Value qkv, int index, int64_t padded_h,
   return out;
 }
 
-Value SpatialAttention::operator()(Graph& g, Value x, int64_t height, int64_t width) const {
+Value SpatialAttention::operator()(Graph& g, tokens::SharedConstants& shared, Value x, int64_t height,
+                                   int64_t width) const {
   const int64_t c = dim_;
   Value qkv = qkv_(g, x);                                                        // [1, L, 3C]
   const Value v_image = tokens::to_image(g, g.slice(qkv, 2, 2 * c, 3 * c), height, width);
   const int64_t m = std::max(windows_.split[0], windows_.split[1]);
   const int64_t padded_h = (height + m - 1) / m * m, padded_w = (width + m - 1) / m * m;
-  qkv = tokens::pad_bottom_right(g, qkv, height, width, padded_h, padded_w);
-  Value attended = g.concat({tokens::crop_top_left(g, branch(g, qkv, 0, padded_h, padded_w), padded_h, padded_w, height, width),
-                             tokens::crop_top_left(g, branch(g, qkv, 1, padded_h, padded_w), padded_h, padded_w, height, width)},
-                            2);                                                  // [1, L, C]
+  qkv = tokens::pad_bottom_right(g, shared, qkv, height, width, padded_h, padded_w);
+  auto attend = [&](int index) {
+    return tokens::crop_top_left(g, branch(g, shared, qkv, index, padded_h, padded_w), padded_h, padded_w, height, width);
+  };
+  Value attended = g.concat({attend(0), attend(1)}, 2);                         // [1, L, C]
   Value conv_x = aim_.conv_branch(g, v_image);                                   // [1, C, H, W]
   const Value channel_map = g.reshape(aim_.channel_map(g, conv_x), {1, 1, c});
   const Value spatial_map = aim_.spatial_map(g, tokens::to_image(g, attended, height, width));

@@ -13,6 +13,7 @@
 
 #include "base/result.h"
 #include "engine/graph.h"
+#include "models/dat/shared_constants.h"
 #include "models/dat/token_layers.h"
 #include "nn/state_dict.h"
 
@@ -49,11 +50,14 @@ class SpatialAttention {
  public:
   static Result<SpatialAttention> bind(const nn::StateDict& weights, const std::string& prefix, int64_t dim,
                                        int heads, bool qkv_bias, SpatialWindows windows);
-  // x: [1, H*W, C] (after norm1) -> [1, H*W, C]
-  engine::Value operator()(engine::Graph& graph, engine::Value x, int64_t height, int64_t width) const;
+  // x: [1, H*W, C] (after norm1) -> [1, H*W, C]. The masks and paddings come from `shared`, one
+  // per graph for all spatial blocks.
+  engine::Value operator()(engine::Graph& graph, tokens::SharedConstants& shared, engine::Value x, int64_t height,
+                           int64_t width) const;
 
  private:
-  engine::Value branch(engine::Graph& graph, engine::Value qkv, int index, int64_t padded_h, int64_t padded_w) const;
+  engine::Value branch(engine::Graph& graph, tokens::SharedConstants& shared, engine::Value qkv, int index,
+                       int64_t padded_h, int64_t padded_w) const;
 
   int64_t dim_ = 0;
   int branch_heads_ = 0;       // heads // 2 per branch

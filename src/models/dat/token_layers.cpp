@@ -12,8 +12,6 @@ using engine::Graph;
 using engine::Tensor;
 using engine::Value;
 
-Value zeros(Graph& graph, const engine::Shape& shape) { return graph.constant(*Tensor::zeros(shape)); }
-
 }  // namespace
 
 Result<BatchNorm2d> BatchNorm2d::bind(const nn::StateDict& weights, std::string_view key, int64_t channels) {
@@ -47,17 +45,17 @@ Result<Conv> Conv::bind(const nn::StateDict& weights, std::string_view key, int6
   return conv;
 }
 
-Value pad_bottom_right(Graph& graph, Value tokens, int64_t height, int64_t width, int64_t padded_h,
-                       int64_t padded_w) {
+Value pad_bottom_right(Graph& graph, SharedConstants& shared, Value tokens, int64_t height, int64_t width,
+                       int64_t padded_h, int64_t padded_w) {
   if (padded_h == height && padded_w == width) return tokens;
   const int64_t channels = graph.shape(tokens)[2];
   Value x = tokens;
   if (padded_w > width) {
     x = graph.reshape(x, {height, width, channels});
-    x = graph.concat({x, zeros(graph, {height, padded_w - width, channels})}, 1);
+    x = graph.concat({x, shared.zeros({height, padded_w - width, channels})}, 1);
     x = graph.reshape(x, {1, height * padded_w, channels});
   }
-  if (padded_h > height) x = graph.concat({x, zeros(graph, {1, (padded_h - height) * padded_w, channels})}, 1);
+  if (padded_h > height) x = graph.concat({x, shared.zeros({1, (padded_h - height) * padded_w, channels})}, 1);
   return x;
 }
 

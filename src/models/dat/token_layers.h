@@ -12,6 +12,7 @@
 #include "base/result.h"
 #include "engine/graph.h"
 #include "engine/tensor.h"
+#include "models/dat/shared_constants.h"
 #include "nn/layer_norm.h"
 #include "nn/linear.h"
 #include "nn/state_dict.h"
@@ -72,9 +73,10 @@ class Upsampler {
   Conv last_;                   // conv_last (pixelshuffle)
 };
 
-// Zero-pads a [1, H*W, C] map on the bottom and right to [1, padded_h*padded_w, C].
-engine::Value pad_bottom_right(engine::Graph& graph, engine::Value tokens, int64_t height, int64_t width,
-                               int64_t padded_h, int64_t padded_w);
+// Zero-pads a [1, H*W, C] map on the bottom and right to [1, padded_h*padded_w, C], with zeros
+// from `shared` (the same for every block of the graph).
+engine::Value pad_bottom_right(engine::Graph& graph, SharedConstants& shared, engine::Value tokens, int64_t height,
+                               int64_t width, int64_t padded_h, int64_t padded_w);
 // The top-left height x width tokens of a [1, map_h*map_w, C] map.
 engine::Value crop_top_left(engine::Graph& graph, engine::Value tokens, int64_t map_h, int64_t map_w,
                             int64_t height, int64_t width);
