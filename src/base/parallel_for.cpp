@@ -5,10 +5,12 @@
 #include <thread>
 #include <vector>
 
+#include "base/thread_budget.h"
+
 namespace upres {
 
 void parallel_for(int count, int threads, const std::function<void(int index)>& body) {
-  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (threads <= 0) threads = usable_threads();
   threads = std::min(threads, count);
   if (threads <= 1) {
     for (int i = 0; i < count; ++i) body(i);

@@ -6,7 +6,7 @@
 
 namespace upres {
 
-// threads <= 0: std::thread::hardware_concurrency(). Returns after every body has returned.
+// threads <= 0: usable_threads() (thread_budget.h). Returns after every body has returned.
 void parallel_for(int count, int threads, const std::function<void(int index)>& body);
 
 }  // namespace upres

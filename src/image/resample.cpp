@@ -12,6 +12,8 @@
 #include <thread>
 #include <vector>
 
+#include "base/thread_budget.h"
+
 namespace upres::image {
 namespace {
 
@@ -69,9 +71,9 @@ Coefficients precompute(int in_size, int out_size, ResampleFilter filter) {
   return c;
 }
 
-// Runs body(begin, end) over [0, rows) on up to hardware_concurrency threads.
+// Runs body(begin, end) over [0, rows) on up to usable_threads() threads.
 void parallel_rows(int rows, size_t work_per_row, const std::function<void(int, int)>& body) {
-  const unsigned hw = std::max(1u, std::thread::hardware_concurrency());
+  const auto hw = static_cast<size_t>(usable_threads());
   const size_t total = work_per_row * static_cast<size_t>(rows);
   const int threads = static_cast<int>(std::min<size_t>({hw, 16, static_cast<size_t>(rows), total / 200000 + 1}));
   if (threads <= 1) {

@@ -16,7 +16,7 @@ namespace upres::outpaint {
 struct FillContext {
   std::function<void(long done, long total)> on_progress;  // may be empty
   const std::atomic<bool>* cancel = nullptr;               // set: stop soon with Cancelled
-  int threads = 0;                                         // 0 = every hardware thread
+  int threads = 0;                                         // 0 = usable_threads() (base/thread_budget.h)
   bool is_cancelled() const { return cancel && cancel->load(); }
 };
 

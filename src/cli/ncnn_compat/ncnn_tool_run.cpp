@@ -5,9 +5,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
-#include <thread>
 
 #include "base/file_io.h"
+#include "base/thread_budget.h"
 #include "cli/ncnn_compat/ncnn_model_files.h"
 #include "cli/ncnn_compat/ncnn_picture_upscaler.h"
 #include "image/image_codec.h"
@@ -140,22 +140,14 @@ int tile_px_for(const NcnnToolOptions& o, const models::UpscaleModel& model, int
   return std::clamp(static_cast<int>(std::sqrt(pixels)), 64, 1024) + 2 * padding_px;
 }
 
-// The threads the cpu backend uses unasked: OpenMP's default, all cores unless OMP_NUM_THREADS
-// says otherwise.
-int default_worker_threads() {
-  const char* omp = std::getenv("OMP_NUM_THREADS");
-  const int requested = omp != nullptr ? std::atoi(omp) : 0;
-  return requested > 0 ? requested : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-}
-
-// The network's worker threads; 0 = the backend's default (default_worker_threads()). The
+// The network's worker threads; 0 = the backend's default (usable_threads()). The
 // originals' CPU path (-g -1) gives ncnn min(proc, cores) threads, so an explicit -j does that
 // here (the first GPU's proc: upres runs every -g entry on the one CPU). Without -j the originals
 // would use 2 (jobs_proc's default), but there the CPU path is a fallback beside a GPU doing the
 // real work; upres has no GPU to hand the work to, so it keeps every core.
 int worker_threads_for(const NcnnToolOptions& o) {
   if (o.jobs_proc.empty()) return 0;
-  return std::min(o.jobs_proc[0], static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  return std::min(o.jobs_proc[0], available_cpus());
 }
 
 }  // namespace
@@ -200,7 +192,7 @@ int run_ncnn_tool(NcnnTool tool, const std::vector<std::string>& args, const fs:
   inference.tile_px = tile_px_for(o, **model, files->host_padding_px);
   inference.num_threads = worker_threads_for(o);
   if (o.verbose) {
-    const int threads = inference.num_threads > 0 ? inference.num_threads : default_worker_threads();
+    const int threads = inference.num_threads > 0 ? inference.num_threads : usable_threads();
     std::fprintf(stderr, "upres: %d worker thread%s\n", threads, threads == 1 ? "" : "s");
   }
   auto network = std::make_shared<pipeline::NeuralUpscaler>(files->param.stem().string(), *model, inference);
