@@ -79,16 +79,6 @@ Result<std::shared_ptr<const DAT>> load_deepened(const fs::path& path, int group
   return DAT::from_weights(deep);
 }
 
-// Bytes of the graph's constant nodes (the masks, biases and paddings it builds; not the weights
-// that convolutions and linears carry).
-int64_t constant_bytes(const engine::Graph& graph) {
-  int64_t bytes = 0;
-  for (const engine::Node& node : graph.nodes()) {
-    if (node.kind == engine::OpKind::kConstant) bytes += static_cast<int64_t>(node.constants[0].size_bytes());
-  }
-  return bytes;
-}
-
 class DatTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(DatTest, MatchesPyTorch) {
@@ -193,7 +183,7 @@ TEST_F(DatTest, GraphMakesTileSizedConstantsOncePerGraph) {
   auto bytes_at = [&](int height, int width) -> int64_t {
     auto graph = model.build_graph(height, width);
     EXPECT_TRUE(graph.is_ok()) << graph.status().to_string();
-    return graph.is_ok() ? constant_bytes(*graph) : 0;
+    return graph.is_ok() ? testing::constant_bytes(*graph) : 0;
   };
   // Sides that are multiples of the window: the masks are all that grow, N fp32 per pixel each.
   const int64_t mask_bytes_per_px = 4 * int64_t{split[0]} * split[1];

@@ -36,6 +36,14 @@ Result<ModelRun> run_model(const UpscaleModel& model, const std::string& backend
   return ModelRun{outputs[0], executable->arena_bytes()};
 }
 
+int64_t constant_bytes(const engine::Graph& graph) {
+  int64_t bytes = 0;
+  for (const engine::Node& node : graph.nodes()) {
+    if (node.kind == engine::OpKind::kConstant) bytes += static_cast<int64_t>(node.constants[0].size_bytes());
+  }
+  return bytes;
+}
+
 double max_abs_diff(const engine::Tensor& a, const engine::Tensor& b) {
   if (a.shape() != b.shape()) return std::numeric_limits<double>::infinity();
   const std::vector<float> x = a.to_f32();

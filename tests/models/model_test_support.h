@@ -2,11 +2,13 @@
 // backend, and comparing outputs. Functions; thread-compatible.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
 
 #include "base/result.h"
+#include "engine/graph.h"
 #include "engine/tensor.h"
 #include "models/upscale_model.h"
 
@@ -27,6 +29,10 @@ Result<ModelRun> run_model(const UpscaleModel& model, const std::string& backend
 
 // Largest |a - b| over all elements; infinity when the shapes differ.
 double max_abs_diff(const engine::Tensor& a, const engine::Tensor& b);
+
+// Bytes of the graph's constant nodes (the masks, biases and paddings it builds; not the weights
+// that convolutions and linears carry): tile-sized ones must be made once per graph, not per block.
+int64_t constant_bytes(const engine::Graph& graph);
 
 // "/usr/bin/python3 <source>/tests/reference/<script> <args>"; false (with the reason in
 // `message`) when it fails or /usr/bin/python3 lacks torch.

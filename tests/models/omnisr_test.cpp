@@ -45,7 +45,9 @@ TEST_P(OmniSRTest, MatchesPyTorch) {
     EXPECT_EQ(config.res_num, expected.at("res_num").get<int>());
     EXPECT_EQ(config.bias, expected.at("bias").get<bool>());
     EXPECT_EQ(config.with_pe, expected.at("with_pe").get<bool>());
-    if (config.with_pe) EXPECT_EQ(config.window_size, expected.at("window_size").get<int>());
+    if (config.with_pe) {
+      EXPECT_EQ(config.window_size, expected.at("window_size").get<int>());
+    }
     fixtures().expect_matches(**model, *c, kTolerance);
   }
 }

@@ -1,4 +1,4 @@
-// SharedConstants: the tile-sized constants that many blocks of one DAT graph need (the
+// SharedConstants: the tile-sized constants that many blocks of one DAT or HAT graph need (the
 // shifted-window masks, the zero columns and rows that pad a token map to whole windows), made
 // the first time a block asks and handed to every later block, so a graph holds one of each
 // rather than one per block. Owned by one build_graph call; thread-compatible.

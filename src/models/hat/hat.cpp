@@ -146,10 +146,11 @@ Result<engine::Graph> HAT::build_graph(int height, int width) const {
   Value t = tokens::to_tokens(g, shallow);                                     // [1, L, C]
   if (patch_norm_) t = (*patch_norm_)(g, t);
   const Value mask = g.constant(attention::shifted_window_mask(padded_h, padded_w, ws, ws / 2));
+  tokens::SharedConstants shared(g);  // the OCABs' zero padding, one per graph
   for (const Group& group : layers_) {
     const Value residual = t;
     for (const hat::HybridAttentionBlock& block : group.blocks) t = block(g, t, padded_h, padded_w, mask);
-    t = (*group.overlap_attn)(g, t, padded_h, padded_w);
+    t = (*group.overlap_attn)(g, shared, t, padded_h, padded_w);
     if (group.conv) t = tokens::to_tokens(g, (*group.conv)(g, tokens::to_image(g, t, padded_h, padded_w)));
     t = g.add(t, residual);
   }

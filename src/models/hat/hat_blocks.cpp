@@ -12,20 +12,19 @@ using engine::Graph;
 using engine::Tensor;
 using engine::Value;
 
-Value zeros(Graph& g, const engine::Shape& shape) { return g.constant(*Tensor::zeros(shape)); }
-
-// Zero-pads a [R, C, ch] value: `before` / `after` rows or columns on `axis` (0 or 1).
-Value pad_axis(Graph& g, Value x, int axis, int64_t before, int64_t after) {
+// Zero-pads a [R, C, ch] value: `before` / `after` rows or columns on `axis` (0 or 1). The zeros
+// come from `shared`: every OCAB of a graph pads maps of one shape, so they share one constant.
+Value pad_axis(Graph& g, tokens::SharedConstants& shared, Value x, int axis, int64_t before, int64_t after) {
   engine::Shape shape = g.shape(x);
   std::vector<Value> parts;
   if (before > 0) {
     shape[static_cast<size_t>(axis)] = before;
-    parts.push_back(zeros(g, shape));
+    parts.push_back(shared.zeros(shape));
   }
   parts.push_back(x);
   if (after > 0) {
     shape[static_cast<size_t>(axis)] = after;
-    parts.push_back(zeros(g, shape));
+    parts.push_back(shared.zeros(shape));
   }
   return parts.size() == 1 ? x : g.concat(parts, axis);
 }
@@ -146,14 +145,16 @@ Result<OverlapCrossAttention> OverlapCrossAttention::bind(const nn::StateDict& w
 
 // Window i covers padded rows [i*ws, i*ws + ows): chunk k of it is rows [(i+k)*ws, (i+k)*ws +
 // min(ws, ows - k*ws)), taken for every i at once from a slice of H rows starting at k*ws.
-Value OverlapCrossAttention::overlapping_windows(Graph& g, Value map, int64_t height, int64_t width) const {
+Value OverlapCrossAttention::overlapping_windows(Graph& g, tokens::SharedConstants& shared, Value map, int64_t height,
+                                                 int64_t width) const {
   const int64_t ws = windows_.size, ows = windows_.overlap_size, pad = (ows - ws) / 2;
   const int64_t chunks = (ows + ws - 1) / ws, channels = g.shape(map)[2];
   const int64_t nh = height / ws, nw = width / ws;
   Value x = g.reshape(map, {height, width, channels});
   // Zero rows/columns: `pad` before; after, enough that every chunk's slice exists.
   const int64_t after_h = std::max<int64_t>(pad, (chunks - 1) * ws - pad), after_w = after_h;
-  x = pad_axis(g, pad_axis(g, x, 0, pad, after_h), 1, pad, after_w);           // [Hp, Wp, C]
+  x = pad_axis(g, shared, x, 0, pad, after_h);                                    // [Hp, W, C]
+  x = pad_axis(g, shared, x, 1, pad, after_w);                                    // [Hp, Wp, C]
   std::vector<Value> rows;
   for (int64_t k = 0; k < chunks; ++k) {
     Value part = g.reshape(g.slice(x, 0, k * ws, k * ws + height), {nh, ws, width + pad + after_w, channels});
@@ -170,13 +171,14 @@ Value OverlapCrossAttention::overlapping_windows(Graph& g, Value map, int64_t he
   return g.reshape(x, {nh * nw, ows * ows, channels});
 }
 
-Value OverlapCrossAttention::operator()(Graph& g, Value x, int64_t height, int64_t width) const {
+Value OverlapCrossAttention::operator()(Graph& g, tokens::SharedConstants& shared, Value x, int64_t height,
+                                        int64_t width) const {
   const int64_t c = dim_, heads = heads_, d = c / heads_;
   const int ws = windows_.size, ows = windows_.overlap_size;
   const int64_t nq = int64_t{ws} * ws, nk = int64_t{ows} * ows;
   const Value qkv = qkv_(g, norm1_(g, x));                                        // [1, L, 3C]
   Value q = attention::window_partition(g, g.slice(qkv, 2, 0, c), height, width, ws, ws);  // [nW, nq, C]
-  const Value kv = overlapping_windows(g, g.slice(qkv, 2, c, 3 * c), height, width);       // [nW, nk, 2C]
+  const Value kv = overlapping_windows(g, shared, g.slice(qkv, 2, c, 3 * c), height, width);  // [nW, nk, 2C]
   const int64_t windows = g.shape(q)[0];
   q = g.permute(g.reshape(q, {windows, nq, heads, d}), {0, 2, 1, 3});            // [nW, h, nq, d]
   const Value kv_heads = g.reshape(kv, {windows, nk, 2, heads, d});

@@ -12,6 +12,7 @@
 #include "engine/graph.h"
 #include "engine/tensor.h"
 #include "models/attention/window_attention.h"
+#include "models/dat/shared_constants.h"
 #include "models/dat/token_layers.h"
 #include "nn/state_dict.h"
 
@@ -48,12 +49,15 @@ class OverlapCrossAttention {
  public:
   static Result<OverlapCrossAttention> bind(const nn::StateDict& weights, const std::string& prefix, int64_t dim,
                                             int heads, bool qkv_bias, Windows windows);
-  engine::Value operator()(engine::Graph& graph, engine::Value x, int64_t height, int64_t width) const;
+  // The zero padding of the k/v map comes from `shared`, one per graph for every OCAB.
+  engine::Value operator()(engine::Graph& graph, tokens::SharedConstants& shared, engine::Value x, int64_t height,
+                           int64_t width) const;
 
  private:
   // nn.Unfold(ows, stride ws, padding (ows - ws) / 2) of a [1, H*W, C] map, as windows
   // [nW, ows*ows, C] in row-major window order.
-  engine::Value overlapping_windows(engine::Graph& graph, engine::Value map, int64_t height, int64_t width) const;
+  engine::Value overlapping_windows(engine::Graph& graph, tokens::SharedConstants& shared, engine::Value map,
+                                    int64_t height, int64_t width) const;
 
   Windows windows_;
   int heads_ = 1;
