@@ -47,35 +47,7 @@ Result<std::shared_ptr<const DAT>> load(const fs::path& path) {
 // groups of `blocks` blocks, every spatial (even) block reading block 0's tensors and every
 // channel (odd) block block 1's, so the released depths can be built without a 45 MB fixture.
 Result<std::shared_ptr<const DAT>> load_deepened(const fs::path& path, int groups, int blocks) {
-  UPRES_ASSIGN_OR_RETURN(weights::WeightFile file, weights::read_weight_file(path));
-  const weights::WeightMap& shallow = file.weights;
-  weights::WeightMap deep;
-  for (const auto& source : shallow.sources()) deep.add_source(source);  // same indices as `shallow`
-  const std::string group_prefix = "layers.0.", blocks_prefix = "blocks.";
-  std::vector<std::string> names;
-  for (const weights::WeightEntry& entry : shallow.entries()) {
-    names.clear();
-    if (!entry.name.starts_with(group_prefix)) {
-      names.push_back(entry.name);
-    } else {
-      const std::string rest = entry.name.substr(group_prefix.size());  // "conv.weight", "blocks.1.ffn..."
-      const bool in_block = rest.starts_with(blocks_prefix);
-      const size_t tail = in_block ? rest.find('.', blocks_prefix.size()) : 0;
-      const int first = in_block ? std::stoi(rest.substr(blocks_prefix.size(), tail - blocks_prefix.size())) : 0;
-      for (int g = 0; g < groups; ++g) {
-        const std::string group = "layers." + std::to_string(g) + ".";
-        if (!in_block) names.push_back(group + rest);
-        for (int b = first; in_block && b < blocks; b += 2) {
-          names.push_back(group + blocks_prefix + std::to_string(b) + rest.substr(tail));
-        }
-      }
-    }
-    for (const std::string& name : names) {
-      weights::WeightEntry copy = entry;
-      copy.name = name;
-      UPRES_RETURN_IF_ERROR(deep.add_entry(std::move(copy)));
-    }
-  }
+  UPRES_ASSIGN_OR_RETURN(weights::WeightMap deep, testing::deepened_weights(path, groups, blocks, "blocks."));
   return DAT::from_weights(deep);
 }
 

@@ -8,9 +8,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <vector>
 #include <limits>
 
 #include "engine/backend_registry.h"
+#include "weights/weight_file.h"
 
 namespace upres::models::testing {
 
@@ -34,6 +37,40 @@ Result<ModelRun> run_model(const UpscaleModel& model, const std::string& backend
   std::vector<engine::Tensor> outputs(1);
   UPRES_RETURN_IF_ERROR(executable->run({&input, 1}, outputs));
   return ModelRun{outputs[0], executable->arena_bytes()};
+}
+
+Result<weights::WeightMap> deepened_weights(const std::filesystem::path& path, int groups, int blocks,
+                                            const std::string& blocks_prefix) {
+  UPRES_ASSIGN_OR_RETURN(weights::WeightFile file, weights::read_weight_file(path));
+  const weights::WeightMap& shallow = file.weights;
+  weights::WeightMap deep;
+  for (const auto& source : shallow.sources()) deep.add_source(source);  // same indices as `shallow`
+  const std::string group_prefix = "layers.0.";
+  std::vector<std::string> names;
+  for (const weights::WeightEntry& entry : shallow.entries()) {
+    names.clear();
+    if (!entry.name.starts_with(group_prefix)) {
+      names.push_back(entry.name);
+    } else {
+      const std::string rest = entry.name.substr(group_prefix.size());  // "conv.weight", "<blocks_prefix>1...."
+      const bool in_block = rest.starts_with(blocks_prefix);
+      const size_t tail = in_block ? rest.find('.', blocks_prefix.size()) : 0;
+      const int first = in_block ? std::stoi(rest.substr(blocks_prefix.size(), tail - blocks_prefix.size())) : 0;
+      for (int g = 0; g < groups; ++g) {
+        const std::string group = "layers." + std::to_string(g) + ".";
+        if (!in_block) names.push_back(group + rest);
+        for (int b = first; in_block && b < blocks; b += 2) {
+          names.push_back(group + blocks_prefix + std::to_string(b) + rest.substr(tail));
+        }
+      }
+    }
+    for (const std::string& name : names) {
+      weights::WeightEntry copy = entry;
+      copy.name = name;
+      UPRES_RETURN_IF_ERROR(deep.add_entry(std::move(copy)));
+    }
+  }
+  return deep;
 }
 
 int64_t constant_bytes(const engine::Graph& graph) {

@@ -11,6 +11,7 @@
 #include "engine/graph.h"
 #include "engine/tensor.h"
 #include "models/upscale_model.h"
+#include "weights/weight_map.h"
 
 namespace upres::models::testing {
 
@@ -29,6 +30,13 @@ Result<ModelRun> run_model(const UpscaleModel& model, const std::string& backend
 
 // Largest |a - b| over all elements; infinity when the shapes differ.
 double max_abs_diff(const engine::Tensor& a, const engine::Tensor& b);
+
+// The weights of a file holding one residual group ("layers.0.") of two blocks, deepened to
+// `groups` groups of `blocks` blocks: even blocks read block 0's tensors, odd blocks block 1's,
+// every group group 0's other tensors (blocks are "layers.G.<blocks_prefix>B."). Lets tests build
+// a released depth (DAT-S, HAT-S) from a small fixture; the tensors are shared, not copied.
+Result<weights::WeightMap> deepened_weights(const std::filesystem::path& path, int groups, int blocks,
+                                            const std::string& blocks_prefix);
 
 // Bytes of the graph's constant nodes (the masks, biases and paddings it builds; not the weights
 // that convolutions and linears carry): tile-sized ones must be made once per graph, not per block.
