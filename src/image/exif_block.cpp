@@ -10,6 +10,15 @@
 #include "image/text_encoding.h"
 
 namespace upres::image {
+
+std::span<const uint8_t> exif_tiff_structure(std::span<const uint8_t> exif) {
+  if (exif.size() >= 6 && std::memcmp(exif.data(), "Exif\0\0", 6) == 0) exif = exif.subspan(6);
+  if (exif.size() < 8) return {};
+  const bool little = exif[0] == 'I' && exif[1] == 'I' && exif[2] == 42 && exif[3] == 0;
+  const bool big = exif[0] == 'M' && exif[1] == 'M' && exif[2] == 0 && exif[3] == 42;
+  return little || big ? exif : std::span<const uint8_t>{};
+}
+
 namespace {
 
 constexpr uint16_t kTagOrientation = 0x0112;
@@ -28,12 +37,11 @@ using Entry = std::array<uint8_t, 12>;
 class TiffView {
  public:
   explicit TiffView(std::span<const uint8_t> block) {
-    if (block.size() >= 6 && std::memcmp(block.data(), "Exif\0\0", 6) == 0) base_ = 6;
-    if (block.size() < base_ + 8) return;
-    tiff_ = block.subspan(base_);
-    if (tiff_[0] == 'M' && tiff_[1] == 'M') big_ = true;
-    else if (tiff_[0] != 'I' || tiff_[1] != 'I') return;
-    valid_ = u16(2) == 42 && u32(4).has_value();
+    tiff_ = exif_tiff_structure(block);
+    if (tiff_.empty()) return;
+    base_ = static_cast<size_t>(tiff_.data() - block.data());
+    big_ = tiff_[0] == 'M';
+    valid_ = true;
   }
   bool valid() const { return valid_; }
   bool big_endian() const { return big_; }

@@ -15,6 +15,10 @@
 
 namespace upres::image {
 
+// The TIFF structure ("II*\0" or "MM\0*" and the IFD0 offset) inside an EXIF block, without the
+// "Exif\0\0" prefix when it has one (what a PNG eXIf chunk holds); empty when it is not one.
+std::span<const uint8_t> exif_tiff_structure(std::span<const uint8_t> exif);
+
 // Sets the IFD0 Orientation tag to 1 (top-left) in place. Returns false when the block is
 // malformed or has no Orientation tag (the block is then left unchanged).
 bool reset_exif_orientation(std::vector<uint8_t>& exif);

@@ -100,7 +100,7 @@ Result<std::vector<uint8_t>> encode_png_image(const Image& image) {
   if (icc_profile_fits_png(image.metadata.icc_profile, image.channels()))
     metadata.icc_profile = image.metadata.icc_profile;
   // The size the EXIF records is the camera's: set it to this picture's, as libvips does for JPEG.
-  const std::span<const uint8_t> payload = png_exif_payload(image.metadata.exif);
+  const std::span<const uint8_t> payload = exif_tiff_structure(image.metadata.exif);
   std::vector<uint8_t> exif(payload.begin(), payload.end());
   set_exif_pixel_dimensions(exif, static_cast<uint32_t>(image.width()), static_cast<uint32_t>(image.height()));
   metadata.exif = exif;

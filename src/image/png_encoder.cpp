@@ -9,6 +9,7 @@
 #include <string>
 
 #include "base/parallel_for.h"
+#include "image/exif_block.h"
 #include "image/png_chunk.h"
 #include "image/png_text_chunks.h"
 
@@ -47,7 +48,7 @@ Status check_metadata(const PngMetadata& metadata, int bands) {
   if (!metadata.icc_profile.empty() && !icc_profile_fits_png(metadata.icc_profile, bands))
     return invalid_argument("PNG encoder: the ICC profile (" + std::to_string(metadata.icc_profile.size()) +
                             " bytes) is malformed or not for a " + (bands <= 2 ? "grey" : "colour") + " picture");
-  if (!metadata.exif.empty() && png_exif_payload(metadata.exif).empty())
+  if (!metadata.exif.empty() && exif_tiff_structure(metadata.exif).empty())
     return invalid_argument("PNG encoder: the EXIF block (" + std::to_string(metadata.exif.size()) +
                             " bytes) is not a TIFF structure");
   return Status::ok();
@@ -117,7 +118,7 @@ Result<std::vector<uint8_t>> encode_scanlines(const PngScanlines& rows, const Pn
               stream.size_bytes() / kIdatBytes * 12);
   append_header(out, rows);
   if (!metadata.icc_profile.empty()) UPRES_RETURN_IF_ERROR(append_icc_chunk(out, metadata.icc_profile));
-  if (!metadata.exif.empty()) append_png_chunk(out, "eXIf", png_exif_payload(metadata.exif));
+  if (!metadata.exif.empty()) append_png_chunk(out, "eXIf", exif_tiff_structure(metadata.exif));
   UPRES_RETURN_IF_ERROR(append_png_text_chunks(out, metadata.text));
   append_image_data(out, stream, options.threads);
   return out;
@@ -135,15 +136,6 @@ Result<std::vector<uint8_t>> encode_png(std::span<const uint16_t> samples, PngLa
                                         const PngMetadata& metadata, const PngEncodeOptions& options) {
   UPRES_RETURN_IF_ERROR(check_layout(layout, samples.size()));
   return encode_scanlines(PngScanlines(samples, layout.width, layout.height, layout.bands), metadata, options);
-}
-
-std::span<const uint8_t> png_exif_payload(std::span<const uint8_t> exif) {
-  static constexpr uint8_t kPrefix[6] = {'E', 'x', 'i', 'f', 0, 0};
-  if (exif.size() >= 6 && std::equal(kPrefix, kPrefix + 6, exif.begin())) exif = exif.subspan(6);
-  if (exif.size() < 8) return {};
-  const bool little = exif[0] == 'I' && exif[1] == 'I' && exif[2] == 42 && exif[3] == 0;
-  const bool big = exif[0] == 'M' && exif[1] == 'M' && exif[2] == 0 && exif[3] == 42;
-  return little || big ? exif : std::span<const uint8_t>{};
 }
 
 bool icc_profile_fits_png(std::span<const uint8_t> profile, int bands) {

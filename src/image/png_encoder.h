@@ -44,10 +44,6 @@ Result<std::vector<uint8_t>> encode_png(std::span<const uint8_t> samples, PngLay
 Result<std::vector<uint8_t>> encode_png(std::span<const uint16_t> samples, PngLayout layout,
                                         const PngMetadata& metadata, const PngEncodeOptions& options = {});
 
-// The bytes an eXIf chunk holds for `exif`: the TIFF structure without an "Exif\0\0" prefix;
-// empty when `exif` is not a TIFF structure ("II*\0" or "MM\0*").
-std::span<const uint8_t> png_exif_payload(std::span<const uint8_t> exif);
-
 // True when `profile` is one libpng would write into a PNG of `bands` bands: an ICC header of the
 // profile's own length, the "acsp" signature, and the colour space PNG allows (GRAY for 1-2 bands,
 // RGB for 3-4).
