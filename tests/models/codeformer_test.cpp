@@ -6,7 +6,6 @@
 #include "models/codeformer.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -17,10 +16,10 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <system_error>
 #include <vector>
 
 #include "engine/backend_registry.h"
+#include "family_fixtures.h"
 #include "model_test_support.h"
 #include "models/codeformer_restorer.h"
 #include "synthetic_weights.h"
@@ -38,7 +37,10 @@ using nlohmann::json;
 constexpr double kMaxTolerance = 1e-4;
 constexpr double kMeanTolerance = 2e-6;
 
-fs::path fixture_dir() { return fs::path(UPRES_TEST_OUTPUT_DIR) / "codeformer_fixtures"; }
+const testing::FamilyFixtures& fixtures() {
+  static const auto* f = new testing::FamilyFixtures("codeformer_torch.py", "codeformer_fixtures", "");
+  return *f;
+}
 
 // Raw int32 codes written by the script.
 std::vector<int32_t> read_codes(const fs::path& path) {
@@ -71,37 +73,14 @@ weights::WeightMap without_key(const weights::WeightMap& source, const std::stri
 
 class CodeFormerTest : public ::testing::Test {
  protected:
-  // Fixtures are made once per script version (testing::ensure_fixtures).
-  static void SetUpTestSuite() {
-    auto dir = testing::ensure_fixtures("codeformer_torch.py", "codeformer_fixtures");
-    if (!dir.is_ok()) {
-      skip_reason_ = new std::string(dir.status().message());
-      return;
-    }
-    const fs::path manifest = *dir / "manifest.json";
-    std::ifstream in(manifest);
-    manifest_ = new json(json::parse(in));
-  }
-  static void TearDownTestSuite() {
-    delete manifest_;
-    delete skip_reason_;
-    manifest_ = nullptr;
-    skip_reason_ = nullptr;
-  }
   void SetUp() override {
-    if (skip_reason_ != nullptr) GTEST_SKIP() << *skip_reason_;
+    if (!fixtures().skip_reason().empty()) GTEST_SKIP() << fixtures().skip_reason();
   }
 
   static Result<weights::WeightFile> read_fixture() {
-    return weights::read_weight_file(fixture_dir() / "codeformer.pth");
+    return weights::read_weight_file(fixtures().dir() / "codeformer.pth");
   }
-
-  static json* manifest_;
-  static std::string* skip_reason_;
 };
-
-json* CodeFormerTest::manifest_ = nullptr;
-std::string* CodeFormerTest::skip_reason_ = nullptr;
 
 TEST_F(CodeFormerTest, ReadsConfigurationAndFusionPointsFromKeys) {
   auto file = read_fixture();
@@ -110,7 +89,7 @@ TEST_F(CodeFormerTest, ReadsConfigurationAndFusionPointsFromKeys) {
   EXPECT_TRUE(looks_like_codeformer(weights));
   auto net = CodeFormer::from_weights(weights);
   ASSERT_TRUE(net.is_ok()) << net.status().to_string();
-  const json& cfg = manifest_->at("config");
+  const json& cfg = fixtures().manifest().at("config");
   const CodeFormer::Config& c = (*net)->config();
   EXPECT_EQ(c.nf, cfg.at("nf").get<int64_t>());
   EXPECT_EQ(c.emb_dim, cfg.at("emb_dim").get<int64_t>());
@@ -137,12 +116,12 @@ TEST_F(CodeFormerTest, MatchesPyTorchAtEachFidelityWeight) {
   EXPECT_EQ(restorer->architecture(), "CodeFormer");
   ASSERT_EQ(restorer->face_size(), 512);
   const engine::Shape shape{1, 3, 512, 512};
-  auto input = testing::read_f32_tensor(fixture_dir() / "input.f32", shape);
+  auto input = testing::read_f32_tensor(fixtures().dir() / "input.f32", shape);
   ASSERT_TRUE(input.is_ok()) << input.status().to_string();
 
-  const std::vector<int32_t> codes = read_codes(fixture_dir() / "codes.i32");
+  const std::vector<int32_t> codes = read_codes(fixtures().dir() / "codes.i32");
   std::map<std::string, engine::Tensor> first;  // by tag
-  for (const json& c : manifest_->at("cases")) {
+  for (const json& c : fixtures().manifest().at("cases")) {
     const std::string tag = c.at("tag");
     SCOPED_TRACE("w = " + std::to_string(c.at("w").get<double>()));
     FaceRestoreOptions options;
@@ -152,8 +131,8 @@ TEST_F(CodeFormerTest, MatchesPyTorchAtEachFidelityWeight) {
     ASSERT_TRUE(out.is_ok()) << out.status().to_string();
     first.emplace(tag, *out);
     EXPECT_EQ(restorer->last_codes(), codes)
-        << "smallest top-1/top-2 logit gap in PyTorch: " << manifest_->at("min_top2_gap");
-    auto expected = testing::read_f32_tensor(fixture_dir() / ("output_" + tag + ".f32"), shape);
+        << "smallest top-1/top-2 logit gap in PyTorch: " << fixtures().manifest().at("min_top2_gap");
+    auto expected = testing::read_f32_tensor(fixtures().dir() / ("output_" + tag + ".f32"), shape);
     ASSERT_TRUE(expected.is_ok()) << expected.status().to_string();
     const double diff = testing::max_abs_diff(*out, *expected);
     const double mean = mean_abs_diff(*out, *expected);
@@ -164,7 +143,7 @@ TEST_F(CodeFormerTest, MatchesPyTorchAtEachFidelityWeight) {
   }
   // Again at the first weight: the encoder executable is reused and the generator recompiled in
   // its other form; the result must not change.
-  const json& again = manifest_->at("cases").at(0);
+  const json& again = fixtures().manifest().at("cases").at(0);
   FaceRestoreOptions options;
   options.fidelity_weight = again.at("w").get<float>();
   options.backend = "cpu";
@@ -174,8 +153,8 @@ TEST_F(CodeFormerTest, MatchesPyTorchAtEachFidelityWeight) {
 }
 
 TEST_F(CodeFormerTest, FidelityWeightChangesTheOutput) {
-  auto w0 = testing::read_f32_tensor(fixture_dir() / "output_w000.f32", {1, 3, 512, 512});
-  auto w7 = testing::read_f32_tensor(fixture_dir() / "output_w070.f32", {1, 3, 512, 512});
+  auto w0 = testing::read_f32_tensor(fixtures().dir() / "output_w000.f32", {1, 3, 512, 512});
+  auto w7 = testing::read_f32_tensor(fixtures().dir() / "output_w070.f32", {1, 3, 512, 512});
   ASSERT_TRUE(w0.is_ok() && w7.is_ok());
   EXPECT_GT(testing::max_abs_diff(*w0, *w7), 1e-2)
       << "the fixture does not exercise the fusion blocks";

@@ -9,14 +9,12 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
-#include "engine/backend_registry.h"
 #include "engine/graph.h"
 #include "family_fixtures.h"
 #include "model_test_support.h"
@@ -61,28 +59,12 @@ TEST_P(DatTest, MatchesPyTorch) {
   ASSERT_TRUE(net.is_ok()) << net.status().to_string();
   const DAT& model = **net;
   EXPECT_EQ(model.architecture(), "DAT");
-  EXPECT_EQ(model.scale(), c->at("scale").get<int>());
   EXPECT_EQ(model.config().embed_dim, c->at("embed_dim").get<int64_t>());
   EXPECT_EQ(model.config().depth, c->at("depth").get<std::vector<int>>());
   EXPECT_EQ(model.config().heads, c->at("heads").get<std::vector<int>>());
   EXPECT_EQ(model.config().split[0], c->at("split")[0].get<int>());
   EXPECT_EQ(model.config().split[1], c->at("split")[1].get<int>());
-  for (const json& run : c->at("runs")) {
-    auto input = testing::read_f32_tensor(fixtures().dir() / run["input"]["file"].get<std::string>(),
-                                          run["input"]["shape"].get<engine::Shape>());
-    auto expected = testing::read_f32_tensor(fixtures().dir() / run["expected"]["file"].get<std::string>(),
-                                             run["expected"]["shape"].get<engine::Shape>());
-    ASSERT_TRUE(input.is_ok() && expected.is_ok());
-    for (const std::string& backend : engine::backend_names()) {
-      SCOPED_TRACE(backend + ", " + run["input"]["file"].get<std::string>());
-      auto result = testing::run_model(model, backend, *input);
-      ASSERT_TRUE(result.is_ok()) << result.status().to_string();
-      const double diff = testing::max_abs_diff(result->output, *expected);
-      std::cout << "[ MAX DIFF ] " << run["input"]["file"].get<std::string>() << " on " << backend << ": " << diff
-                << "\n";
-      EXPECT_LE(diff, kTolerance);
-    }
-  }
+  fixtures().expect_matches(model, *c, kTolerance);
 }
 
 INSTANTIATE_TEST_SUITE_P(RandomWeights, DatTest, ::testing::Values("dat_x2", "dat_light_x3", "dat_x4_nobias"));
@@ -105,37 +87,11 @@ TEST_F(DatTest, LoadsThroughTheRegistry) {
 // two shifted-window masks from the first shifted block to the last.
 TEST_F(DatTest, MemoryEstimateCoversThePlannedArena) {
   if (!fixtures().skip_reason().empty()) GTEST_SKIP() << fixtures().skip_reason();
-  struct Case {
-    std::string label;
-    Result<std::shared_ptr<const DAT>> net;
-    int side;
-  };
-  std::vector<Case> cases;
-  for (const json& file : fixtures().manifest().at("memory")) {
-    cases.push_back({file.get<std::string>(), load(fixtures().dir() / file.get<std::string>()), 48});
-  }
-  cases.push_back({"DAT-S depth 6x6", load_deepened(fixtures().dir() / "dat_s_widths_x4.pth", 6, 6), 96});
-  for (const Case& c : cases) {
-    ASSERT_TRUE(c.net.is_ok()) << c.label << ": " << c.net.status().to_string();
-    double largest_arena = 0;
-    auto graph = (*c.net)->build_graph(c.side, c.side);
-    ASSERT_TRUE(graph.is_ok()) << graph.status().to_string();
-    const double pixels = static_cast<double>(c.side) * c.side;
-    const double estimate = (*c.net)->bytes_per_input_pixel();
-    for (const std::string& name : engine::backend_names()) {
-      SCOPED_TRACE(c.label + " on " + name);
-      auto backend = engine::create_backend(name);
-      ASSERT_TRUE(backend.is_ok()) << backend.status().to_string();
-      auto executable = (*backend)->prepare(*graph, engine::PrepareOptions{});
-      ASSERT_TRUE(executable.is_ok()) << executable.status().to_string();
-      const double arena = static_cast<double>((*executable)->arena_bytes());
-      std::cout << "[ MEMORY   ] " << c.label << " on " << name << " at " << c.side << " px: estimate " << estimate
-                << " B/px, arena " << arena / pixels << " B/px\n";
-      EXPECT_GE(estimate * pixels + UpscaleModel::kFixedExecutableBytes, arena);
-      largest_arena = std::max(largest_arena, arena);
-    }
-    EXPECT_LE(estimate, 3 * largest_arena / pixels) << c.label;
-  }
+  const testing::EstimateBound bound{.times = 3, .against = testing::EstimateBound::Against::kLargestArena};
+  fixtures().expect_memory_estimates_cover_arena(load, 48, bound);
+  auto deep = load_deepened(fixtures().dir() / "dat_s_widths_x4.pth", 6, 6);
+  ASSERT_TRUE(deep.is_ok()) << "DAT-S depth 6x6: " << deep.status().to_string();
+  testing::expect_estimate_covers_arena(**deep, 96, "DAT-S depth 6x6", bound);
 }
 
 // DAT-S (6 groups of 6 blocks at the released widths: 9 shifted blocks of two window branches,
@@ -175,12 +131,7 @@ TEST_F(DatTest, GraphMakesTileSizedConstantsOncePerGraph) {
 
 TEST_F(DatTest, DamagedFilesFailClearly) {
   if (!fixtures().skip_reason().empty()) GTEST_SKIP() << fixtures().skip_reason();
-  for (const auto& [file, expect] : fixtures().manifest().at("hostile").items()) {
-    SCOPED_TRACE(file);
-    auto net = load(fixtures().dir() / file);
-    ASSERT_FALSE(net.is_ok());
-    EXPECT_NE(net.status().message().find(expect.get<std::string>()), std::string::npos) << net.status().to_string();
-  }
+  fixtures().expect_hostile_files_fail(load);
 }
 
 }  // namespace

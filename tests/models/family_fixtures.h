@@ -1,6 +1,7 @@
-// Header-only support for the architecture-family tests (omnisr, span, plksr, dat, hat, lama): a
-// fixture set made by tests/reference/<family>_torch.py (ensure_fixtures), each case's files loaded
-// through load_upscale_model and every run compared with PyTorch on every backend, and PSNR.
+// Header-only support for the tests of models with PyTorch fixtures (the architecture families,
+// the face restorers, the .pth architectures): a fixture set made by tests/reference/<script>
+// (ensure_fixtures), each case's files loaded through load_upscale_model and every run compared
+// with PyTorch on every backend, and PSNR. Thread-compatible.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -39,26 +40,6 @@ inline double psnr(const engine::Tensor& a, const engine::Tensor& b) {
   return mse == 0 ? std::numeric_limits<double>::infinity() : 10.0 * std::log10(1.0 / mse);
 }
 
-// bytes_per_input_pixel() against the arena each backend plans for a side x side input, as
-// memory_estimate_test does: the estimate (plus kFixedExecutableBytes) covers it, within 2x per pixel.
-inline void expect_estimate_covers_arena(const UpscaleModel& model, int side) {
-  auto graph = model.build_graph(side, side);
-  ASSERT_TRUE(graph.is_ok()) << graph.status().to_string();
-  for (const std::string& name : engine::backend_names()) {
-    auto backend = engine::create_backend(name);
-    ASSERT_TRUE(backend.is_ok()) << backend.status().to_string();
-    auto executable = (*backend)->prepare(*graph, engine::PrepareOptions{});
-    ASSERT_TRUE(executable.is_ok()) << executable.status().to_string();
-    const double pixels = static_cast<double>(side) * side;
-    const double arena = static_cast<double>((*executable)->arena_bytes());
-    const double estimate = model.bytes_per_input_pixel();
-    std::cout << "[ MEMORY   ] " << model.architecture() << " on " << name << ": estimate " << estimate
-              << " B/px, arena " << arena / pixels << " B/px\n";
-    EXPECT_GE(estimate * pixels + UpscaleModel::kFixedExecutableBytes, arena) << name;
-    EXPECT_LE(estimate, 2 * arena / pixels) << name;
-  }
-}
-
 // One family's fixture set: the manifest written by tests/reference/<script>.
 class FamilyFixtures {
  public:
@@ -81,6 +62,47 @@ class FamilyFixtures {
       if (c.at("name") == name) return &c;
     }
     return nullptr;
+  }
+
+  // Loads each of case `name`'s "files" through load_upscale_model, has `check_config(model, case)`
+  // compare the family's configuration with the manifest, and runs expect_matches at `tolerance`.
+  template <typename CheckConfig>
+  void expect_case_files_match(const std::string& name, double tolerance, CheckConfig check_config) const {
+    const nlohmann::json* c = find("cases", name);
+    ASSERT_NE(c, nullptr) << "manifest lacks " << name;
+    for (const nlohmann::json& file : c->at("files")) {
+      SCOPED_TRACE(file.get<std::string>());
+      auto model = load_upscale_model(dir_ / file.get<std::string>());
+      ASSERT_TRUE(model.is_ok()) << model.status().to_string();
+      ASSERT_NO_FATAL_FAILURE(check_config(**model, *c));  // its ASSERTs stop the test, as when inline
+      expect_matches(**model, *c, tolerance);
+    }
+  }
+
+  // Each file of the manifest's "memory" list, loaded through `load(path)`: its estimate against
+  // the arena every backend plans at side x side (expect_estimate_covers_arena within `bound`).
+  template <typename Load>
+  void expect_memory_estimates_cover_arena(Load load, int side, EstimateBound bound) const {
+    for (const nlohmann::json& entry : manifest_.at("memory")) {
+      const std::string file = entry.get<std::string>();
+      auto model = load(dir_ / file);
+      ASSERT_TRUE(model.is_ok()) << file << ": " << model.status().to_string();
+      expect_estimate_covers_arena(**model, side, file, bound);
+    }
+  }
+
+  // Every file of the manifest's "hostile" map (file -> words) fails through `load(path)` with a
+  // message holding its words.
+  template <typename Load>
+  void expect_hostile_files_fail(Load load) const {
+    for (const auto& entry : manifest_.at("hostile").items()) {
+      const std::string& file = entry.key();
+      const std::string words = entry.value().template get<std::string>();
+      SCOPED_TRACE(file);
+      auto net = load(dir_ / file);
+      ASSERT_FALSE(net.is_ok());
+      EXPECT_NE(net.status().message().find(words), std::string::npos) << net.status().to_string();
+    }
   }
 
   // Runs every input of `c` through `model` on every backend: max |diff| <= tolerance and, when

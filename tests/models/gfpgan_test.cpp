@@ -4,16 +4,13 @@
 #include "models/gfpgan.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <system_error>
 
-#include "engine/backend_registry.h"
+#include "family_fixtures.h"
 #include "model_test_support.h"
 #include "nn/state_dict.h"
 #include "weights/weight_file.h"
@@ -26,68 +23,34 @@ using nlohmann::json;
 
 constexpr double kTolerance = 1e-4;  // max abs, network output on the [-1, 1] scale
 
-fs::path fixture_dir() { return fs::path(UPRES_TEST_OUTPUT_DIR) / "gfpgan_fixtures"; }
+const testing::FamilyFixtures& fixtures() {
+  static const auto* f = new testing::FamilyFixtures("gfpgan_torch.py", "gfpgan_fixtures", "");
+  return *f;
+}
 
 class GfpganTest : public ::testing::Test {
  protected:
-  // Fixtures are made once per script version (testing::ensure_fixtures).
-  static void SetUpTestSuite() {
-    auto dir = testing::ensure_fixtures("gfpgan_torch.py", "gfpgan_fixtures");
-    if (!dir.is_ok()) {
-      skip_reason_ = new std::string(dir.status().message());
-      return;
-    }
-    const fs::path manifest = *dir / "manifest.json";
-    std::ifstream in(manifest);
-    manifest_ = new json(json::parse(in));
-  }
-  static void TearDownTestSuite() {
-    delete manifest_;
-    delete skip_reason_;
-    manifest_ = nullptr;
-    skip_reason_ = nullptr;
-  }
   void SetUp() override {
-    if (skip_reason_ != nullptr) GTEST_SKIP() << *skip_reason_;
+    if (!fixtures().skip_reason().empty()) GTEST_SKIP() << fixtures().skip_reason();
   }
 
-  static const json* find_case(const std::string& name) {
-    for (const json& c : manifest_->at("cases")) {
-      if (c.at("name") == name) return &c;
-    }
-    return nullptr;
-  }
   static Result<std::unique_ptr<FaceRestorer>> load(const std::string& file) {
-    const fs::path path = fixture_dir() / file;
+    const fs::path path = fixtures().dir() / file;
     UPRES_ASSIGN_OR_RETURN(weights::WeightFile weights, weights::read_weight_file(path));
     return load_gfpgan(std::move(weights), path.string());
   }
   static engine::Tensor read(const std::string& file, int64_t size) {
-    Result<engine::Tensor> t = testing::read_f32_tensor(fixture_dir() / file, {1, 3, size, size});
+    Result<engine::Tensor> t = testing::read_f32_tensor(fixtures().dir() / file, {1, 3, size, size});
     EXPECT_TRUE(t.is_ok()) << t.status().message();
     return t.is_ok() ? t.value() : engine::Tensor();
   }
-  // Backends to compare on: cpu always (when built); reference where the case is small enough.
-  static std::vector<std::string> backends_for(int64_t out_size) {
-    std::vector<std::string> names;
-    for (const std::string& name : engine::backend_names()) {
-      if (name != "reference" || out_size <= 512) names.push_back(name);
-    }
-    return names;
-  }
-
-  static json* manifest_;
-  static std::string* skip_reason_;
 };
 
-json* GfpganTest::manifest_ = nullptr;
-std::string* GfpganTest::skip_reason_ = nullptr;
-
 TEST_F(GfpganTest, ConfigurationComesFromKeyShapes) {
-  for (const json& c : manifest_->at("cases")) {
+  for (const json& c : fixtures().manifest().at("cases")) {
     SCOPED_TRACE(c.at("name").get<std::string>());
     const std::string file = c.at("name").get<std::string>() + ".pth";
-    Result<weights::WeightFile> weights = weights::read_weight_file(fixture_dir() / file);
+    Result<weights::WeightFile> weights = weights::read_weight_file(fixtures().dir() / file);
     ASSERT_TRUE(weights.is_ok()) << weights.status().message();
     const nn::StateDict state(weights.value().weights);
     EXPECT_TRUE(looks_like_gfpgan(state));
@@ -104,7 +67,7 @@ TEST_F(GfpganTest, ConfigurationComesFromKeyShapes) {
 }
 
 TEST_F(GfpganTest, NetworkMatchesPyTorchOnEveryBackend) {
-  for (const json& c : manifest_->at("cases")) {
+  for (const json& c : fixtures().manifest().at("cases")) {
     const std::string name = c.at("name").get<std::string>();
     const int64_t size = c.at("out_size").get<int64_t>();
     Result<std::unique_ptr<FaceRestorer>> loaded = load(name + ".pth");
@@ -118,7 +81,7 @@ TEST_F(GfpganTest, NetworkMatchesPyTorchOnEveryBackend) {
     std::vector<float> x = face.to_f32();
     for (float& v : x) v = v * 2.0f - 1.0f;
     const engine::Tensor normalized = engine::Tensor::from_f32(x, face.shape()).value();
-    for (const std::string& backend : backends_for(size)) {
+    for (const std::string& backend : testing::backends_for_side(size, 512)) {
       SCOPED_TRACE(name + " on " + backend);
       Result<engine::Tensor> out = net->forward(normalized, {.backend = backend});
       ASSERT_TRUE(out.is_ok()) << out.status().message();
@@ -129,7 +92,7 @@ TEST_F(GfpganTest, NetworkMatchesPyTorchOnEveryBackend) {
 }
 
 TEST_F(GfpganTest, RestoreMapsUnitRangeAndIsRepeatable) {
-  const json* found = find_case("gfpgan512_narrow16");
+  const json* found = fixtures().find("cases", "gfpgan512_narrow16");
   ASSERT_NE(found, nullptr);
   const json& c = *found;
   Result<std::unique_ptr<FaceRestorer>> net = load("gfpgan512_narrow16.pth");
@@ -162,7 +125,7 @@ TEST_F(GfpganTest, MissingKeyIsNamed) {
 }
 
 TEST_F(GfpganTest, OtherArchitecturesAreRefused) {
-  Result<weights::WeightFile> weights = weights::read_weight_file(fixture_dir() / "not_gfpgan.pth");
+  Result<weights::WeightFile> weights = weights::read_weight_file(fixtures().dir() / "not_gfpgan.pth");
   ASSERT_TRUE(weights.is_ok()) << weights.status().message();
   EXPECT_FALSE(looks_like_gfpgan(nn::StateDict(weights.value().weights)));
   Result<std::unique_ptr<FaceRestorer>> net = load("not_gfpgan.pth");

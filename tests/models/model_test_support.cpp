@@ -1,16 +1,19 @@
-// Test support for model tests: fixtures, running graphs, comparisons.
+// Test support for model tests: fixtures, running graphs, comparisons, memory estimates.
 #include "model_test_support.h"
 
 #include <unistd.h>
+
+#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
+#include <limits>
 #include <string>
 #include <vector>
-#include <limits>
 
 #include "engine/backend_registry.h"
 #include "weights/weight_file.h"
@@ -91,6 +94,41 @@ double max_abs_diff(const engine::Tensor& a, const engine::Tensor& b) {
     if (!(d <= worst)) worst = d;  // NaN propagates
   }
   return worst;
+}
+
+void expect_estimate_covers_arena(const UpscaleModel& model, int side, const std::string& label,
+                                  EstimateBound bound) {
+  auto graph = model.build_graph(side, side);
+  ASSERT_TRUE(graph.is_ok()) << label << ": " << graph.status().to_string();
+  const double pixels = static_cast<double>(side) * side;
+  const double estimate = model.bytes_per_input_pixel();
+  double largest_arena = 0;
+  for (const std::string& name : engine::backend_names()) {
+    SCOPED_TRACE(label + " at " + std::to_string(side) + " px on " + name);
+    auto backend = engine::create_backend(name);
+    ASSERT_TRUE(backend.is_ok()) << backend.status().to_string();
+    auto executable = (*backend)->prepare(*graph, engine::PrepareOptions{});
+    ASSERT_TRUE(executable.is_ok()) << executable.status().to_string();
+    const double arena = static_cast<double>((*executable)->arena_bytes());
+    std::cout << "[ MEMORY   ] " << label << " at " << side << " px on " << name << ": estimate " << estimate
+              << " B/px, arena " << arena / pixels << " B/px\n";
+    EXPECT_GE(estimate * pixels + UpscaleModel::kFixedExecutableBytes, arena);
+    if (bound.against == EstimateBound::Against::kEveryArena) {
+      EXPECT_LE(estimate, bound.times * arena / pixels);
+    }
+    largest_arena = std::max(largest_arena, arena);
+  }
+  if (bound.against == EstimateBound::Against::kLargestArena) {
+    EXPECT_LE(estimate, bound.times * largest_arena / pixels) << label << " at " << side << " px";
+  }
+}
+
+std::vector<std::string> backends_for_side(int64_t side, int64_t reference_max_side) {
+  std::vector<std::string> names;
+  for (const std::string& name : engine::backend_names()) {
+    if (name != "reference" || side <= reference_max_side) names.push_back(name);
+  }
+  return names;
 }
 
 bool run_reference_script(const std::string& script, const std::string& args, std::string* message) {

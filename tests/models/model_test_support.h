@@ -1,5 +1,6 @@
 // Test support for model tests: raw fp32 fixture files, running an UpscaleModel's graph on a named
-// backend, and comparing outputs. Functions; thread-compatible.
+// backend, comparing outputs, and its memory estimate against the planned arenas. Functions;
+// thread-compatible.
 #pragma once
 
 #include <cstdint>
@@ -30,6 +31,26 @@ Result<ModelRun> run_model(const UpscaleModel& model, const std::string& backend
 
 // Largest |a - b| over all elements; infinity when the shapes differ.
 double max_abs_diff(const engine::Tensor& a, const engine::Tensor& b);
+
+// How far bytes_per_input_pixel() may overstate the arena per pixel: `times` every backend's
+// arena, or, where backends plan differently and the estimate covers the larger (kLargestArena),
+// `times` the largest.
+struct EstimateBound {
+  enum class Against { kEveryArena, kLargestArena };
+  double times = 2;
+  Against against = Against::kEveryArena;
+};
+
+// Builds `model`'s graph for a side x side input, prepares it on every backend and prints a
+// "[ MEMORY   ]" line for each: expects the estimate (times the pixels, plus kFixedExecutableBytes)
+// to cover every backend's arena (tiles are sized from it) and to stay within `bound`. `label`
+// names the model in the output and in failures.
+void expect_estimate_covers_arena(const UpscaleModel& model, int side, const std::string& label,
+                                  EstimateBound bound = {});
+
+// The built backends to compare on, less the naive reference backend (slow on large inputs) where
+// `side` exceeds `reference_max_side`.
+std::vector<std::string> backends_for_side(int64_t side, int64_t reference_max_side);
 
 // The weights of a file holding one residual group ("layers.0.") of two blocks, deepened to
 // `groups` groups of `blocks` blocks: even blocks read block 0's tensors, odd blocks block 1's,

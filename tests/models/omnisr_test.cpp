@@ -31,15 +31,10 @@ class OmniSRTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(OmniSRTest, MatchesPyTorch) {
   if (!fixtures().skip_reason().empty()) GTEST_SKIP() << fixtures().skip_reason();
-  const nlohmann::json* c = fixtures().find("cases", GetParam());
-  ASSERT_NE(c, nullptr) << "manifest lacks " << GetParam();
-  for (const nlohmann::json& file : c->at("files")) {
-    SCOPED_TRACE(file.get<std::string>());
-    auto model = load_upscale_model(fixtures().dir() / file.get<std::string>());
-    ASSERT_TRUE(model.is_ok()) << model.status().to_string();
-    ASSERT_EQ((*model)->architecture(), "OmniSR");
-    const auto& config = dynamic_cast<const OmniSR&>(**model).config();
-    const nlohmann::json& expected = c->at("config");
+  fixtures().expect_case_files_match(GetParam(), kTolerance, [](const UpscaleModel& model, const nlohmann::json& c) {
+    ASSERT_EQ(model.architecture(), "OmniSR");
+    const auto& config = dynamic_cast<const OmniSR&>(model).config();
+    const nlohmann::json& expected = c.at("config");
     EXPECT_EQ(config.num_feat, expected.at("num_feat").get<int64_t>());
     EXPECT_EQ(config.block_num, expected.at("block_num").get<int>());
     EXPECT_EQ(config.res_num, expected.at("res_num").get<int>());
@@ -48,8 +43,7 @@ TEST_P(OmniSRTest, MatchesPyTorch) {
     if (config.with_pe) {
       EXPECT_EQ(config.window_size, expected.at("window_size").get<int>());
     }
-    fixtures().expect_matches(**model, *c, kTolerance);
-  }
+  });
 }
 
 INSTANTIATE_TEST_SUITE_P(RandomWeights, OmniSRTest,
@@ -77,7 +71,7 @@ TEST(OmniSRMemory, EstimateCoversTheArena) {
   if (!fs::exists(path)) GTEST_SKIP() << path << " absent";
   auto model = load_upscale_model(path);
   ASSERT_TRUE(model.is_ok()) << model.status().to_string();
-  testing::expect_estimate_covers_arena(**model, 64);
+  testing::expect_estimate_covers_arena(**model, 64, "4x_WTP_descreenton");
 }
 
 // The detection keys, input and up convs of an nf-feature x4 OmniSR with a position-bias table of

@@ -4,7 +4,6 @@
 #include "models/parsenet.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -15,10 +14,10 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
-#include <system_error>
 #include <vector>
 
 #include "engine/backend_registry.h"
+#include "family_fixtures.h"
 #include "model_test_support.h"
 #include "nn/state_dict.h"
 #include "synthetic_weights.h"
@@ -33,77 +32,43 @@ using nlohmann::json;
 constexpr double kTolerance = 1e-4;  // max |logit difference|, logits of magnitude <= ~15
 constexpr double kMinLabelAgreement = 0.999;
 
-fs::path fixture_dir() { return fs::path(UPRES_TEST_OUTPUT_DIR) / "parsenet_fixtures"; }
+const testing::FamilyFixtures& fixtures() {
+  static const auto* f = new testing::FamilyFixtures("parsenet_torch.py", "parsenet_fixtures", "");
+  return *f;
+}
 
 class ParseNetTest : public ::testing::Test {
  protected:
-  // Fixtures are made once per script version (testing::ensure_fixtures).
-  static void SetUpTestSuite() {
-    auto dir = testing::ensure_fixtures("parsenet_torch.py", "parsenet_fixtures");
-    if (!dir.is_ok()) {
-      skip_reason_ = new std::string(dir.status().message());
-      return;
-    }
-    const fs::path manifest = *dir / "manifest.json";
-    std::ifstream in(manifest);
-    manifest_ = new json(json::parse(in));
-  }
-  static void TearDownTestSuite() {
-    delete manifest_;
-    delete skip_reason_;
-    manifest_ = nullptr;
-    skip_reason_ = nullptr;
-  }
   void SetUp() override {
-    if (skip_reason_ != nullptr) GTEST_SKIP() << *skip_reason_;
+    if (!fixtures().skip_reason().empty()) GTEST_SKIP() << fixtures().skip_reason();
   }
 
-  static const json& find_case(const std::string& name) {
-    for (const json& c : manifest_->at("cases")) {
-      if (c.at("name") == name) return c;
-    }
-    throw std::runtime_error("no fixture case " + name);
-  }
   static std::unique_ptr<ParseNet> load(const std::string& name) {
-    Result<std::unique_ptr<ParseNet>> net = ParseNet::load(fixture_dir() / (name + ".pth"));
+    Result<std::unique_ptr<ParseNet>> net = ParseNet::load(fixtures().dir() / (name + ".pth"));
     EXPECT_TRUE(net.is_ok()) << net.status().message();
     return net.is_ok() ? std::move(net).value() : nullptr;
   }
   static engine::Tensor read_face(const json& c) {
     const int64_t side = c.at("side").get<int64_t>();
-    const fs::path path = fixture_dir() / (c.at("name").get<std::string>() + ".face.f32");
+    const fs::path path = fixtures().dir() / (c.at("name").get<std::string>() + ".face.f32");
     Result<engine::Tensor> t = testing::read_f32_tensor(path, {1, 3, side, side});
     EXPECT_TRUE(t.is_ok()) << t.status().message();
     return t.is_ok() ? t.value() : engine::Tensor();
   }
   static engine::Tensor read_logits(const json& c) {
     const int64_t side = c.at("side").get<int64_t>();
-    const fs::path path = fixture_dir() / (c.at("name").get<std::string>() + ".logits.f32");
+    const fs::path path = fixtures().dir() / (c.at("name").get<std::string>() + ".logits.f32");
     Result<engine::Tensor> t =
         testing::read_f32_tensor(path, {1, c.at("parsing_ch").get<int64_t>(), side, side});
     EXPECT_TRUE(t.is_ok()) << t.status().message();
     return t.is_ok() ? t.value() : engine::Tensor();
   }
   static std::vector<uint8_t> read_labels(const json& c) {
-    std::ifstream in(fixture_dir() / (c.at("name").get<std::string>() + ".labels.u8"),
+    std::ifstream in(fixtures().dir() / (c.at("name").get<std::string>() + ".labels.u8"),
                      std::ios::binary);
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   }
-  // cpu always (when built); the naive reference backend only on the small cases.
-  static std::vector<std::string> backends_for(int64_t side) {
-    std::vector<std::string> names;
-    for (const std::string& name : engine::backend_names()) {
-      if (name != "reference" || side <= 128) names.push_back(name);
-    }
-    return names;
-  }
-
-  static json* manifest_;
-  static std::string* skip_reason_;
 };
-
-json* ParseNetTest::manifest_ = nullptr;
-std::string* ParseNetTest::skip_reason_ = nullptr;
 
 double agreement(const std::vector<uint8_t>& a, const std::vector<uint8_t>& b) {
   if (a.size() != b.size() || a.empty()) return 0.0;
@@ -113,9 +78,9 @@ double agreement(const std::vector<uint8_t>& a, const std::vector<uint8_t>& b) {
 }
 
 TEST_F(ParseNetTest, ConfigurationComesFromKeyShapes) {
-  for (const json& c : manifest_->at("cases")) {
+  for (const json& c : fixtures().manifest().at("cases")) {
     SCOPED_TRACE(c.at("name").get<std::string>());
-    const fs::path path = fixture_dir() / (c.at("name").get<std::string>() + ".pth");
+    const fs::path path = fixtures().dir() / (c.at("name").get<std::string>() + ".pth");
     Result<weights::WeightFile> file = weights::read_weight_file(path);
     ASSERT_TRUE(file.is_ok()) << file.status().message();
     Result<ParseNet::Config> config =
@@ -133,13 +98,13 @@ TEST_F(ParseNetTest, ConfigurationComesFromKeyShapes) {
 }
 
 TEST_F(ParseNetTest, LogitsMatchPyTorchOnEveryBackend) {
-  for (const json& c : manifest_->at("cases")) {
+  for (const json& c : fixtures().manifest().at("cases")) {
     const std::string name = c.at("name").get<std::string>();
     std::unique_ptr<ParseNet> net = load(name);
     ASSERT_NE(net, nullptr);
     const engine::Tensor face = read_face(c);
     const engine::Tensor expected = read_logits(c);
-    for (const std::string& backend : backends_for(c.at("side").get<int64_t>())) {
+    for (const std::string& backend : testing::backends_for_side(c.at("side").get<int64_t>(), 128)) {
       SCOPED_TRACE(name + " on " + backend);
       Result<engine::Tensor> logits = net->logits(face, backend);
       ASSERT_TRUE(logits.is_ok()) << logits.status().message();
@@ -150,7 +115,7 @@ TEST_F(ParseNetTest, LogitsMatchPyTorchOnEveryBackend) {
 }
 
 TEST_F(ParseNetTest, LabelsAgreeWithPyTorchArgmax) {
-  for (const json& c : manifest_->at("cases")) {
+  for (const json& c : fixtures().manifest().at("cases")) {
     const std::string name = c.at("name").get<std::string>();
     SCOPED_TRACE(name);
     std::unique_ptr<ParseNet> net = load(name);
@@ -168,7 +133,9 @@ TEST_F(ParseNetTest, LabelsAgreeWithPyTorchArgmax) {
 }
 
 TEST_F(ParseNetTest, CachedExecutableFollowsBackendAndSize) {
-  const json& c = find_case("parsenet128_prelu");
+  const json* found = fixtures().find("cases", "parsenet128_prelu");
+  ASSERT_NE(found, nullptr);
+  const json& c = *found;
   std::unique_ptr<ParseNet> net = load("parsenet128_prelu");
   ASSERT_NE(net, nullptr);
   const engine::Tensor face = read_face(c);
@@ -212,8 +179,8 @@ TEST_F(ParseNetTest, RejectsBadFaces) {
 }
 
 TEST_F(ParseNetTest, MissingKeyIsNamed) {
-  const std::string key = manifest_->at("missing_key").get<std::string>();
-  Result<std::unique_ptr<ParseNet>> net = ParseNet::load(fixture_dir() / "missing_key.pth");
+  const std::string key = fixtures().manifest().at("missing_key").get<std::string>();
+  Result<std::unique_ptr<ParseNet>> net = ParseNet::load(fixtures().dir() / "missing_key.pth");
   ASSERT_FALSE(net.is_ok());
   EXPECT_EQ(net.status().code(), StatusCode::kNotFound);
   EXPECT_NE(net.status().message().find(key), std::string::npos) << net.status().message();

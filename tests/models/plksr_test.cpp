@@ -4,11 +4,8 @@
 // params_ema legacy .pth files, on every backend; and files that cannot run or do not fit.
 #include <gtest/gtest.h>
 
-#include <algorithm>
-#include <iostream>
 #include <string>
 
-#include "engine/backend_registry.h"
 #include "family_fixtures.h"
 #include "models/architecture_registry.h"
 #include "models/plksr/plksr.h"
@@ -28,18 +25,12 @@ class PLKSRTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(PLKSRTest, MatchesPyTorch) {
   if (!fixtures().skip_reason().empty()) GTEST_SKIP() << fixtures().skip_reason();
-  const nlohmann::json* c = fixtures().find("cases", GetParam());
-  ASSERT_NE(c, nullptr) << "manifest lacks " << GetParam();
-  for (const nlohmann::json& file : c->at("files")) {
-    SCOPED_TRACE(file.get<std::string>());
-    auto model = load_upscale_model(fixtures().dir() / file.get<std::string>());
-    ASSERT_TRUE(model.is_ok()) << model.status().to_string();
-    EXPECT_EQ((*model)->architecture(), c->at("architecture").get<std::string>());
-    const auto& config = dynamic_cast<const PLKSR&>(**model).config();
-    EXPECT_EQ(config.dim, c->at("dim").get<int64_t>());
-    EXPECT_EQ(config.n_blocks, c->at("n_blocks").get<int>());
-    fixtures().expect_matches(**model, *c, kTolerance);
-  }
+  fixtures().expect_case_files_match(GetParam(), kTolerance, [](const UpscaleModel& model, const nlohmann::json& c) {
+    EXPECT_EQ(model.architecture(), c.at("architecture").get<std::string>());
+    const auto& config = dynamic_cast<const PLKSR&>(model).config();
+    EXPECT_EQ(config.dim, c.at("dim").get<int64_t>());
+    EXPECT_EQ(config.n_blocks, c.at("n_blocks").get<int>());
+  });
 }
 
 INSTANTIATE_TEST_SUITE_P(RandomWeights, PLKSRTest,
@@ -85,24 +76,9 @@ TEST(PLKSRMemory, EstimateCoversTheArena) {
     auto model = load_torch_upscale_model(testing::make_weights(shapes), "plksr64.pth");
     ASSERT_TRUE(model.is_ok()) << model.status().to_string();
     for (const int side : {64, 320}) {
-      auto graph = (*model)->build_graph(side, side);
-      ASSERT_TRUE(graph.is_ok()) << graph.status().to_string();
-      const double pixels = static_cast<double>(side) * side;
-      const double estimate = (*model)->bytes_per_input_pixel();
-      double largest_arena = 0;
-      for (const std::string& name : engine::backend_names()) {
-        SCOPED_TRACE((*model)->architecture() + " at " + std::to_string(side) + " px on " + name);
-        auto backend = engine::create_backend(name);
-        ASSERT_TRUE(backend.is_ok()) << backend.status().to_string();
-        auto executable = (*backend)->prepare(*graph, engine::PrepareOptions{});
-        ASSERT_TRUE(executable.is_ok()) << executable.status().to_string();
-        const double arena = static_cast<double>((*executable)->arena_bytes());
-        std::cout << "[ MEMORY   ] " << (*model)->architecture() << " " << side << " px on " << name << ": estimate "
-                  << estimate << " B/px, arena " << arena / pixels << " B/px\n";
-        EXPECT_GE(estimate * pixels + UpscaleModel::kFixedExecutableBytes, arena);
-        largest_arena = std::max(largest_arena, arena);
-      }
-      EXPECT_LE(estimate, 3 * largest_arena / pixels) << side << " px";
+      testing::expect_estimate_covers_arena(
+          **model, side, (*model)->architecture(),
+          {.times = 3, .against = testing::EstimateBound::Against::kLargestArena});
     }
   }
 }

@@ -212,24 +212,7 @@ TEST(ScunetMemory, EstimateCoversThePlannedArena) {
   const weights::WeightMap map = testing::make_weights(scunet_shapes(64, {2, 1, 1, 1, 1, 1, 2}));
   auto model = SCUNet::from_weights(map);
   ASSERT_TRUE(model.is_ok()) << model.status().to_string();
-  for (int side : {128}) {
-    auto graph = (*model)->build_graph(side, side);
-    ASSERT_TRUE(graph.is_ok()) << graph.status().to_string();
-    for (const std::string& name : engine::backend_names()) {
-      SCOPED_TRACE(name + " at " + std::to_string(side));
-      auto backend = engine::create_backend(name);
-      ASSERT_TRUE(backend.is_ok());
-      auto executable = (*backend)->prepare(*graph, engine::PrepareOptions{});
-      ASSERT_TRUE(executable.is_ok()) << executable.status().to_string();
-      const double pixels = static_cast<double>(side) * side;
-      const double arena = static_cast<double>((*executable)->arena_bytes());
-      const double estimate = (*model)->bytes_per_input_pixel();
-      std::cout << "[ MEMORY   ] SCUNet dim 64 at " << side << " on " << name << ": estimate " << estimate
-                << " B/px, arena " << arena / pixels << " B/px\n";
-      EXPECT_GE(estimate * pixels + UpscaleModel::kFixedExecutableBytes, arena);
-      EXPECT_LE(estimate, 2 * arena / pixels);
-    }
-  }
+  testing::expect_estimate_covers_arena(**model, 128, "SCUNet dim 64");
 }
 
 }  // namespace

@@ -23,19 +23,13 @@ class SPANTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(SPANTest, MatchesPyTorch) {
   if (!fixtures().skip_reason().empty()) GTEST_SKIP() << fixtures().skip_reason();
-  const nlohmann::json* c = fixtures().find("cases", GetParam());
-  ASSERT_NE(c, nullptr) << "manifest lacks " << GetParam();
-  for (const nlohmann::json& file : c->at("files")) {
-    SCOPED_TRACE(file.get<std::string>());
-    auto model = load_upscale_model(fixtures().dir() / file.get<std::string>());
-    ASSERT_TRUE(model.is_ok()) << model.status().to_string();
-    ASSERT_EQ((*model)->architecture(), "SPAN");
-    const auto& config = dynamic_cast<const SPAN&>(**model).config();
-    EXPECT_EQ(config.feature_channels, c->at("feature_channels").get<int64_t>());
-    EXPECT_EQ(config.norm, c->at("norm").get<bool>());
-    EXPECT_EQ(config.form, c->at("form") == "fused" ? SPAN::Form::kFused : SPAN::Form::kTrained);
-    fixtures().expect_matches(**model, *c, kTolerance);
-  }
+  fixtures().expect_case_files_match(GetParam(), kTolerance, [](const UpscaleModel& model, const nlohmann::json& c) {
+    ASSERT_EQ(model.architecture(), "SPAN");
+    const auto& config = dynamic_cast<const SPAN&>(model).config();
+    EXPECT_EQ(config.feature_channels, c.at("feature_channels").get<int64_t>());
+    EXPECT_EQ(config.norm, c.at("norm").get<bool>());
+    EXPECT_EQ(config.form, c.at("form") == "fused" ? SPAN::Form::kFused : SPAN::Form::kTrained);
+  });
 }
 
 INSTANTIATE_TEST_SUITE_P(RandomWeights, SPANTest,
@@ -62,7 +56,7 @@ TEST(SPANMemory, EstimateCoversTheArena) {
   for (int64_t scale : {2, 4}) {
     auto model = load_torch_upscale_model(testing::make_weights(fused_span(48, scale)), "span48.pth");
     ASSERT_TRUE(model.is_ok()) << model.status().to_string();
-    testing::expect_estimate_covers_arena(**model, 64);
+    testing::expect_estimate_covers_arena(**model, 64, std::string("SPAN x") + std::to_string(scale));
   }
 }
 

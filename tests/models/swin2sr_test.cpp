@@ -15,19 +15,13 @@ namespace upres::models {
 namespace {
 
 using testing::make_weights;
-using testing::SwinFixtures;
 using testing::SwinShapes;
 
 class Swin2SRTorchTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(Swin2SRTorchTest, MatchesPyTorch) {
-  const SwinFixtures& f = SwinFixtures::get();
-  if (!f.skip_reason.empty()) GTEST_SKIP() << f.skip_reason;
-  const nlohmann::json* c = f.find(GetParam());
-  ASSERT_NE(c, nullptr) << "manifest lacks " << GetParam();
-  auto model = load_upscale_model(f.dir / c->at("file").get<std::string>());
-  ASSERT_TRUE(model.is_ok()) << model.status().to_string();
-  testing::expect_swin_matches_torch(**model, *c);
+  if (!testing::swin_fixtures().skip_reason().empty()) GTEST_SKIP() << testing::swin_fixtures().skip_reason();
+  testing::expect_swin_case_matches_torch(GetParam());
 }
 
 // classical pixelshuffle x2, lightweight pixelshuffledirect x3 (2 groups), real-world

@@ -5,17 +5,12 @@
 
 #include <gtest/gtest.h>
 
-#include <cmath>
-#include <filesystem>
-#include <fstream>
-#include <iostream>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
-#include "engine/backend_registry.h"
-#include "model_test_support.h"
+#include "family_fixtures.h"
 #include "models/upscale_model.h"
 #include "synthetic_weights.h"
 
@@ -23,58 +18,23 @@ namespace upres::models::testing {
 
 inline constexpr double kSwinTolerance = 1e-4;
 
-// The fixture folder's manifest, or the reason to skip.
-struct SwinFixtures {
-  std::filesystem::path dir;
-  nlohmann::json manifest;
-  std::string skip_reason;
+// The fixture set of tests/reference/swinir_torch.py: SwinIR's cases and Swin2SR's.
+inline const FamilyFixtures& swin_fixtures() {
+  static const auto* f = new FamilyFixtures("swinir_torch.py", "swinir_torch_fixtures", "");
+  return *f;
+}
 
-  static const SwinFixtures& get() {
-    static const SwinFixtures fixtures = [] {
-      SwinFixtures f;
-      auto dir = ensure_fixtures("swinir_torch.py", "swinir_torch_fixtures");
-      if (!dir.is_ok()) {
-        f.skip_reason = dir.status().message();
-        return f;
-      }
-      f.dir = *dir;
-      std::ifstream in(f.dir / "manifest.json");
-      f.manifest = nlohmann::json::parse(in);
-      return f;
-    }();
-    return fixtures;
-  }
-
-  const nlohmann::json* find(const std::string& name) const {
-    for (const nlohmann::json& c : manifest.at("cases")) {
-      if (c.at("name") == name) return &c;
-    }
-    return nullptr;
-  }
-};
-
-// Runs every input of fixture case `c` through `model` on every backend; expects <= kSwinTolerance.
-inline void expect_swin_matches_torch(const UpscaleModel& model, const nlohmann::json& c) {
-  const SwinFixtures& f = SwinFixtures::get();
-  EXPECT_EQ(model.architecture(), c.at("architecture").get<std::string>());
-  EXPECT_EQ(model.scale(), c.at("scale").get<int>());
-  EXPECT_EQ(model.size_multiple(), 1);
-  for (const nlohmann::json& run : c.at("runs")) {
-    auto input = read_f32_tensor(f.dir / run["input"]["file"].get<std::string>(),
-                                 run["input"]["shape"].get<engine::Shape>());
-    auto expected = read_f32_tensor(f.dir / run["expected"]["file"].get<std::string>(),
-                                    run["expected"]["shape"].get<engine::Shape>());
-    ASSERT_TRUE(input.is_ok() && expected.is_ok()) << input.status().to_string() << expected.status().to_string();
-    for (const std::string& backend : engine::backend_names()) {
-      SCOPED_TRACE("backend " + backend + ", input " + run["input"]["file"].get<std::string>());
-      auto result = run_model(model, backend, *input);
-      ASSERT_TRUE(result.is_ok()) << result.status().to_string();
-      const double diff = max_abs_diff(result->output, *expected);
-      std::cout << "[ MAX DIFF ] " << c.at("name").get<std::string>() << " "
-                << run["input"]["shape"].dump() << " on " << backend << ": " << diff << "\n";
-      EXPECT_LE(diff, kSwinTolerance);
-    }
-  }
+// Fixture case `name` loaded through load_upscale_model: the manifest's architecture, size
+// multiple 1, and every input on every backend within kSwinTolerance of PyTorch.
+inline void expect_swin_case_matches_torch(const std::string& name) {
+  const FamilyFixtures& f = swin_fixtures();
+  const nlohmann::json* c = f.find("cases", name);
+  ASSERT_NE(c, nullptr) << "manifest lacks " << name;
+  auto model = load_upscale_model(f.dir() / c->at("file").get<std::string>());
+  ASSERT_TRUE(model.is_ok()) << model.status().to_string();
+  EXPECT_EQ((*model)->architecture(), c->at("architecture").get<std::string>());
+  EXPECT_EQ((*model)->size_multiple(), 1);
+  f.expect_matches(**model, *c, kSwinTolerance);
 }
 
 // The key structure of a SwinIR (is_v2 false) or Swin2SR state dict, zero-filled shapes.

@@ -21,19 +21,13 @@ namespace {
 
 namespace fs = std::filesystem;
 using testing::make_weights;
-using testing::SwinFixtures;
 using testing::SwinShapes;
 
 class SwinIRTorchTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(SwinIRTorchTest, MatchesPyTorch) {
-  const SwinFixtures& f = SwinFixtures::get();
-  if (!f.skip_reason.empty()) GTEST_SKIP() << f.skip_reason;
-  const nlohmann::json* c = f.find(GetParam());
-  ASSERT_NE(c, nullptr) << "manifest lacks " << GetParam();
-  auto model = load_upscale_model(f.dir / c->at("file").get<std::string>());
-  ASSERT_TRUE(model.is_ok()) << model.status().to_string();
-  testing::expect_swin_matches_torch(**model, *c);
+  if (!testing::swin_fixtures().skip_reason().empty()) GTEST_SKIP() << testing::swin_fixtures().skip_reason();
+  testing::expect_swin_case_matches_torch(GetParam());
 }
 
 // classical pixelshuffle x2 (params_ema wrapper, 2 groups), lightweight pixelshuffledirect x3,
@@ -45,9 +39,9 @@ INSTANTIATE_TEST_SUITE_P(RandomWeights, SwinIRTorchTest,
 // Smaller than the window (PyTorch's reflect pad refuses a pad that reaches the size): the
 // reflection repeats in steps, a 1-pixel side replicates; the output is finite and cropped.
 TEST(SwinIRTinyInput, SmallerThanTheWindowRuns) {
-  const SwinFixtures& f = SwinFixtures::get();
-  if (!f.skip_reason.empty()) GTEST_SKIP() << f.skip_reason;
-  auto model = load_upscale_model(f.dir / "swinir_real_x4_3conv.pth");  // window 8
+  const testing::FamilyFixtures& f = testing::swin_fixtures();
+  if (!f.skip_reason().empty()) GTEST_SKIP() << f.skip_reason();
+  auto model = load_upscale_model(f.dir() / "swinir_real_x4_3conv.pth");  // window 8
   ASSERT_TRUE(model.is_ok()) << model.status().to_string();
   for (const auto& [h, w] : {std::pair{3, 2}, std::pair{1, 5}}) {
     auto input = engine::Tensor::zeros({1, 3, h, w});
@@ -157,9 +151,9 @@ TEST(SwinIRHostile, ZeroHeadsHugeDimsAndWrongShapes) {
 }
 
 TEST(SwinIRHostile, TruncatedFileNamesTheFile) {
-  const SwinFixtures& f = SwinFixtures::get();
-  if (!f.skip_reason.empty()) GTEST_SKIP() << f.skip_reason;
-  const fs::path source = f.dir / "swinir_classical_x2.pth";
+  const testing::FamilyFixtures& f = testing::swin_fixtures();
+  if (!f.skip_reason().empty()) GTEST_SKIP() << f.skip_reason();
+  const fs::path source = f.dir() / "swinir_classical_x2.pth";
   const fs::path cut = fs::path(::testing::TempDir()) / "swinir_truncated.pth";
   std::ifstream in(source, std::ios::binary);
   std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -182,25 +176,10 @@ TEST(SwinIRMemory, EstimateCoversThePlannedArena) {
                           .upsampler = "pixelshuffledirect", .scale = 4}},
       {"jpeg x1", {.dim = 48, .depths = {2}, .heads = {6}, .window = 7, .hidden = 96, .upsampler = "", .scale = 1}},
   };
-  constexpr int kSide = 64;
   for (const auto& c : cases) {
     auto net = load(c.shapes.build());
     ASSERT_TRUE(net.is_ok()) << net.status().to_string();
-    auto graph = (*net)->build_graph(kSide, kSide);
-    ASSERT_TRUE(graph.is_ok()) << graph.status().to_string();
-    for (const std::string& name : engine::backend_names()) {
-      SCOPED_TRACE(std::string(c.name) + " on " + name);
-      auto backend = engine::create_backend(name);
-      ASSERT_TRUE(backend.is_ok());
-      auto executable = (*backend)->prepare(*graph, engine::PrepareOptions{});
-      ASSERT_TRUE(executable.is_ok()) << executable.status().to_string();
-      const double pixels = kSide * kSide, arena = static_cast<double>((*executable)->arena_bytes());
-      const double estimate = (*net)->bytes_per_input_pixel();
-      std::cout << "[ MEMORY   ] SwinIR " << c.name << " on " << name << ": estimate " << estimate
-                << " B/px, arena " << arena / pixels << " B/px\n";
-      EXPECT_GE(estimate * pixels + UpscaleModel::kFixedExecutableBytes, arena);
-      EXPECT_LE(estimate, 2 * arena / pixels);
-    }
+    testing::expect_estimate_covers_arena(**net, 64, std::string("SwinIR ") + c.name);
   }
 }
 

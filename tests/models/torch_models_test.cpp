@@ -4,16 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
-#include <iostream>
 #include <optional>
-#include <system_error>
-
-#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
-#include "engine/backend_registry.h"
+#include "family_fixtures.h"
 #include "model_test_support.h"
 #include "models/rrdbnet.h"
 #include "models/srvgg_net_compact.h"
@@ -28,67 +23,23 @@ using nlohmann::json;
 
 constexpr double kTolerance = 1e-4;
 
-fs::path fixture_dir() { return fs::path(UPRES_TEST_OUTPUT_DIR) / "torch_models_fixtures"; }
-fs::path waifu2x_models_dir() { return fs::path(UPRES_SOURCE_DIR) / ".cache/npm/waifu2x-1.6.5/package/models"; }
-fs::path baby_png() { return fs::path(UPRES_TEST_DATA_DIR) / "images/set5/baby.png"; }
+const testing::FamilyFixtures& fixtures() {
+  static const auto* f = new testing::FamilyFixtures(
+      "models_torch_fixtures.py", "torch_models_fixtures",
+      "--image " + testing::baby_png().string() + " --real-models " + testing::npm_models_dir().string());
+  return *f;
+}
 
 engine::Shape shape_of(const json& j) { return j.at("shape").get<engine::Shape>(); }
 
-class TorchModelsTest : public ::testing::TestWithParam<std::string> {
- protected:
-  // Fixtures are made once per script version (testing::ensure_fixtures).
-  static void SetUpTestSuite() {
-    auto dir = testing::ensure_fixtures("models_torch_fixtures.py", "torch_models_fixtures", "--image " + baby_png().string() + " --real-models " + waifu2x_models_dir().string());
-    if (!dir.is_ok()) {
-      skip_reason_ = new std::string(dir.status().message());
-      return;
-    }
-    const fs::path manifest = *dir / "manifest.json";
-    std::ifstream in(manifest);
-    manifest_ = new json(json::parse(in));
-  }
-  static void TearDownTestSuite() {
-    delete manifest_;
-    delete skip_reason_;
-    manifest_ = nullptr;
-    skip_reason_ = nullptr;
-  }
+// Every fixture input of `c` through `model` on every backend: the manifest's architecture and
+// scale, and within kTolerance of PyTorch.
+void expect_matches_torch(const UpscaleModel& model, const json& c) {
+  EXPECT_EQ(model.architecture(), c.at("architecture").get<std::string>());
+  fixtures().expect_matches(model, c, kTolerance);
+}
 
-  // The manifest entry named `name` in `list` ("cases" or "real"), or nullptr.
-  static const json* find_case(const std::string& list, const std::string& name) {
-    for (const json& c : manifest_->at(list)) {
-      if (c.at("name") == name) return &c;
-    }
-    return nullptr;
-  }
-
-  // Runs every fixture input of `c` through `model` on every backend and compares.
-  static void expect_matches_torch(const UpscaleModel& model, const json& c) {
-    EXPECT_EQ(model.architecture(), c.at("architecture").get<std::string>());
-    EXPECT_EQ(model.scale(), c.at("scale").get<int>());
-    for (const json& run : c.at("runs")) {
-      auto input = testing::read_f32_tensor(fixture_dir() / run["input"]["file"].get<std::string>(),
-                                            shape_of(run["input"]));
-      auto expected = testing::read_f32_tensor(fixture_dir() / run["expected"]["file"].get<std::string>(),
-                                               shape_of(run["expected"]));
-      ASSERT_TRUE(input.is_ok() && expected.is_ok()) << input.status().to_string() << expected.status().to_string();
-      for (const std::string& backend : engine::backend_names()) {
-        SCOPED_TRACE("backend " + backend + ", input " + run["input"]["file"].get<std::string>());
-        auto result = testing::run_model(model, backend, *input);
-        ASSERT_TRUE(result.is_ok()) << result.status().to_string();
-        const double diff = testing::max_abs_diff(result->output, *expected);
-        std::cout << "[ MAX DIFF ] " << c.at("name").get<std::string>() << " on " << backend << ": " << diff << "\n";
-        EXPECT_LE(diff, kTolerance);
-      }
-    }
-  }
-
-  static json* manifest_;
-  static std::string* skip_reason_;
-};
-
-json* TorchModelsTest::manifest_ = nullptr;
-std::string* TorchModelsTest::skip_reason_ = nullptr;
+class TorchModelsTest : public ::testing::TestWithParam<std::string> {};
 
 std::optional<SRVGGNetCompact::ActType> act_hint(const json& c) {
   if (c.at("act_hint").is_null()) return std::nullopt;
@@ -107,13 +58,13 @@ Result<std::shared_ptr<const UpscaleModel>> load_fixture(const fs::path& path, c
 }
 
 TEST_P(TorchModelsTest, MatchesPyTorchFromEveryFileFormat) {
-  if (skip_reason_ != nullptr) GTEST_SKIP() << *skip_reason_;
-  const json* c = find_case("cases", GetParam());
+  if (!fixtures().skip_reason().empty()) GTEST_SKIP() << fixtures().skip_reason();
+  const json* c = fixtures().find("cases", GetParam());
   ASSERT_NE(c, nullptr) << "manifest lacks case " << GetParam();
   ASSERT_EQ(c->at("files").size(), 3u);
   for (const json& file : c->at("files")) {
     SCOPED_TRACE(file.get<std::string>());
-    auto model = load_fixture(fixture_dir() / file.get<std::string>(), *c);
+    auto model = load_fixture(fixtures().dir() / file.get<std::string>(), *c);
     ASSERT_TRUE(model.is_ok()) << model.status().to_string();
     expect_matches_torch(**model, *c);
   }
@@ -129,15 +80,16 @@ INSTANTIATE_TEST_SUITE_P(RandomWeights, TorchModelsTest,
 class WeightlessActivationTest : public TorchModelsTest {};
 
 TEST_P(WeightlessActivationTest, DefaultLeakyReluDiffersFromRelu) {
-  if (skip_reason_ != nullptr) GTEST_SKIP() << *skip_reason_;
-  const json* c = find_case("cases", GetParam());
+  if (!fixtures().skip_reason().empty()) GTEST_SKIP() << fixtures().skip_reason();
+  const json* c = fixtures().find("cases", GetParam());
   ASSERT_NE(c, nullptr);
-  auto model = load_upscale_model(fixture_dir() / c->at("files")[0].get<std::string>());
+  auto model = load_upscale_model(fixtures().dir() / c->at("files")[0].get<std::string>());
   ASSERT_TRUE(model.is_ok()) << model.status().to_string();
   const json& run = c->at("runs")[0];
-  auto input = testing::read_f32_tensor(fixture_dir() / run["input"]["file"].get<std::string>(), shape_of(run["input"]));
-  auto expected =
-      testing::read_f32_tensor(fixture_dir() / run["expected"]["file"].get<std::string>(), shape_of(run["expected"]));
+  auto input =
+      testing::read_f32_tensor(fixtures().dir() / run["input"]["file"].get<std::string>(), shape_of(run["input"]));
+  auto expected = testing::read_f32_tensor(fixtures().dir() / run["expected"]["file"].get<std::string>(),
+                                           shape_of(run["expected"]));
   ASSERT_TRUE(input.is_ok() && expected.is_ok());
   auto result = testing::run_model(**model, "reference", *input);
   ASSERT_TRUE(result.is_ok()) << result.status().to_string();
@@ -149,9 +101,9 @@ INSTANTIATE_TEST_SUITE_P(Relu, WeightlessActivationTest, ::testing::Values("comp
 class CommunityModelsTest : public TorchModelsTest {};
 
 TEST_P(CommunityModelsTest, MatchesPyTorch) {
-  if (skip_reason_ != nullptr) GTEST_SKIP() << *skip_reason_;
-  const json* c = find_case("real", GetParam());
-  if (c == nullptr) GTEST_SKIP() << "no " << GetParam() << " in " << waifu2x_models_dir() << " (or no baby.png)";
+  if (!fixtures().skip_reason().empty()) GTEST_SKIP() << fixtures().skip_reason();
+  const json* c = fixtures().find("real", GetParam());
+  if (c == nullptr) GTEST_SKIP() << "no " << GetParam() << " in " << testing::npm_models_dir() << " (or no baby.png)";
   auto model = load_upscale_model(c->at("path").get<std::string>());
   ASSERT_TRUE(model.is_ok()) << model.status().to_string();
   expect_matches_torch(**model, *c);
@@ -161,7 +113,7 @@ INSTANTIATE_TEST_SUITE_P(Waifu2xPackage, CommunityModelsTest,
                          ::testing::Values("real_2x-AniScale", "real_4x-NMKD-YandereNeo-Superlite"));
 
 TEST(CommunityModels, AniScaleIsCompactX2WithPrelu) {
-  const fs::path path = waifu2x_models_dir() / "2x-AniScale.pth";
+  const fs::path path = testing::npm_models_dir() / "2x-AniScale.pth";
   if (!fs::exists(path)) GTEST_SKIP() << path << " absent";
   auto file = weights::read_weight_file(path);
   ASSERT_TRUE(file.is_ok()) << file.status().to_string();
@@ -174,7 +126,7 @@ TEST(CommunityModels, AniScaleIsCompactX2WithPrelu) {
 }
 
 TEST(CommunityModels, YandereNeoSuperliteIsOldArchRRDBNetX4) {
-  const fs::path path = waifu2x_models_dir() / "4x-NMKD-YandereNeo-Superlite.pth";
+  const fs::path path = testing::npm_models_dir() / "4x-NMKD-YandereNeo-Superlite.pth";
   if (!fs::exists(path)) GTEST_SKIP() << path << " absent";
   auto file = weights::read_weight_file(path);
   ASSERT_TRUE(file.is_ok()) << file.status().to_string();
@@ -191,7 +143,7 @@ TEST(CommunityModels, YandereNeoSuperliteIsOldArchRRDBNetX4) {
 
 // 4x_WTP_descreenton.pth against PyTorch: tests/models/omnisr_test.cpp.
 TEST(CommunityModels, DescreentonIsOmniSR) {
-  const fs::path path = waifu2x_models_dir() / "4x_WTP_descreenton.pth";
+  const fs::path path = testing::npm_models_dir() / "4x_WTP_descreenton.pth";
   if (!fs::exists(path)) GTEST_SKIP() << path << " absent";
   auto model = load_upscale_model(path);
   ASSERT_TRUE(model.is_ok()) << model.status().to_string();
