@@ -4,6 +4,8 @@
 
 #include <cstdio>
 
+#include "cli/cli_error.h"
+#include "cli/encode_flags.h"
 #include "cli/reported_batch.h"
 #include "image/image_codec.h"
 #include "pipeline/batch_run.h"
@@ -20,9 +22,7 @@ OutpaintCommand::OutpaintCommand(CLI::App& app) {
     if (!option.default_text.empty()) flag->default_str(std::string(option.default_text));
   }
   command_->add_option("-o,--output", output_dir_, "output folder")->capture_default_str();
-  command_->add_option("--format", format_, "png, jpg, webp or tiff")->capture_default_str();
-  command_->add_option("--quality", quality_, "JPEG/WebP quality 1-100")->capture_default_str();
-  command_->add_flag("--lossless", lossless_, "lossless WebP");
+  add_encode_flags(*command_, format_, quality_, lossless_);
   command_->add_flag("-r,--recursive", recursive_, "include sub-folders of folder inputs");
   command_->add_flag("--skip-existing", skip_existing_, "skip batch items whose result exists (resume)");
   command_->add_option("--max-pixels", max_pixels_, "refuse inputs, and canvases, with more pixels than this");
@@ -39,26 +39,14 @@ int OutpaintCommand::run() {
   if (max_pixels_ > 0) request.canvas.max_pixels = max_pixels_;
   if (status.is_ok()) status = request.validate();
   if (status.is_ok()) status = pipeline::make_border_fill(request.fill).status();
-  image::EncodeOptions encode{image::ImageFormat::kPng, quality_, lossless_};
-  if (status.is_ok()) {
-    auto format = image::parse_image_format(format_);
-    if (format.is_ok()) encode.format = format.value();
-    else status = format.status();
-  }
-  if (status.is_ok() && (quality_ < 1 || quality_ > 100))
-    status = invalid_argument("--quality: " + std::to_string(quality_) + " is out of range [1, 100]");
+  const Result<image::EncodeOptions> encode = encode_options_from_flags(format_, quality_, lossless_);
+  if (status.is_ok()) status = encode.status();
   const pipeline::InputList inputs = pipeline::expand_inputs(inputs_, recursive_);
   // Every input's plan is checked from its header first: an ask a picture cannot take writes nothing.
   if (status.is_ok()) status = pipeline::check_outpaint_inputs(inputs, request);
-  if (!status.is_ok()) {
-    std::fprintf(stderr, "upres: %s\n", status.to_string().c_str());
-    return 2;
-  }
-  auto output = pipeline::OutputFolder::open(output_dir_, encode);
-  if (!output.is_ok()) {
-    std::fprintf(stderr, "upres: %s\n", output.status().to_string().c_str());
-    return 1;
-  }
+  if (!status.is_ok()) return report_error(status, 2);
+  auto output = pipeline::OutputFolder::open(output_dir_, *encode);
+  if (!output.is_ok()) return report_error(output.status(), 1);
 
   pipeline::BatchOptions options;
   options.skip_existing = skip_existing_;

@@ -6,6 +6,8 @@
 #include <optional>
 
 #include "cli/batch_recording.h"
+#include "cli/cli_error.h"
+#include "cli/encode_flags.h"
 #include "cli/reported_batch.h"
 #include "pipeline/batch_run.h"
 #include "pipeline/extras_options.h"
@@ -111,9 +113,7 @@ UpscaleCommand::UpscaleCommand(CLI::App& app) {
     if (!option.default_text.empty()) flag->default_str(std::string(option.default_text));
   }
   command_->add_option("-o,--output", output_dir_, "output folder")->capture_default_str();
-  command_->add_option("--format", format_, "png, jpg, webp or tiff")->capture_default_str();
-  command_->add_option("--quality", quality_, "JPEG/WebP quality 1-100")->capture_default_str();
-  command_->add_flag("--lossless", lossless_, "lossless WebP");
+  add_encode_flags(*command_, format_, quality_, lossless_);
   command_->add_flag("-r,--recursive", recursive_, "include sub-folders of folder inputs");
   command_->add_flag("--skip-existing", skip_existing_,
                      "skip batch items whose result exists and was made from the same input with the same "
@@ -172,14 +172,8 @@ int UpscaleCommand::run() {
   if (status.is_ok() && request.outpaint_to_fit) status = pipeline::make_border_fill(request.outpaint_fill).status();
   if (status.is_ok() && request.resize_mode == pipeline::ResizeMode::kScaleBy && crop_)
     status = invalid_argument("--crop needs --to WIDTHxHEIGHT");
-  image::EncodeOptions encode{image::ImageFormat::kPng, quality_, lossless_};
-  if (status.is_ok()) {
-    auto format = image::parse_image_format(format_);
-    if (format.is_ok()) encode.format = format.value();
-    else status = format.status();
-  }
-  if (status.is_ok() && (quality_ < 1 || quality_ > 100))
-    status = invalid_argument("--quality: " + std::to_string(quality_) + " is out of range [1, 100]");
+  const Result<image::EncodeOptions> encode = encode_options_from_flags(format_, quality_, lossless_);
+  if (status.is_ok()) status = encode.status();
   if (status.is_ok()) status = request.validate();
   pipeline::ModelUpscalerOptions model_options;
   model_options.models_dir = models_dir_;
@@ -220,21 +214,17 @@ int UpscaleCommand::run() {
   }
   if (!status.is_ok()) {
     if (*download_line_open) std::fputc('\n', stderr);
-    std::fprintf(stderr, "upres: %s\n", status.to_string().c_str());
-    return 2;
+    return report_error(status, 2);
   }
-  auto output = pipeline::OutputFolder::open(output_dir_, encode);
-  if (!output.is_ok()) {
-    std::fprintf(stderr, "upres: %s\n", output.status().to_string().c_str());
-    return 1;
-  }
+  auto output = pipeline::OutputFolder::open(output_dir_, *encode);
+  if (!output.is_ok()) return report_error(output.status(), 1);
 
   pipeline::BatchOptions options;
   options.skip_existing = skip_existing_;
   options.faces = &faces;
   if (max_pixels_ > 0) options.limits.max_pixels = max_pixels_;
   auto sharded = sharded_inputs(pipeline::expand_inputs(inputs_, recursive_));
-  auto info = sharded.is_ok() ? recorded_run_info(request, encode, *registry, shard_text_, !manifest_.empty())
+  auto info = sharded.is_ok() ? recorded_run_info(request, *encode, *registry, shard_text_, !manifest_.empty())
                               : Result<pipeline::RecordedRunInfo>(sharded.status());
   if (info.is_ok()) info->exactly_once = !shard_.empty() || !manifest_.empty() || skip_existing_;
   if (info.is_ok() && !manifest_.empty()) status = read_earlier_records(manifest_, info->earlier);
@@ -244,10 +234,7 @@ int UpscaleCommand::run() {
     if (opened.is_ok()) manifest.emplace(std::move(opened).value());
     else status = opened.status();
   }
-  if (!info.is_ok() || !status.is_ok()) {
-    std::fprintf(stderr, "upres: %s\n", (info.is_ok() ? status : info.status()).to_string().c_str());
-    return 2;
-  }
+  if (!info.is_ok() || !status.is_ok()) return report_error(info.is_ok() ? status : info.status(), 2);
   const pipeline::InputList& inputs = sharded.value();
   pipeline::BatchRecorder recorder(inputs, std::move(info).value(), output.value(), manifest ? &*manifest : nullptr);
   options.is_done = recorder.is_done();

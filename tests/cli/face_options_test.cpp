@@ -2,11 +2,8 @@
 // errors naming the option, and a run with a (random-weight) GFPGAN file and the real RetinaFace
 // MobileNet detector from tests/data records the visibility in the infotext and runs in the
 // precision --precision asks for.
-#include <sys/wait.h>
-
 #include <gtest/gtest.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <string>
 #include <utility>
@@ -15,6 +12,7 @@
 #include "model_test_support.h"
 #include "image/image_codec.h"
 #include "test_folder.h"
+#include "upres_command.h"
 
 namespace upres {
 namespace {
@@ -25,24 +23,9 @@ const fs::path kTestData = UPRES_TEST_DATA_DIR;
 const fs::path kDetector = kTestData / "models/retinaface/detection_mobilenet0.25_Final.pth";
 const fs::path kPortrait = kTestData / "images/faces/portrait.jpg";
 
-struct CommandRun {
-  int exit_code;
-  std::string output;  // stdout and stderr together
-};
-
-CommandRun run_upres(const std::string& arguments) {
-  const std::string command = std::string(UPRES_BINARY) + " " + arguments + " 2>&1";
-  CommandRun run{-1, ""};
-  FILE* pipe = ::popen(command.c_str(), "r");
-  char buffer[4096];
-  size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) run.output.append(buffer, n);
-  const int status = ::pclose(pipe);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
-}
-
-std::string quoted(const fs::path& path) { return "'" + path.string() + "'"; }
+using cli_testing::CommandRun;
+using cli_testing::quoted;
+using cli_testing::run_upres;
 
 class FaceOptionsTest : public ::testing::Test {
  protected:

@@ -1,35 +1,23 @@
 // Runs the real `upres faces` on a real photo with the real MobileNet-0.25 detector, and on a
 // missing file.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
+
+#include "upres_command.h"
 
 namespace upres {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct FacesRun {
-  int exit_code = -1;
-  std::string output;
-};
+using cli_testing::CommandRun;
 
-// `redirect` is appended to the command line ("2>&1", "2>/dev/null").
-FacesRun run_faces(const std::string& arguments, const std::string& redirect) {
-  const std::string command = std::string(UPRES_BINARY) + " faces " + arguments + " " + redirect;
-  FacesRun run;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return run;
-  char buffer[4096];
-  size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) run.output.append(buffer, n);
-  const int status = ::pclose(pipe);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
+// `upres faces <arguments> <redirect>` ("2>&1", "2>/dev/null").
+CommandRun run_faces(const std::string& arguments, const std::string& redirect) {
+  return cli_testing::run_upres("faces " + arguments, redirect);
 }
 
 fs::path mobilenet() {
@@ -39,7 +27,7 @@ fs::path portrait() { return fs::path(UPRES_TEST_DATA_DIR) / "images/faces/portr
 
 TEST(FacesCommandTest, PrintsThePortraitsFaceAsJson) {
   if (!fs::exists(mobilenet()) || !fs::exists(portrait())) GTEST_SKIP() << "tests/data is incomplete";
-  const FacesRun run =
+  const CommandRun run =
       run_faces("'" + portrait().string() + "' --face-detector '" + mobilenet().string() + "'",
                 "2>/dev/null");
   ASSERT_EQ(run.exit_code, 0) << run.output;
@@ -63,7 +51,7 @@ TEST(FacesCommandTest, PrintsThePortraitsFaceAsJson) {
     }
   }
   // A threshold above every score finds nothing.
-  const FacesRun strict = run_faces(
+  const CommandRun strict = run_faces(
       "'" + portrait().string() + "' --threshold 1 --face-detector '" + mobilenet().string() + "'",
       "2>/dev/null");
   ASSERT_EQ(strict.exit_code, 0) << strict.output;
@@ -71,14 +59,14 @@ TEST(FacesCommandTest, PrintsThePortraitsFaceAsJson) {
 }
 
 TEST(FacesCommandTest, MissingPictureExitsNonZeroNamingIt) {
-  const FacesRun run = run_faces("/nonexistent/no_such_photo.jpg", "2>&1");
+  const CommandRun run = run_faces("/nonexistent/no_such_photo.jpg", "2>&1");
   EXPECT_NE(run.exit_code, 0);
   EXPECT_NE(run.output.find("no_such_photo.jpg"), std::string::npos) << run.output;
 }
 
 TEST(FacesCommandTest, MissingDetectorFileExitsNonZeroNamingIt) {
   if (!fs::exists(portrait())) GTEST_SKIP() << "tests/data is incomplete";
-  const FacesRun run =
+  const CommandRun run =
       run_faces("'" + portrait().string() + "' --face-detector /nonexistent/detector.pth", "2>&1");
   EXPECT_EQ(run.exit_code, 1) << run.output;
   EXPECT_NE(run.output.find("detector.pth"), std::string::npos) << run.output;

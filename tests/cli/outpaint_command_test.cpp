@@ -10,6 +10,7 @@
 #include "base/file_io.h"
 #include "image/image_codec.h"
 #include "test_folder.h"
+#include "test_pictures.h"
 #include "upres_command.h"
 
 namespace upres {
@@ -19,20 +20,15 @@ namespace fs = std::filesystem;
 
 using cli_testing::CommandRun;
 using cli_testing::run_upres;
+using cli_testing::write_png_file;
 
 image::Image make_picture(int width, int height, int channels, int bits) {
-  image::Image picture(width, height, channels);
-  picture.metadata.bits_per_sample = bits;
   const int max_value = bits == 16 ? 65535 : 255;
-  for (int y = 0; y < height; ++y)
-    for (int x = 0; x < width; ++x)
-      for (int c = 0; c < channels; ++c)
-        picture.at(x, y, c) = static_cast<float>((x * 7919 + y * 104729 + c * 15485863) % (max_value + 1)) / max_value;
+  image::Image picture = cli_testing::picture_from(width, height, channels, [&](int x, int y, int c) {
+    return static_cast<float>((x * 7919 + y * 104729 + c * 15485863) % (max_value + 1)) / max_value;
+  });
+  picture.metadata.bits_per_sample = bits;
   return picture;
-}
-
-void write_picture(const fs::path& path, const image::Image& picture) {
-  ASSERT_TRUE(write_file_atomic(path, image::encode_image(picture, {}).value()).is_ok());
 }
 
 // The output's window at (left, top) has exactly the input's samples.
@@ -57,7 +53,7 @@ class OutpaintCommandTest : public ::testing::Test {
 
 TEST_F(OutpaintCommandTest, SixteenBitAlphaPictureKeepsItsPixelsAndGetsTheInfotext) {
   const image::Image input = make_picture(40, 30, 4, 16);
-  write_picture(dir_.path() / "in.png", input);
+  write_png_file(dir_.path() / "in.png", input);
   CommandRun run = run_upres("outpaint " + quoted(dir_.path() / "in.png") + " --aspect 16:9 -o " + quoted(out_));
   ASSERT_EQ(run.exit_code, 0) << run.output;
   EXPECT_NE(run.output.find("00000.png"), std::string::npos) << run.output;
@@ -74,7 +70,7 @@ TEST_F(OutpaintCommandTest, SixteenBitAlphaPictureKeepsItsPixelsAndGetsTheInfote
 
 TEST_F(OutpaintCommandTest, EveryFillKeepsEightBitPixels) {
   const image::Image input = make_picture(24, 20, 3, 8);
-  write_picture(dir_.path() / "in.png", input);
+  write_png_file(dir_.path() / "in.png", input);
   for (const char* fill : {"patchmatch", "edge", "mirror", "color"}) {
     const fs::path out = dir_.path() / fill;
     CommandRun run = run_upres("outpaint " + quoted(dir_.path() / "in.png") + " --expand 3,5,0,9 --fill " + fill +
@@ -90,8 +86,8 @@ TEST_F(OutpaintCommandTest, EveryFillKeepsEightBitPixels) {
 
 TEST_F(OutpaintCommandTest, BatchKeepsStemsAndResumes) {
   fs::create_directories(dir_.path() / "in");
-  write_picture(dir_.path() / "in" / "wide.png", make_picture(32, 12, 3, 8));
-  write_picture(dir_.path() / "in" / "tall.png", make_picture(12, 31, 3, 8));
+  write_png_file(dir_.path() / "in" / "wide.png", make_picture(32, 12, 3, 8));
+  write_png_file(dir_.path() / "in" / "tall.png", make_picture(12, 31, 3, 8));
   const std::string args = "outpaint " + quoted(dir_.path() / "in") + " --to 40x40 --fill mirror -o " + quoted(out_);
   CommandRun run = run_upres(args);
   ASSERT_EQ(run.exit_code, 0) << run.output;
@@ -107,8 +103,8 @@ TEST_F(OutpaintCommandTest, BatchKeepsStemsAndResumes) {
 }
 
 TEST_F(OutpaintCommandTest, BadAsksAreUsageErrorsAndWriteNothing) {
-  write_picture(dir_.path() / "in.png", make_picture(64, 48, 3, 8));
-  write_picture(dir_.path() / "small.png", make_picture(8, 8, 3, 8));
+  write_png_file(dir_.path() / "in.png", make_picture(64, 48, 3, 8));
+  write_png_file(dir_.path() / "small.png", make_picture(8, 8, 3, 8));
   const std::string in = quoted(dir_.path() / "in.png") + " " + quoted(dir_.path() / "small.png");
   struct Case { std::string args, expected; } cases[] = {
       {"", "--aspect A:B, --to WIDTHxHEIGHT or --expand"},
@@ -142,7 +138,7 @@ TEST_F(OutpaintCommandTest, BadAsksAreUsageErrorsAndWriteNothing) {
 
 TEST_F(OutpaintCommandTest, UpscaleFitOutpaintScalesInsideThenExtends) {
   const image::Image input = make_picture(20, 20, 3, 8);
-  write_picture(dir_.path() / "in.png", input);
+  write_png_file(dir_.path() / "in.png", input);
   CommandRun run = run_upres("upscale " + quoted(dir_.path() / "in.png") +
                              " --to 64x36 --fit outpaint --fill edge --mask-blur 2 -o " + quoted(out_));
   ASSERT_EQ(run.exit_code, 0) << run.output;

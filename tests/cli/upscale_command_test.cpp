@@ -13,6 +13,7 @@
 #include "base/file_io.h"
 #include "image/image_codec.h"
 #include "test_folder.h"
+#include "test_pictures.h"
 #include "upres_command.h"
 
 namespace upres {
@@ -21,19 +22,18 @@ namespace {
 namespace fs = std::filesystem;
 
 using cli_testing::CommandRun;
+using cli_testing::quoted;
 using cli_testing::run_upres;
 
+// A width x height RGB gradient.
 void write_png(const fs::path& path, int width, int height) {
-  image::Image picture(width, height, 3);
-  for (int y = 0; y < height; ++y)
-    for (int x = 0; x < width; ++x)
-      for (int c = 0; c < 3; ++c) picture.at(x, y, c) = ((x * 31 + y * 17 + c * 90) % 256) / 255.0f;
-  ASSERT_TRUE(write_file_atomic(path, image::encode_image(picture, {}).value()).is_ok());
+  cli_testing::write_png_file(path, cli_testing::picture_from(width, height, 3, [](int x, int y, int c) {
+    return ((x * 31 + y * 17 + c * 90) % 256) / 255.0f;
+  }));
 }
 
 class UpscaleCommandTest : public ::testing::Test {
  protected:
-  std::string quoted(const fs::path& path) { return "'" + path.string() + "'"; }
   upres::testing::TestFolder dir_;
   fs::path out_ = dir_.path() / "out";
 };

@@ -22,6 +22,7 @@
 #include "base/file_io.h"
 #include "image/image_codec.h"
 #include "test_folder.h"
+#include "test_pictures.h"
 #include "upres_command.h"
 
 namespace upres {
@@ -33,12 +34,10 @@ using cli_testing::run_upres;
 
 // Noise: PNG cannot compress it, so each 4x result is megabytes and takes a while to write.
 void write_noise_png(const fs::path& path, int side, unsigned seed) {
-  image::Image picture(side, side, 3);
   std::mt19937 random(seed);
-  for (int y = 0; y < side; ++y)
-    for (int x = 0; x < side; ++x)
-      for (int c = 0; c < 3; ++c) picture.at(x, y, c) = static_cast<float>(random() % 256) / 255.0f;
-  ASSERT_TRUE(write_file_atomic(path, image::encode_image(picture, {}).value()).is_ok());
+  cli_testing::write_png_file(path, cli_testing::picture_from(side, side, 3, [&](int, int, int) {
+    return static_cast<float>(random() % 256) / 255.0f;
+  }));
 }
 
 // A child process running `upres <arguments>` with stdout and stderr in `log`.

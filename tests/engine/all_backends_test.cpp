@@ -4,10 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <filesystem>
 
 #include "engine/backend_registry.h"
 #include "op_case.h"
+#include "op_fixtures_suite.h"
 
 namespace upres::engine {
 namespace {
@@ -15,17 +15,7 @@ namespace {
 // Non-reference backends may round differently (blocked kernels, Winograd): 1e-4 of the range.
 constexpr double kBackendTolerance = 1e-4;
 
-class AllBackendsTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    auto dir = testing::generate_fixtures("engine_ops.py");
-    ASSERT_TRUE(dir.is_ok()) << dir.status().to_string();
-    dir_ = *dir;
-  }
-  static void TearDownTestSuite() { std::filesystem::remove_all(dir_); }
-  static std::string dir_;
-};
-std::string AllBackendsTest::dir_;
+class AllBackendsTest : public testing::OpFixturesSuite {};
 
 Result<Tensor> run_once(Backend& backend, const testing::BuiltCase& built, const PrepareOptions& options,
                         int runs) {

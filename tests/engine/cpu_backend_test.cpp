@@ -7,6 +7,7 @@
 #include <random>
 #include <string>
 
+#include "backend_runs.h"
 #include "engine/backend_registry.h"
 #include "engine/cpu/cpu_backend.h"
 #include "engine/cpu/cpu_executable.h"
@@ -45,21 +46,12 @@ Graph small_rrdb(const Shape& input, int64_t nf, int64_t gc) {
   return g;
 }
 
-Tensor run_on(const std::string& backend_name, const Graph& graph, const Tensor& input, PrepareOptions options) {
-  auto backend = create_backend(backend_name);
-  EXPECT_TRUE(backend.is_ok());
-  auto exe = (*backend)->prepare(graph, options);
-  EXPECT_TRUE(exe.is_ok()) << exe.status().to_string();
-  std::vector<Tensor> outputs(1);
-  Status status = (*exe)->run({&input, 1}, outputs);
-  EXPECT_TRUE(status.is_ok()) << status.to_string();
-  return outputs[0];
+Tensor cpu_output(const Graph& graph, const Tensor& input, const PrepareOptions& options) {
+  return testing::run_on("cpu", graph, {&input, 1}, options);
 }
 
 Tensor reference_output(const Graph& graph, const Tensor& input) {
-  PrepareOptions unfused;
-  unfused.run_graph_passes = false;
-  return run_on("reference", graph, input, unfused);
+  return testing::run_on("reference", graph, {&input, 1});
 }
 
 TEST(CpuBackendTest, DenseBlocksMatchReference) {
@@ -67,10 +59,10 @@ TEST(CpuBackendTest, DenseBlocksMatchReference) {
   std::mt19937 rng(7);
   const Tensor input = random_tensor({1, 3, 20, 24}, rng, 1.0f);
   const Tensor expected = reference_output(graph, input);
-  EXPECT_LE(testing::relative_error(run_on("cpu", graph, input, {}), expected), 1e-5);
+  EXPECT_LE(testing::relative_error(cpu_output(graph, input, {}), expected), 1e-5);
   PrepareOptions unfused;
   unfused.run_graph_passes = false;
-  EXPECT_LE(testing::relative_error(run_on("cpu", graph, input, unfused), expected), 1e-5);
+  EXPECT_LE(testing::relative_error(cpu_output(graph, input, unfused), expected), 1e-5);
 }
 
 TEST(CpuBackendTest, DenseBlocksRunInPlaceOnJitKernels) {
@@ -146,7 +138,7 @@ TEST(CpuBackendTest, ConcatsThatCannotBeInPlaceAreCopied) {
     auto graph = g.with_input_shapes({{batch, 8, 10, 10}});
     ASSERT_TRUE(graph.is_ok());
     const Tensor input = random_tensor({batch, 8, 10, 10}, rng, 1.0f);
-    EXPECT_LE(testing::relative_error(run_on("cpu", *graph, input, {}), reference_output(*graph, input)), 1e-5)
+    EXPECT_LE(testing::relative_error(cpu_output(*graph, input, {}), reference_output(*graph, input)), 1e-5)
         << "batch " << batch;
   }
 }
@@ -159,7 +151,7 @@ TEST(CpuBackendTest, Bf16StaysWithinBf16Tolerance) {
   PrepareOptions bf16;
   bf16.compute_dtype = DType::kBF16;
   const Tensor expected = reference_output(graph, input);
-  const double error = testing::relative_error(run_on("cpu", graph, input, bf16), expected);
+  const double error = testing::relative_error(cpu_output(graph, input, bf16), expected);
   // bf16 keeps 8 significant bits (relative step 2^-8 = 0.4%); 13 layers accumulate a few steps.
   EXPECT_LE(error, 3e-2);
   EXPECT_GT(error, 0.0) << "bf16 mode gave bit-identical fp32 results: was it really bf16?";

@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "engine/backend_registry.h"
-#include "engine/cpu/cpu_backend.h"
-#include "engine/cpu/cpu_executable.h"
+#include "backend_runs.h"
+#include "cpu_run.h"
+#include "engine/cpu/cpu_isa.h"
 #include "op_case.h"
 #include "random_graph_parts.h"
 
@@ -22,33 +22,11 @@ std::vector<Tensor> random_inputs(const Graph& graph, std::mt19937& rng) {
   return inputs;
 }
 
-Tensor run_on(const std::string& backend_name, const Graph& graph, const std::vector<Tensor>& inputs) {
-  auto backend = create_backend(backend_name);
-  EXPECT_TRUE(backend.is_ok());
-  PrepareOptions options;
-  options.run_graph_passes = backend_name != "reference";
-  auto exe = (*backend)->prepare(graph, options);
-  EXPECT_TRUE(exe.is_ok()) << exe.status().to_string();
-  std::vector<Tensor> outputs(1);
-  Status status = (*exe)->run(inputs, outputs);
-  EXPECT_TRUE(status.is_ok()) << status.to_string();
-  return outputs[0];
-}
-
-// The cpu steps lowered for `graph` (oneDNN implementation names, "native" for host kernels,
-// "fallback" for reference kernels).
-std::vector<std::string> cpu_steps(const Graph& graph) {
-  cpu::CpuBackend backend;
-  auto exe = backend.prepare(graph, {});
-  EXPECT_TRUE(exe.is_ok()) << exe.status().to_string();
-  auto* cpu_exe = dynamic_cast<cpu::CpuExecutable*>(exe->get());
-  return cpu_exe != nullptr ? cpu_exe->step_descriptions() : std::vector<std::string>{};
-}
-
 void expect_matches_reference(const Graph& graph, std::mt19937& rng) {
   ASSERT_TRUE(graph.status().is_ok()) << graph.status().to_string();
   const std::vector<Tensor> inputs = random_inputs(graph, rng);
-  EXPECT_LE(testing::relative_error(run_on("cpu", graph, inputs), run_on("reference", graph, inputs)), 1e-5);
+  EXPECT_LE(testing::relative_error(testing::run_on("cpu", graph, inputs), testing::run_on("reference", graph, inputs)),
+            1e-5);
 }
 
 // x -> conv (nChw16c) -> op(conv, operand) -> conv, operand a graph input or made by a conv.
@@ -68,7 +46,7 @@ TEST(CpuBlockedInputsTest, BroadcastBinaryMatchesReferenceOnJitKernels) {
           g.mark_output(random_conv3x3(g, y, channels, 16, rng));
           expect_matches_reference(g, rng);
           if (operand[2] == 20 && operand[3] == 1) continue;  // [1,C,H,1]: oneDNN 2.6 has only `ref`
-          for (const std::string& step : cpu_steps(g)) EXPECT_EQ(step.find(" ref"), std::string::npos) << step;
+          for (const std::string& step : testing::cpu_steps(g)) EXPECT_EQ(step.find(" ref"), std::string::npos) << step;
         }
       }
     }
@@ -83,7 +61,7 @@ TEST(CpuBlockedInputsTest, BroadcastOperandsFromConvolutionsStayBlocked) {
   Value spatial = g.sigmoid(random_conv3x3(g, x, 32, 1, rng));                // [1, 1, 18, 18]
   g.mark_output(random_conv3x3(g, g.add(g.mul(x, spatial), per_channel), 32, 16, rng));
   expect_matches_reference(g, rng);
-  for (const std::string& step : cpu_steps(g)) {
+  for (const std::string& step : testing::cpu_steps(g)) {
     EXPECT_EQ(step.find(" ref"), std::string::npos) << step;
     EXPECT_EQ(step.find(": fallback"), std::string::npos) << step;
   }
@@ -92,24 +70,21 @@ TEST(CpuBlockedInputsTest, BroadcastOperandsFromConvolutionsStayBlocked) {
 // conv (nChw16c) -> resize or pad -> conv, for every mode, with whole and partial 16-blocks.
 TEST(CpuBlockedInputsTest, ResizeAndPadMatchReference) {
   std::mt19937 rng(23);
-  const std::vector<ResizeAttrs> resizes = {
-      resize_by(ResizeMode::kNearest, 2.0f),         resize_to(ResizeMode::kNearest, 13, 31),
-      resize_by(ResizeMode::kBilinear, 2.0f),        resize_to(ResizeMode::kBilinear, 9, 37),
+  const std::vector<Resampling> cases = {
+      resize_by(ResizeMode::kNearest, 2.0f),          resize_to(ResizeMode::kNearest, 13, 31),
+      resize_by(ResizeMode::kBilinear, 2.0f),         resize_to(ResizeMode::kBilinear, 9, 37),
       resize_to(ResizeMode::kBilinear, 27, 11, true), resize_by(ResizeMode::kBilinear, 0.5f),
-      resize_to(ResizeMode::kBicubic, 29, 40),       resize_to(ResizeMode::kBicubic, 29, 40, true)};
-  const std::vector<PadAttrs> pads = {{1, 1, 1, 1, PadMode::kReflect},  {3, 0, 2, 5, PadMode::kReflect},
-                                      {2, 1, 0, 3, PadMode::kReplicate}, {1, 2, 3, 1, PadMode::kZero, 0.5f},
-                                      {0, 2, 1, 0, PadMode::kZero},       {4, 4, 4, 4, PadMode::kReplicate}};
+      resize_to(ResizeMode::kBicubic, 29, 40),        resize_to(ResizeMode::kBicubic, 29, 40, true),
+      PadAttrs{1, 1, 1, 1, PadMode::kReflect},        PadAttrs{3, 0, 2, 5, PadMode::kReflect},
+      PadAttrs{2, 1, 0, 3, PadMode::kReplicate},      PadAttrs{1, 2, 3, 1, PadMode::kZero, 0.5f},
+      PadAttrs{0, 2, 1, 0, PadMode::kZero},           PadAttrs{4, 4, 4, 4, PadMode::kReplicate}};
   for (int64_t channels : {32, 24}) {
-    for (size_t k = 0; k < resizes.size() + pads.size(); ++k) {
+    for (size_t k = 0; k < cases.size(); ++k) {
       SCOPED_TRACE("channels " + std::to_string(channels) + " case " + std::to_string(k));
-      Graph g;
-      Value x = random_conv3x3(g, g.input("x", {1, 8, 15, 19}), 8, channels, rng);
-      Value y = k < resizes.size() ? g.resize(x, resizes[k]) : g.pad(x, pads[k - resizes.size()]);
-      g.mark_output(random_conv3x3(g, y, channels, 16, rng));
+      const Graph g = conv_resample_conv(channels, cases[k], rng);
       expect_matches_reference(g, rng);
       int host_steps = 0;
-      for (const std::string& step : cpu_steps(g)) {
+      for (const std::string& step : testing::cpu_steps(g)) {
         if (step.rfind("resize", 0) != 0 && step.rfind("pad", 0) != 0) continue;
         if (channels == 32) {
           EXPECT_EQ(step.find(": reorder"), std::string::npos) << "blocked input reordered: " << step;
@@ -141,7 +116,7 @@ TEST(CpuBlockedInputsTest, GroupNormMatchesReference) {
     Value y = g.group_norm(x, weight, bias, {.groups = c.groups, .eps = 1e-6f});
     g.mark_output(random_conv3x3(g, y, c.channels, 16, rng));
     expect_matches_reference(g, rng);
-    for (const std::string& step : cpu_steps(g)) {
+    for (const std::string& step : testing::cpu_steps(g)) {
       if (step.rfind("group_norm", 0) != 0 || c.channels % 16 != 0) continue;
       EXPECT_EQ(step.find(": reorder"), std::string::npos) << "blocked input reordered: " << step;
     }
@@ -162,19 +137,12 @@ TEST(CpuBlockedInputsTest, Bf16ActivationsStayOnFastPaths) {
   g.mark_output(random_conv3x3(g, g.resize(y, resize_by(ResizeMode::kBilinear, 2.0f)), 32, 16, rng));
   ASSERT_TRUE(g.status().is_ok()) << g.status().to_string();
   const std::vector<Tensor> inputs = random_inputs(g, rng);
-  PrepareOptions bf16;
-  bf16.compute_dtype = DType::kBF16;
-  cpu::CpuBackend backend;
-  auto exe = backend.prepare(g, bf16);
-  ASSERT_TRUE(exe.is_ok()) << exe.status().to_string();
-  std::vector<Tensor> outputs(1);
-  ASSERT_TRUE((*exe)->run(inputs, outputs).is_ok());
-  const double error = testing::relative_error(outputs[0], run_on("reference", g, inputs));
+  const Result<testing::CpuRun> bf16 = testing::run_on_cpu(g, inputs, {.compute_dtype = DType::kBF16});
+  ASSERT_TRUE(bf16.is_ok()) << bf16.status().to_string();
+  const double error = testing::relative_error(bf16->output, testing::run_on("reference", g, inputs));
   EXPECT_LE(error, 3e-2);
   EXPECT_GT(error, 0.0) << "bit-identical to fp32: was it really bf16?";
-  for (const std::string& step : dynamic_cast<cpu::CpuExecutable*>(exe->get())->step_descriptions()) {
-    EXPECT_EQ(step.find(" ref"), std::string::npos) << step;
-  }
+  for (const std::string& step : bf16->steps) EXPECT_EQ(step.find(" ref"), std::string::npos) << step;
 }
 
 // Sizes where the row, chunk and plane split across threads matters: ParseNet's reflect pad and a

@@ -34,6 +34,15 @@ ResizeAttrs resize_by(ResizeMode mode, float scale) {
   return a;
 }
 
+Graph conv_resample_conv(int64_t channels, const Resampling& resampling, std::mt19937& rng) {
+  Graph g;
+  Value x = random_conv3x3(g, g.input("x", {1, 8, 15, 19}), 8, channels, rng);
+  Value y = std::holds_alternative<ResizeAttrs>(resampling) ? g.resize(x, std::get<ResizeAttrs>(resampling))
+                                                            : g.pad(x, std::get<PadAttrs>(resampling));
+  g.mark_output(random_conv3x3(g, y, channels, 16, rng));
+  return g;
+}
+
 namespace {
 
 Value dense_block(Graph& g, Value x, int64_t nf, int64_t gc, std::mt19937& rng) {

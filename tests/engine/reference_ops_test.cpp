@@ -2,11 +2,11 @@
 // and every OpKind must have at least one fixture case.
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <set>
 
 #include "engine/backend_registry.h"
 #include "op_case.h"
+#include "op_fixtures_suite.h"
 
 namespace upres::engine {
 namespace {
@@ -14,17 +14,7 @@ namespace {
 using testing::build_case;
 using testing::relative_error;
 
-class ReferenceOpsTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    auto dir = testing::generate_fixtures("engine_ops.py");
-    ASSERT_TRUE(dir.is_ok()) << dir.status().to_string();
-    dir_ = *dir;
-  }
-  static void TearDownTestSuite() { std::filesystem::remove_all(dir_); }
-  static std::string dir_;
-};
-std::string ReferenceOpsTest::dir_;
+class ReferenceOpsTest : public testing::OpFixturesSuite {};
 
 // Runs a built case on the reference backend; returns the relative error against PyTorch.
 double run_reference(testing::BuiltCase& built, const PrepareOptions& options) {

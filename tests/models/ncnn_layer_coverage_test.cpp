@@ -8,26 +8,17 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
 #include "engine/backend_registry.h"
+#include "model_test_support.h"
 #include "models/ncnn_upscale_model.h"
 
 namespace upres::models {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::vector<float> read_f32(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) return {};
-  std::vector<float> values(static_cast<size_t>(in.tellg()) / sizeof(float));
-  in.seekg(0);
-  in.read(reinterpret_cast<char*>(values.data()), static_cast<std::streamsize>(values.size() * sizeof(float)));
-  return values;
-}
 
 TEST(NcnnLayerCoverageTest, SyntheticModelMatchesPyTorchOnEveryBackend) {
   fs::path picture = fs::path(UPRES_TEST_DATA_DIR) / "images/set14/comic.png";
@@ -41,17 +32,17 @@ TEST(NcnnLayerCoverageTest, SyntheticModelMatchesPyTorchOnEveryBackend) {
                         (dir / "model.param").string() + " " + picture.string() + " 100 120 " +
                         std::to_string(kSize) + " " + (dir / "ref").string() + " > " + (dir.string() + ".log") + " 2>&1";
   ASSERT_EQ(std::system(command.c_str()), 0) << command;
-  std::vector<float> input = read_f32(dir / "ref/input.f32");
-  std::vector<float> expected = read_f32(dir / "ref/expected.f32");
-  ASSERT_EQ(expected.size(), size_t{3} * 4 * kSize * 4 * kSize);
+  auto x = testing::read_f32_tensor(dir / "ref/input.f32", {1, 3, kSize, kSize});
+  ASSERT_TRUE(x.is_ok()) << x.status().to_string();
+  auto expected_tensor = testing::read_f32_tensor(dir / "ref/expected.f32", {1, 3, 4 * kSize, 4 * kSize});
+  ASSERT_TRUE(expected_tensor.is_ok()) << expected_tensor.status().to_string();
+  const std::vector<float> expected = expected_tensor->to_f32();
 
   auto model = load_ncnn_upscale_model(dir / "model.param");
   ASSERT_TRUE(model.is_ok()) << model.status().to_string();
   EXPECT_EQ((*model)->scale(), 4);
   auto graph = (*model)->build_graph(kSize, kSize);
   ASSERT_TRUE(graph.is_ok()) << graph.status().to_string();
-  auto x = engine::Tensor::from_f32(input, {1, 3, kSize, kSize});
-  ASSERT_TRUE(x.is_ok());
   float largest = 0;
   for (float v : expected) largest = std::max(largest, std::fabs(v));
   EXPECT_GT(largest, 0.1f);  // the output is not trivially zero

@@ -19,6 +19,7 @@
 
 #include "base/result.h"
 #include "engine/backend_registry.h"
+#include "model_test_support.h"
 #include "models/ncnn_upscale_model.h"
 
 namespace upres::models {
@@ -74,15 +75,6 @@ fs::path source_dir() { return fs::path(UPRES_SOURCE_DIR); }
 fs::path npm_dir() { return source_dir() / ".cache" / "npm"; }
 const fs::path kPicture = fs::path(UPRES_TEST_DATA_DIR) / "images/set14/comic.png";
 
-std::vector<float> read_f32(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) return {};
-  std::vector<float> values(static_cast<size_t>(in.tellg()) / sizeof(float));
-  in.seekg(0);
-  in.read(reinterpret_cast<char*>(values.data()), static_cast<std::streamsize>(values.size() * sizeof(float)));
-  return values;
-}
-
 // PSNR of two images in [0, 1] after clamping (the pipeline clamps), peak 1.
 double psnr(const std::vector<float>& a, const std::vector<float>& b) {
   double mse = 0;
@@ -135,7 +127,7 @@ Result<fs::path> reference_root() {
   return root;
 }
 
-class NcnnModelFidelityTest : public testing::TestWithParam<NcnnCase> {};
+class NcnnModelFidelityTest : public ::testing::TestWithParam<NcnnCase> {};
 
 TEST_P(NcnnModelFidelityTest, MatchesPyTorchOnEveryBackend) {
   const NcnnCase& c = GetParam();
@@ -151,9 +143,11 @@ TEST_P(NcnnModelFidelityTest, MatchesPyTorchOnEveryBackend) {
   ASSERT_TRUE(meta >> out_h >> out_w >> reference_vs_bicubic);
   // The reference is a real upscaler, not noise: near bicubic (a broken graph lands under 10 dB).
   EXPECT_GT(reference_vs_bicubic, 15.0);
-  std::vector<float> input = read_f32(out / "input.f32");
-  std::vector<float> expected = read_f32(out / "expected.f32");
-  ASSERT_EQ(expected.size(), static_cast<size_t>(3 * out_h * out_w));
+  auto x = testing::read_f32_tensor(out / "input.f32", {1, 3, c.size_px, c.size_px});
+  ASSERT_TRUE(x.is_ok()) << x.status().to_string();
+  auto expected_tensor = testing::read_f32_tensor(out / "expected.f32", {1, 3, out_h, out_w});
+  ASSERT_TRUE(expected_tensor.is_ok()) << expected_tensor.status().to_string();
+  const std::vector<float> expected = expected_tensor->to_f32();
 
   auto model = load_ncnn_upscale_model(param);
   ASSERT_TRUE(model.is_ok()) << model.status().to_string();
@@ -163,8 +157,6 @@ TEST_P(NcnnModelFidelityTest, MatchesPyTorchOnEveryBackend) {
   ASSERT_TRUE(graph.is_ok()) << graph.status().to_string();
   ASSERT_EQ(graph->shape(graph->outputs()[0]), (engine::Shape{1, 3, out_h, out_w}));
 
-  auto x = engine::Tensor::from_f32(input, {1, 3, c.size_px, c.size_px});
-  ASSERT_TRUE(x.is_ok());
   // Under an ONEDNN_MAX_CPU_ISA cap (ctest runs this suite once per cap) only the cpu backend's
   // kernels change: the reference backend ran in the uncapped run.
   const bool capped = std::getenv("ONEDNN_MAX_CPU_ISA") != nullptr;
@@ -196,8 +188,8 @@ TEST_P(NcnnModelFidelityTest, MatchesPyTorchOnEveryBackend) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(NpmModels, NcnnModelFidelityTest, testing::ValuesIn(all_cases()),
-                         [](const testing::TestParamInfo<NcnnCase>& info) {
+INSTANTIATE_TEST_SUITE_P(NpmModels, NcnnModelFidelityTest, ::testing::ValuesIn(all_cases()),
+                         [](const ::testing::TestParamInfo<NcnnCase>& info) {
                            std::string n = info.param.name;
                            for (char& ch : n) if (ch == '-') ch = '_';
                            return n;

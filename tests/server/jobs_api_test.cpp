@@ -8,7 +8,7 @@
 
 #include "api_test_support.h"
 #include "base/file_io.h"
-#include "server_process.h"
+#include "batch_server_fixture.h"
 
 namespace upres::server::testing {
 namespace {
@@ -16,37 +16,17 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-class JobsApiTest : public ::testing::Test {
+class JobsApiTest : public BatchServerFixture {
  protected:
+  JobsApiTest() : BatchServerFixture("upres_jobs_api_", /*read_timeout_s=*/30, /*job_polls=*/200) {}
   void SetUp() override {
-    base_ = fs::temp_directory_path() / ("upres_jobs_api_" + std::to_string(::getpid()));
-    fs::remove_all(base_);
-    fs::create_directories(base_ / "root" / "scans");
-    fs::create_directories(base_ / "outputs");
+    BatchServerFixture::SetUp();
     fs::create_directories(base_ / "secret");
-    write(base_ / "root" / "scans" / "a.png", make_png(6, 4));
-    write(base_ / "root" / "scans" / "b.png", make_png(5, 5));
-    write(base_ / "secret" / "c.png", make_png(3, 3));
+    write_bytes(base_ / "root" / "scans" / "a.png", make_png(6, 4));
+    write_bytes(base_ / "root" / "scans" / "b.png", make_png(5, 5));
+    write_bytes(base_ / "secret" / "c.png", make_png(3, 3));
     fs::create_directory_symlink(base_ / "secret", base_ / "root" / "link");
-    server_ = std::make_unique<ServerProcess>(
-        test_server_path(),
-        std::vector<std::string>{"--batch-root", (base_ / "root").string(), "--output-dir",
-                                 (base_ / "outputs").string(), "--slow-ms", "3000"});
-    ASSERT_GT(server_->port(), 0) << server_->startup_output();
-  }
-  void TearDown() override {
-    server_.reset();
-    fs::remove_all(base_);
-  }
-  static void write(const fs::path& path, const std::vector<uint8_t>& bytes) { write_bytes(path, bytes); }
-  httplib::Client client() {
-    httplib::Client c("127.0.0.1", server_->port());
-    c.set_read_timeout(30);
-    return c;
-  }
-  json wait_done(const std::string& id) {
-    auto c = client();
-    return wait_for_job(c, id, 200);
+    start_server({"--slow-ms", "3000"});
   }
   std::string upload(const std::vector<std::vector<uint8_t>>& pictures, const json& options) {
     httplib::MultipartFormDataItems items = {{"options", options.dump(), "", "application/json"}};
@@ -54,15 +34,8 @@ class JobsApiTest : public ::testing::Test {
       items.push_back({"images", std::string(pictures[i].begin(), pictures[i].end()),
                        "pic" + std::to_string(i) + ".png", "image/png"});
     auto c = client();
-    auto result = c.Post("/api/v1/jobs", items);
-    if (!result || result->status != 202) {
-      ADD_FAILURE() << (result ? result->body : "no answer");
-      return "";
-    }
-    return json::parse(result->body)["id"];
+    return created_job_id(c.Post("/api/v1/jobs", items));
   }
-  fs::path base_;
-  std::unique_ptr<ServerProcess> server_;
 };
 
 TEST_F(JobsApiTest, UploadRunsAndResultsDownloadAndAreSaved) {

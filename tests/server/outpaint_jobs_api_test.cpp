@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "api_test_support.h"
-#include "server_process.h"
+#include "batch_server_fixture.h"
 
 namespace upres::server::testing {
 namespace {
@@ -16,33 +16,14 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-class OutpaintJobsApiTest : public ::testing::Test {
+class OutpaintJobsApiTest : public BatchServerFixture {
  protected:
+  OutpaintJobsApiTest() : BatchServerFixture("upres_outpaint_api_", /*read_timeout_s=*/60, /*job_polls=*/600) {}
   void SetUp() override {
-    base_ = fs::temp_directory_path() / ("upres_outpaint_api_" + std::to_string(::getpid()));
-    fs::remove_all(base_);
-    fs::create_directories(base_ / "root" / "scans");
-    fs::create_directories(base_ / "outputs");
-    write(base_ / "root" / "scans" / "a.png", make_png(12, 8));
-    write(base_ / "root" / "scans" / "b.png", make_png(9, 9));
-    server_ = std::make_unique<ServerProcess>(
-        test_server_path(), std::vector<std::string>{"--batch-root", (base_ / "root").string(), "--output-dir",
-                                                     (base_ / "outputs").string()});
-    ASSERT_GT(server_->port(), 0) << server_->startup_output();
-  }
-  void TearDown() override {
-    server_.reset();
-    fs::remove_all(base_);
-  }
-  static void write(const fs::path& path, const std::vector<uint8_t>& bytes) { write_bytes(path, bytes); }
-  httplib::Client client() {
-    httplib::Client c("127.0.0.1", server_->port());
-    c.set_read_timeout(60);
-    return c;
-  }
-  json wait_done(const std::string& id) {
-    auto c = client();
-    return wait_for_job(c, id, 600);
+    BatchServerFixture::SetUp();
+    write_bytes(base_ / "root" / "scans" / "a.png", make_png(12, 8));
+    write_bytes(base_ / "root" / "scans" / "b.png", make_png(9, 9));
+    start_server();
   }
   httplib::Result post_upload(const std::vector<uint8_t>& picture, const json& options,
                               const std::string& kind = "outpaint") {
@@ -54,15 +35,8 @@ class OutpaintJobsApiTest : public ::testing::Test {
     return c.Post("/api/v1/jobs", items);
   }
   std::string upload(const std::vector<uint8_t>& picture, const json& options) {
-    auto result = post_upload(picture, options);
-    if (!result || result->status != 202) {
-      ADD_FAILURE() << (result ? result->body : "no answer");
-      return "";
-    }
-    return json::parse(result->body)["id"];
+    return created_job_id(post_upload(picture, options));
   }
-  fs::path base_;
-  std::unique_ptr<ServerProcess> server_;
 };
 
 image::Image decode(const std::string& bytes) {

@@ -8,6 +8,7 @@
 
 #include "engine/cpu/cpu_isa.h"
 #include "engine/cpu/lowering.h"
+#include "engine/executable_inputs.h"
 #include "engine/graph_passes.h"
 
 namespace upres::engine::cpu {
@@ -63,16 +64,9 @@ Result<std::unique_ptr<CpuExecutable>> CpuExecutable::create(const Graph& graph,
 }
 
 Status CpuExecutable::load_inputs(std::span<const Tensor> inputs) {
-  if (inputs.size() != input_shapes_.size()) {
-    return invalid_argument("run: " + std::to_string(inputs.size()) + " inputs for " +
-                            std::to_string(input_shapes_.size()) + " graph inputs");
-  }
+  UPRES_RETURN_IF_ERROR(check_run_inputs(inputs, input_shapes_, graph_.input_names()));
   for (size_t i = 0; i < inputs.size(); ++i) {
     const Tensor& input = inputs[i];
-    if (!input.is_defined() || input.layout() != Layout::kNchw || input.shape() != input_shapes_[i]) {
-      return invalid_argument("run: input '" + graph_.input_names()[i] + "' must be a kNchw tensor of shape " +
-                              shape_to_string(input_shapes_[i]));
-    }
     void* dst = plan_->memory_of(graph_.inputs()[i]).get_data_handle();
     if (input.dtype() == DType::kF32) {
       std::memcpy(dst, input.raw(), input.size_bytes());

@@ -17,16 +17,27 @@ float apply_post_ops(const PostOps& post, float c, float residual, float prelu_s
   return post.residual_scale * apply_activation(post.activation, c, alpha) + residual;
 }
 
+// What both convolutions read the same way: input 0, the weight (constant 0) and the bias
+// (constant 1, empty when absent), with their shapes. Views into the KernelArgs.
+struct ConvOperands {
+  const Shape& xs;
+  const Shape& ws;
+  const Shape& ys;
+  const float* x;
+  const float* w;
+  const std::vector<float>& bias;
+};
+
+ConvOperands conv_operands(const KernelArgs& args) {
+  return {args.input_shapes[0], args.node.constants[0].shape(), args.output_shape,
+          args.inputs[0],       args.constants[0].data(),       args.constants[1]};
+}
+
 }  // namespace
 
 Status conv2d(const KernelArgs& args) {
   UPRES_ASSIGN_OR_RETURN(const Conv2dAttrs* a, attrs_of<Conv2dAttrs>(args.node));
-  const Shape& xs = args.input_shapes[0];
-  const Shape& ws = args.node.constants[0].shape();
-  const Shape& ys = args.output_shape;
-  const float* x = args.inputs[0];
-  const float* w = args.constants[0].data();
-  const std::vector<float>& bias = args.constants[1];
+  const auto [xs, ws, ys, x, w, bias] = conv_operands(args);
   const float* residual = a->post.has_residual ? args.inputs[1] : nullptr;
   const std::vector<float>* slope = args.constants.size() > 2 ? &args.constants[2] : nullptr;
   const int64_t cin_g = ws[1], cout_g = ys[1] / a->groups, kh = ws[2], kw = ws[3];
@@ -62,12 +73,7 @@ Status conv2d(const KernelArgs& args) {
 
 Status conv_transpose2d(const KernelArgs& args) {
   UPRES_ASSIGN_OR_RETURN(const ConvTranspose2dAttrs* a, attrs_of<ConvTranspose2dAttrs>(args.node));
-  const Shape& xs = args.input_shapes[0];
-  const Shape& ws = args.node.constants[0].shape();
-  const Shape& ys = args.output_shape;
-  const float* x = args.inputs[0];
-  const float* w = args.constants[0].data();
-  const std::vector<float>& bias = args.constants[1];
+  const auto [xs, ws, ys, x, w, bias] = conv_operands(args);
   const int64_t cin_g = xs[1] / a->groups, cout_g = ws[1], kh = ws[2], kw = ws[3];
   std::vector<double> acc(static_cast<size_t>(shape_numel(ys)), 0.0);
   for (int64_t n = 0; n < xs[0]; ++n) {

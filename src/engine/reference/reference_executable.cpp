@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "engine/executable_inputs.h"
 #include "engine/graph_passes.h"
 #include "engine/reference/kernel.h"
 
@@ -62,16 +63,9 @@ const float* ReferenceExecutable::value_data(Value value) const {
 }
 
 Status ReferenceExecutable::load_inputs(std::span<const Tensor> inputs) {
-  if (inputs.size() != input_shapes_.size()) {
-    return invalid_argument("run: " + std::to_string(inputs.size()) + " inputs for " +
-                            std::to_string(input_shapes_.size()) + " graph inputs");
-  }
+  UPRES_RETURN_IF_ERROR(check_run_inputs(inputs, input_shapes_, graph_.input_names()));
   for (size_t i = 0; i < inputs.size(); ++i) {
     const Tensor& input = inputs[i];
-    if (!input.is_defined() || input.layout() != Layout::kNchw || input.shape() != input_shapes_[i]) {
-      return invalid_argument("run: input '" + graph_.input_names()[i] + "' must be a kNchw tensor of shape " +
-                              shape_to_string(input_shapes_[i]));
-    }
     std::vector<float>& staged = staged_inputs_[i];  // sized at prepare, reused every run
     for (int64_t k = 0; k < input.numel(); ++k) staged[static_cast<size_t>(k)] = input.get(k);
     round_to_storage(staged.data(), input.numel(), options_.compute_dtype);
