@@ -9,16 +9,14 @@ masks in some blocks, padded to the larger window side), DynamicPosBias, channel
 L2-normalised q/k and a temperature, the AIM gates and the SGFN. Random weights from fixed seeds;
 writes .pth files (one in a params_ema wrapper), raw fp32 inputs/outputs and manifest.json to OUT_DIR.
 """
-import json
 import math
-import os
-import sys
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from fixture_tensors import write_tensor
+from fixture_tensors import parse_fixture_arguments, write_manifest, write_random_runs
+from fixture_weights import batch_norm_statistics, fan_in_normal, randomize_weights, save_damaged, save_pth
 from window_attention_torch import add_window_mask, from_windows, relative_index, shift_mask, to_windows
 
 torch.backends.mkldnn.enabled = False
@@ -249,25 +247,19 @@ class DAT(nn.Module):
         return x + self.mean
 
 
+def draw_parameter(name, p, gen):
+    """Random weights large enough that attention is far from uniform."""
+    if name.endswith("temperature"):
+        return torch.rand(p.shape, generator=gen) * 2 + 0.5
+    if p.dim() == 1:
+        base = 1.0 if "norm" in name or name.endswith(".weight") else 0.0
+        return base + torch.randn(p.shape, generator=gen) * 0.1
+    return fan_in_normal(p, gen)
+
+
 def randomize(net, seed):
-    """Random weights large enough that attention is far from uniform; BN stats random too."""
-    gen = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for name, p in net.named_parameters():
-            if name.endswith("temperature"):
-                p.copy_(torch.rand(p.shape, generator=gen) * 2 + 0.5)
-            elif p.dim() == 1:
-                base = 1.0 if "norm" in name or name.endswith(".weight") else 0.0
-                p.copy_(base + torch.randn(p.shape, generator=gen) * 0.1)
-            else:
-                fan_in = p[0].numel()
-                p.copy_(torch.randn(p.shape, generator=gen) * (1.0 / fan_in) ** 0.5)
-        for name, buf in net.named_buffers():
-            if name.endswith("running_mean"):
-                buf.copy_(torch.randn(buf.shape, generator=gen) * 0.1)
-            elif name.endswith("running_var"):
-                buf.copy_(torch.rand(buf.shape, generator=gen) + 0.5)
-    return net.eval()
+    """Random weights (draw_parameter), BN statistics random too."""
+    return randomize_weights(net, seed, draw_parameter, batch_norm_statistics)
 
 
 CASES = [
@@ -284,56 +276,35 @@ CASES = [
 def write_hostile(out_dir):
     """Damaged copies of a small DAT: each must load as a clear error naming the problem."""
     base = randomize(DAT(dim=32, depth=[2], heads=[2], split=[2, 4], expansion=2.0, upscale=2), 7).state_dict()
-    cases = {}
-
-    def save(name, sd, expect):
-        torch.save(sd, os.path.join(out_dir, name))
-        cases[name] = expect
-
-    sd = dict(base)
-    sd["layers.0.blocks.1.attn.temperature"] = torch.ones(3, 1, 1)  # 32 channels in 3 heads
-    save("hostile_heads.pth", sd, "heads")
-    sd = dict(base)
-    rows = sd["layers.0.blocks.0.attn.attns.0.rpe_biases"].clone()
+    rows = base["layers.0.blocks.0.attn.attns.0.rpe_biases"].clone()
     rows[-1] = torch.tensor([99999.0, 3.0])  # a window size beyond any real model
-    sd["layers.0.blocks.0.attn.attns.0.rpe_biases"] = rows
-    save("hostile_split.pth", sd, "rpe_biases")
-    sd = dict(base)
-    del sd["layers.0.blocks.1.ffn.fc2.weight"]
-    save("hostile_missing.pth", sd, "layers.0.blocks.1.ffn.fc2.weight")
-    sd = dict(base)
-    sd["layers.0.blocks.0.attn.qkv.weight"] = torch.zeros(96, 33)
-    save("hostile_shape.pth", sd, "layers.0.blocks.0.attn.qkv.weight")
-    return cases
+    damages = [
+        ("hostile_heads.pth", {"layers.0.blocks.1.attn.temperature": torch.ones(3, 1, 1)}, "heads"),  # 32 in 3 heads
+        ("hostile_split.pth", {"layers.0.blocks.0.attn.attns.0.rpe_biases": rows}, "rpe_biases"),
+        ("hostile_missing.pth", {"layers.0.blocks.1.ffn.fc2.weight": None}, "layers.0.blocks.1.ffn.fc2.weight"),
+        ("hostile_shape.pth", {"layers.0.blocks.0.attn.qkv.weight": torch.zeros(96, 33)},
+         "layers.0.blocks.0.attn.qkv.weight"),
+    ]
+    return {save_damaged(out_dir, file, base, changes): expect for file, changes, expect in damages}
 
 
 def main():
-    out_dir = sys.argv[1]
-    os.makedirs(out_dir, exist_ok=True)
+    out_dir = parse_fixture_arguments().out_dir
     gen = torch.Generator().manual_seed(1234)
     manifest = {"cases": []}
     for seed, (name, kwargs, wrap, sizes) in enumerate(CASES):
         net = randomize(DAT(**kwargs), 100 + seed)
-        sd = {k: v.clone() for k, v in net.state_dict().items()}
-        file = f"{name}.pth"
-        torch.save({"params_ema": sd} if wrap == "params_ema" else sd, os.path.join(out_dir, file))
-        runs = []
-        with torch.no_grad():
-            for h, w in sizes:
-                x = torch.rand((1, 3, h, w), generator=gen)
-                runs.append({"input": write_tensor(out_dir, f"{name}.{h}x{w}.in.bin", x),
-                             "expected": write_tensor(out_dir, f"{name}.{h}x{w}.out.bin", net(x))})
+        file = save_pth(out_dir, f"{name}.pth", dict(net.state_dict()), wrap)
+        runs = write_random_runs(out_dir, name, net, sizes, gen)
         manifest["cases"].append({"name": name, "file": file, "scale": kwargs["upscale"], "runs": runs,
                                   "embed_dim": kwargs["dim"], "depth": kwargs["depth"], "heads": kwargs["heads"],
                                   "split": kwargs["split"]})
     # Released widths (DAT-S: 180 channels, 6 heads, 8x16 windows, expansion 2) in one short group,
     # for the memory estimate: weights only, not run here.
-    torch.save(randomize(DAT(dim=180, depth=[2], heads=[6], split=[8, 16], expansion=2.0, upscale=4), 5).state_dict(),
-               os.path.join(out_dir, "dat_s_widths_x4.pth"))
-    manifest["memory"] = ["dat_s_widths_x4.pth"]
+    released = randomize(DAT(dim=180, depth=[2], heads=[6], split=[8, 16], expansion=2.0, upscale=4), 5)
+    manifest["memory"] = [save_pth(out_dir, "dat_s_widths_x4.pth", released.state_dict())]
     manifest["hostile"] = write_hostile(out_dir)
-    with open(os.path.join(out_dir, "manifest.json"), "w") as f:
-        json.dump(manifest, f, indent=1)
+    write_manifest(out_dir, manifest)
 
 
 if __name__ == "__main__":

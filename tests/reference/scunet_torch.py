@@ -15,15 +15,15 @@ Random-weight configurations from fixed seeds are saved as .pth (one wrapped in 
 state_dict with module. prefixes) and run on fixed inputs that are not multiples of 64. Everything
 goes to OUT_DIR with a manifest.json; tensors are raw little-endian float32.
 """
-import argparse
-import json
 import os
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from fixture_tensors import write_tensor
+from fixture_tensors import parse_fixture_arguments, write_manifest, write_random_runs
+from fixture_weights import randomize_weights, save_damaged, save_pth
+from window_attention_torch import from_windows, relative_index, to_windows
 
 torch.backends.mkldnn.enabled = False
 torch.set_num_threads(2)
@@ -46,12 +46,7 @@ class WindowSelfAttention(nn.Module):
 
     def bias(self):
         """[heads, N, N]: params[h, dy + ws - 1, dx + ws - 1] for query i, key j."""
-        ws = self.window
-        ys, xs = torch.meshgrid(torch.arange(ws), torch.arange(ws), indexing="ij")
-        ys, xs = ys.flatten(), xs.flatten()
-        dy = ys[:, None] - ys[None, :] + ws - 1
-        dx = xs[:, None] - xs[None, :] + ws - 1
-        return self.relative_position_params[:, dy, dx]
+        return self.relative_position_params.flatten(1)[:, relative_index(self.window)]
 
     def blocked(self, rows, cols):
         """[rows * cols, N, N] booleans: True where query and key come from different parts of a
@@ -73,7 +68,7 @@ class WindowSelfAttention(nn.Module):
         if self.shifted:
             x = torch.roll(x, shifts=(-shift, -shift), dims=(1, 2))
         rows, cols = h // ws, w // ws
-        win = x.reshape(b, rows, ws, cols, ws, c).permute(0, 1, 3, 2, 4, 5).reshape(b, rows * cols, ws * ws, c)
+        win = to_windows(x, ws).reshape(b, rows * cols, ws * ws, c)
         qkv = self.embedding_layer(win).reshape(b, rows * cols, ws * ws, 3 * self.heads, self.head_dim)
         qkv = qkv.permute(3, 0, 1, 2, 4)                  # [3 heads, b, nw, N, d]
         q, k, v = qkv[:self.heads], qkv[self.heads:2 * self.heads], qkv[2 * self.heads:]
@@ -84,7 +79,7 @@ class WindowSelfAttention(nn.Module):
         out = torch.matmul(scores.softmax(dim=-1), v)     # [heads, b, nw, N, d]
         out = out.permute(1, 2, 3, 0, 4).reshape(b, rows * cols, ws * ws, c)
         out = self.linear(out)
-        out = out.reshape(b, rows, cols, ws, ws, c).permute(0, 1, 3, 2, 4, 5).reshape(b, h, w, c)
+        out = from_windows(out.flatten(0, 1), h, w, ws)
         if self.shifted:
             out = torch.roll(out, shifts=(shift, shift), dims=(1, 2))
         return out
@@ -154,24 +149,23 @@ class SCUNet(nn.Module):
         return x[..., :h, :w]
 
 
-def randomize(net, seed):
+def draw_parameter(name, p, gen):
     """Weights large enough that every layer matters; LayerNorm gains around 1."""
-    gen = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for name, p in net.named_parameters():
-            if name.endswith("relative_position_params"):
-                p.copy_(torch.randn(p.shape, generator=gen) * 0.5)
-            elif ".ln" in name and name.endswith("weight"):
-                p.copy_(1.0 + torch.randn(p.shape, generator=gen) * 0.1)
-            elif name.endswith("bias"):
-                p.copy_(torch.randn(p.shape, generator=gen) * 0.05)
-            else:
-                # Branches that feed a residual sum are damped, so the sums stay O(1) through
-                # every stage (undamped, 2-block stages end near 500 and fp32 rounding dominates).
-                damping = 0.3 if any(k in name for k in ("conv1_2", "conv_block.2", "msa.linear", "mlp.2")) else 1.0
-                fan_in = p[0].numel()
-                p.copy_(torch.randn(p.shape, generator=gen) * damping * (1.0 / fan_in) ** 0.5)
-    return net.eval()
+    if name.endswith("relative_position_params"):
+        return torch.randn(p.shape, generator=gen) * 0.5
+    if ".ln" in name and name.endswith("weight"):
+        return 1.0 + torch.randn(p.shape, generator=gen) * 0.1
+    if name.endswith("bias"):
+        return torch.randn(p.shape, generator=gen) * 0.05
+    # Branches that feed a residual sum are damped, so the sums stay O(1) through every stage
+    # (undamped, 2-block stages end near 500 and fp32 rounding dominates).
+    damping = 0.3 if any(k in name for k in ("conv1_2", "conv_block.2", "msa.linear", "mlp.2")) else 1.0
+    fan_in = p[0].numel()
+    return torch.randn(p.shape, generator=gen) * damping * (1.0 / fan_in) ** 0.5
+
+
+def randomize(net, seed):
+    return randomize_weights(net, seed, draw_parameter)
 
 
 CASES = [
@@ -187,35 +181,24 @@ CASES = [
 
 
 def save(out_dir, name, net, wrap):
-    sd = {k: v.clone() for k, v in net.state_dict().items()}
-    if wrap == "params_ema":
-        sd = {"params_ema": sd}
-    elif wrap == "state_dict_module":
+    sd = dict(net.state_dict())
+    if wrap == "state_dict_module":
         # Also the flat [(2ws-1)^2, heads] relative position layout some converted files keep.
         sd = {k: (v.permute(1, 2, 0).reshape(-1, v.shape[0]).contiguous().clone() if k.endswith("relative_position_params") else v)
               for k, v in sd.items()}
-        sd = {"state_dict": {"module." + k: v for k, v in sd.items()}}
-    file = f"{name}.pth"
-    torch.save(sd, os.path.join(out_dir, file))
-    return file
+    return save_pth(out_dir, f"{name}.pth", sd, wrap)
 
 
 def hostile_files(out_dir, net):
     """Files that must be refused with a clear error."""
     sd = net.state_dict()
-    files = {}
-    bad = {k: v.clone() for k, v in sd.items()}
-    bad["m_down1.0.trans_block.msa.relative_position_params"] = torch.zeros(2, 13, 13)
-    torch.save(bad, os.path.join(out_dir, "bad_window.pth"))
-    files["bad_window"] = "bad_window.pth"
-    bad = {k: v.clone() for k, v in sd.items()}
-    del bad["m_up2.1.conv1_2.weight"]
-    torch.save(bad, os.path.join(out_dir, "missing_key.pth"))
-    files["missing_key"] = "missing_key.pth"
-    bad = {k: v.clone() for k, v in sd.items()}
-    bad["m_body.0.conv_block.0.weight"] = torch.zeros(63, 64, 3, 3)
-    torch.save(bad, os.path.join(out_dir, "bad_shape.pth"))
-    files["bad_shape"] = "bad_shape.pth"
+    files = {
+        "bad_window": save_damaged(out_dir, "bad_window.pth", sd, {
+            "m_down1.0.trans_block.msa.relative_position_params": torch.zeros(2, 13, 13)}),
+        "missing_key": save_damaged(out_dir, "missing_key.pth", sd, {"m_up2.1.conv1_2.weight": None}),
+        "bad_shape": save_damaged(out_dir, "bad_shape.pth", sd,
+                                  {"m_body.0.conv_block.0.weight": torch.zeros(63, 64, 3, 3)}),
+    }
     with open(os.path.join(out_dir, "scunet_d16_c1.pth"), "rb") as f:
         data = f.read()
     with open(os.path.join(out_dir, "truncated.pth"), "wb") as f:
@@ -225,28 +208,17 @@ def hostile_files(out_dir, net):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("out_dir")
-    args = parser.parse_args()
-    os.makedirs(args.out_dir, exist_ok=True)
+    args = parse_fixture_arguments()
     gen = torch.Generator().manual_seed(4321)
     cases = []
     nets = {}
     for seed, (name, kwargs, wrap, sizes) in enumerate(CASES):
         net = randomize(SCUNet(**kwargs), 500 + seed)
         nets[name] = net
-        runs = []
-        with torch.no_grad():
-            for h, w in sizes:
-                x = torch.rand((1, 3, h, w), generator=gen)
-                label = f"{name}.{h}x{w}"
-                runs.append({"input": write_tensor(args.out_dir, label + ".in.bin", x),
-                             "expected": write_tensor(args.out_dir, label + ".out.bin", net(x))})
+        runs = write_random_runs(args.out_dir, name, net, sizes, gen)
         cases.append({"name": name, "file": save(args.out_dir, name, net, wrap), "dim": kwargs["dim"],
                       "config": list(kwargs["config"]), "runs": runs})
-    manifest = {"cases": cases, "hostile": hostile_files(args.out_dir, nets["scunet_d16_c1"])}
-    with open(os.path.join(args.out_dir, "manifest.json"), "w") as f:
-        json.dump(manifest, f, indent=1)
+    write_manifest(args.out_dir, {"cases": cases, "hostile": hostile_files(args.out_dir, nets["scunet_d16_c1"])})
 
 
 if __name__ == "__main__":

@@ -9,16 +9,12 @@ Random-weight configurations from fixed seeds saved as the trained form (every k
 eval_conv that must not be used; zip .pth, one also as a params_ema-wrapped legacy .pth) and as the
 fused eval form (eval_conv keys only); run on fixed inputs. Raw little-endian float32 tensors + manifest.json.
 """
-import argparse
-import json
-import math
-import os
-
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from models_torch_fixtures import write_tensor
+from fixture_tensors import parse_fixture_arguments, write_manifest, write_random_runs
+from fixture_weights import randomize_weights, save_pth, unit_scale_parameter
 
 torch.backends.mkldnn.enabled = False
 torch.set_num_threads(2)
@@ -97,17 +93,12 @@ class SPAN(nn.Module):
 
 
 def randomize(net, seed):
-    gen = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for name, p in net.named_parameters():
-            if p.dim() == 1:
-                p.copy_(torch.randn(p.shape, generator=gen) * 0.05)
-            else:
-                p.copy_(torch.randn(p.shape, generator=gen) * (1.0 / math.prod(p.shape[1:])) ** 0.5)
-        if net.norm:  # a trained network's first conv takes the 255-scaled input to unit-sized features
+    randomize_weights(net, seed, unit_scale_parameter)  # SPAN has no norm layers
+    if net.norm:  # a trained network's first conv takes the 255-scaled input to unit-sized features
+        with torch.no_grad():
             net.conv_1.sk.weight.mul_(1.0 / 255.0)
             net.conv_1.conv[2].weight.mul_(1.0 / 255.0)
-    return net.eval()
+    return net
 
 
 RANDOM_CASES = [
@@ -119,10 +110,7 @@ RANDOM_CASES = [
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("out_dir")
-    args = parser.parse_args()
-    os.makedirs(args.out_dir, exist_ok=True)
+    args = parse_fixture_arguments()
     cases = []
     for seed, (name, kwargs, form, sizes) in enumerate(RANDOM_CASES):
         net = randomize(SPAN(**kwargs), 500 + (0 if form == "fused" else seed))
@@ -135,22 +123,13 @@ def main():
             if form == "fused":
                 sd = {k: v for k, v in net.state_dict().items()
                       if not (".sk." in k or ".conv.0." in k or ".conv.1." in k or ".conv.2." in k)}
-        files = [f"{name}.pth"]
-        torch.save(sd, os.path.join(args.out_dir, files[0]))
+        files = [save_pth(args.out_dir, f"{name}.pth", sd)]
         if seed == 0:
-            files.append(f"{name}.ema.legacy.pth")
-            torch.save({"params_ema": sd}, os.path.join(args.out_dir, files[-1]), _use_new_zipfile_serialization=False)
-        gen = torch.Generator().manual_seed(60 + seed)
-        runs = []
-        with torch.no_grad():
-            for h, w in sizes:
-                x = torch.rand((1, 3, h, w), generator=gen)
-                runs.append({"input": write_tensor(args.out_dir, f"{name}.{h}x{w}.in.bin", x),
-                             "expected": write_tensor(args.out_dir, f"{name}.{h}x{w}.out.bin", net(x))})
+            files.append(save_pth(args.out_dir, f"{name}.ema.legacy.pth", sd, "params_ema", legacy=True))
+        runs = write_random_runs(args.out_dir, name, net, sizes, torch.Generator().manual_seed(60 + seed))
         cases.append({"name": name, "scale": kwargs["upscale"], "form": form, "files": files,
                       "feature_channels": kwargs["feature_channels"], "norm": kwargs["norm"], "runs": runs})
-    with open(os.path.join(args.out_dir, "manifest.json"), "w") as f:
-        json.dump({"cases": cases, "real": []}, f, indent=1)
+    write_manifest(args.out_dir, {"cases": cases, "real": []})
 
 
 if __name__ == "__main__":

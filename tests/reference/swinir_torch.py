@@ -10,16 +10,14 @@ Random-weight tiny configurations from fixed seeds are saved as .pth (some wrapp
 and run on fixed inputs, some not multiples of the window. Everything goes to OUT_DIR with a
 manifest.json; tensors are raw little-endian float32.
 """
-import argparse
-import json
 import math
-import os
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from fixture_tensors import write_tensor
+from fixture_tensors import parse_fixture_arguments, write_manifest, write_random_runs
+from fixture_weights import fan_in_normal, randomize_weights, save_pth
 from window_attention_torch import add_window_mask, from_windows, relative_index, shift_mask, to_windows
 
 torch.backends.mkldnn.enabled = False
@@ -268,24 +266,22 @@ class SwinSR(nn.Module):
 
 
 # --- fixtures ---------------------------------------------------------------------------------------
-def randomize(net, seed):
+def draw_parameter(name, p, gen):
     """Weights large enough that every layer matters; layer norms and tables away from identity."""
-    gen = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for name, p in net.named_parameters():
-            if name.endswith("logit_scale"):
-                p.copy_(torch.rand(p.shape, generator=gen) * 3.0 + 2.0)  # some above the log(100) clamp
-            elif name.endswith("relative_position_bias_table"):
-                p.copy_(torch.randn(p.shape, generator=gen) * 0.5)
-            elif "norm" in name.split(".")[-2] and p.dim() == 1:
-                base = 1.0 if name.endswith("weight") else 0.0
-                p.copy_(base + torch.randn(p.shape, generator=gen) * 0.2)
-            elif p.dim() == 1:
-                p.copy_(torch.randn(p.shape, generator=gen) * 0.05)
-            else:
-                fan_in = p[0].numel()
-                p.copy_(torch.randn(p.shape, generator=gen) * (1.0 / fan_in) ** 0.5)
-    return net.eval()
+    if name.endswith("logit_scale"):
+        return torch.rand(p.shape, generator=gen) * 3.0 + 2.0  # some above the log(100) clamp
+    if name.endswith("relative_position_bias_table"):
+        return torch.randn(p.shape, generator=gen) * 0.5
+    if "norm" in name.split(".")[-2] and p.dim() == 1:
+        base = 1.0 if name.endswith("weight") else 0.0
+        return base + torch.randn(p.shape, generator=gen) * 0.2
+    if p.dim() == 1:
+        return torch.randn(p.shape, generator=gen) * 0.05
+    return fan_in_normal(p, gen)
+
+
+def randomize(net, seed):
+    return randomize_weights(net, seed, draw_parameter)
 
 
 CASES = [
@@ -312,28 +308,16 @@ CASES = [
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("out_dir")
-    args = parser.parse_args()
-    os.makedirs(args.out_dir, exist_ok=True)
+    args = parse_fixture_arguments()
     gen = torch.Generator().manual_seed(4321)
     cases = []
     for seed, (name, v2, kwargs, wrap, sizes) in enumerate(CASES):
         net = randomize(SwinSR(v2, **kwargs), 300 + seed)
-        sd = {k: v.clone() for k, v in net.state_dict().items()}
-        file = f"{name}.pth"
-        torch.save({wrap: sd} if wrap else sd, os.path.join(args.out_dir, file))
-        runs = []
-        with torch.no_grad():
-            for h, w in sizes:
-                x = torch.rand((1, 3, h, w), generator=gen)
-                label = f"{name}.{h}x{w}"
-                runs.append({"input": write_tensor(args.out_dir, label + ".in.bin", x),
-                             "expected": write_tensor(args.out_dir, label + ".out.bin", net(x))})
+        file = save_pth(args.out_dir, f"{name}.pth", dict(net.state_dict()), wrap)
         cases.append({"name": name, "architecture": "Swin2SR" if v2 else "SwinIR", "scale": kwargs["upscale"],
-                      "window": kwargs["ws"], "file": file, "runs": runs})
-    with open(os.path.join(args.out_dir, "manifest.json"), "w") as f:
-        json.dump({"cases": cases}, f, indent=1)
+                      "window": kwargs["ws"], "file": file,
+                      "runs": write_random_runs(args.out_dir, name, net, sizes, gen)})
+    write_manifest(args.out_dir, {"cases": cases})
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
-"""Window-attention pieces the test suite's PyTorch transformers share (SwinIR/Swin2SR, HAT, DAT).
+"""Window-attention pieces the test suite's PyTorch transformers share: SwinIR/Swin2SR, HAT and DAT
+use all of them, SCUNet the window partition and the relative position index, OmniSR the index.
 
 Written from Swin Transformer's semantics (Liu et al. 2021, window_partition / window_reverse /
-relative_position_index / the shifted-window attn_mask of the original code), which the three
+relative_position_index / the shifted-window attn_mask of the original code), which these
 architectures inherit; windows may be rectangular (DAT's H x W and W x H branches).
 """
 import torch
