@@ -191,5 +191,28 @@ TEST(CpuWinogradTest, PreluIsFusedIntoTheWinogradConvAndRunsInPlaceElsewhere) {
   EXPECT_LE(testing::relative_error(run(**bf16, input), expected), 3e-2);
 }
 
+
+// Winograd holds its weights transformed at 36 positions (4x the direct kernel's): a 512-channel
+// conv on a 16 px map (GFPGAN's decoder) stays direct, the same conv on 32 px and a 64-channel
+// conv on 16 px run as Winograd (winograd_weight_memory.h).
+TEST(CpuWinogradTest, WideConvsOnSmallMapsStayDirect) {
+  struct Case {
+    int64_t channels, side;
+    int winograd;
+  };
+  for (const Case c : {Case{512, 16, 0}, Case{512, 32, 1}, Case{64, 16, 1}}) {
+    SCOPED_TRACE(std::to_string(c.channels) + " channels at " + std::to_string(c.side) + " px");
+    std::mt19937 rng(13);
+    Graph g;
+    g.mark_output(random_conv3x3(g, g.input("x", {1, c.channels, c.side, c.side}), c.channels, c.channels, rng));
+    ASSERT_TRUE(g.status().is_ok()) << g.status().to_string();
+    cpu::CpuBackend backend;
+    auto exe = backend.prepare(g, PrepareOptions{});
+    ASSERT_TRUE(exe.is_ok()) << exe.status().to_string();
+    const auto& cpu_exe = dynamic_cast<const cpu::CpuExecutable&>(**exe);
+    EXPECT_EQ(winograd_steps(cpu_exe), cpu_has_winograd_kernel() ? c.winograd : 0);
+    EXPECT_EQ(count_steps(cpu_exe, " ref"), 0);
+  }
+}
 }  // namespace
 }  // namespace upres::engine

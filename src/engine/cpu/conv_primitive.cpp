@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <string>
 
+#include "engine/cpu/winograd_weight_memory.h"
+
 namespace upres::engine::cpu {
 namespace {
 
@@ -114,11 +116,13 @@ int64_t ConvSpec::out_width() const {
 // ~3. fp32 only; it takes dense nChw16c layouts and the relu and sum post-ops only (lower_conv.cpp
 // runs other activations after it, in place).
 // Maps whose tile count has no divisor from 2 to 31 (a prime number of tile rows and columns,
-// e.g. 148 px = 37x37 tiles) stay direct: see kMinWinogradRegisterBlock.
+// e.g. 148 px = 37x37 tiles) stay direct: see kMinWinogradRegisterBlock; so do wide convs on small
+// maps (winograd_weights_pay).
 bool ConvSpec::may_run_winograd() const {
   return !transposed && compute_type == memory::data_type::f32 && kernel_h == 3 && kernel_w == 3 && stride_h == 1 &&
          stride_w == 1 && dilation_h == 1 && dilation_w == 1 && groups == 1 && in_channels >= 16 &&
          out_channels >= 16 && out_height() >= 16 && out_width() >= 16 &&
+         winograd_weights_pay(in_channels, out_channels, out_height(), out_width()) &&
          winograd_register_block(winograd_tile_count(*this)) >= kMinWinogradRegisterBlock;
 }
 

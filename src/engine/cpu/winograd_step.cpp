@@ -6,13 +6,13 @@
 #include <memory>
 
 #include "engine/cpu/cpu_isa.h"
+#include "engine/cpu/winograd_weight_memory.h"
 
 namespace upres::engine::cpu {
 namespace {
 
 using dnnl::memory;
 
-constexpr int64_t kMinOutputSide = 8;
 // No channel limit: with the interpolation points of winograd_conv.cpp the wide convs'
 // fp32 error stays near the direct kernel's (CodeFormer's mean against fp64: 1.4e-6 with every conv
 // here, 1.2e-6 direct), and 128- to 512-channel convs ran 2.1-7.9x faster than jit:avx2.
@@ -58,8 +58,8 @@ bool lower_as_native_winograd(ExecutionPlan& plan, const Node& node, const ConvS
   shape.in_height = spec.in_height;
   shape.in_width = spec.in_width;
   shape.pad = spec.pad_top;
-  // On maps under 8 px a single tile block leaves the second thread idle; 4x4 ran as fast as direct.
-  if (!winograd_takes(shape, *isa) || shape.out_height() < kMinOutputSide || shape.out_width() < kMinOutputSide) {
+  if (!winograd_takes(shape, *isa) ||
+      !winograd_weights_pay(shape.in_channels, shape.out_channels, shape.out_height(), shape.out_width())) {
     return false;
   }
   const bool has_residual = node.inputs.size() > 1;
