@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "cli/cli_error.h"
 #include "engine/backend_registry.h"
 #include "image/image_codec.h"
 #include "pipeline/face_detector.h"
@@ -85,28 +86,17 @@ int FacesCommand::run() {
   if (!picture.is_ok()) {
     const Status& status = picture.status();
     const bool named = status.message().find(file_) != std::string::npos;
-    std::fprintf(stderr, "upres: %s\n",
-                 (named ? status : status.with_context(file_)).to_string().c_str());
-    return 1;
+    return report_error(named ? status : status.with_context(file_), 1);
   }
   auto path = detector_path(face_detector_, models_dir_);
-  if (!path.is_ok()) {
-    std::fprintf(stderr, "upres: %s\n", path.status().to_string().c_str());
-    return path.status().code() == StatusCode::kInvalidArgument ? 2 : 1;
-  }
+  if (!path.is_ok()) return report_error(path.status(), path.status().code() == StatusCode::kInvalidArgument ? 2 : 1);
   auto detector = pipeline::FaceDetector::load(*path);
-  if (!detector.is_ok()) {
-    std::fprintf(stderr, "upres: %s\n", detector.status().to_string().c_str());
-    return 1;
-  }
+  if (!detector.is_ok()) return report_error(detector.status(), 1);
   pipeline::FaceDetectOptions options;
   options.confidence_threshold = threshold_;
   options.backend = backend_.empty() ? default_backend() : backend_;
   auto faces = (*detector)->detect(*picture, options);
-  if (!faces.is_ok()) {
-    std::fprintf(stderr, "upres: %s: %s\n", file_.c_str(), faces.status().to_string().c_str());
-    return 1;
-  }
+  if (!faces.is_ok()) return report_error(faces.status().with_context(file_), 1);
   std::printf("%s\n", faces_json(file_, *picture, *faces).dump().c_str());
   return 0;
 }

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "base/file_io.h"
+#include "cli/cli_error.h"
 #include "pipeline/run_manifest.h"
 #include "pipeline/shard_partition.h"
 #include "store/sha256.h"
@@ -82,10 +83,7 @@ int ManifestCommand::merge() {
   std::string text;
   for (const auto& [key, record] : joined.last_by_input) text += pipeline::to_manifest_line(record);
   Status written = write_file_atomic(merged_path_, {reinterpret_cast<const uint8_t*>(text.data()), text.size()});
-  if (!written.is_ok()) {
-    std::fprintf(stderr, "upres: %s\n", written.to_string().c_str());
-    return 1;
-  }
+  if (!written.is_ok()) return report_error(written, 1);
   std::printf("%zu items from %zu manifests -> %s\n", joined.last_by_input.size(), manifests_.size(),
               merged_path_.c_str());
   return joined.problems.empty() ? 0 : 1;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "cli/cli_error.h"
 #include "pipeline/model_upscalers.h"
 #include "server/cors_policy.h"
 #include "server/server.h"
@@ -77,10 +78,8 @@ int ServeCommand::run() {
   options.cors_allow_origins = text_flag("--cors-allow-origins");
   options.cors_allow_origins_regex = text_flag("--cors-allow-origins-regex");
   if (auto cors = server::CorsPolicy::create(options.cors_allow_origins, options.cors_allow_origins_regex);
-      !cors.is_ok()) {
-    std::fprintf(stderr, "upres: %s\n", cors.status().to_string().c_str());
-    return 2;
-  }
+      !cors.is_ok())
+    return report_error(cors.status(), 2);
   pipeline::ModelUpscalerOptions model_options;
   model_options.models_dir = models_dir_;
   options.registry = pipeline::make_upscaler_registry(model_options);
@@ -88,10 +87,7 @@ int ServeCommand::run() {
   face_options.models_dir = models_dir_;
   options.faces = std::make_shared<pipeline::FaceModels>(face_options);
   Status status = server::run_server(options);
-  if (!status.is_ok()) {
-    std::fprintf(stderr, "upres: %s\n", status.to_string().c_str());
-    return 1;
-  }
+  if (!status.is_ok()) return report_error(status, 1);
   return 0;
 }
 
