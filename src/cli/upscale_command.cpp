@@ -216,6 +216,12 @@ int UpscaleCommand::run() {
     if (*download_line_open) std::fputc('\n', stderr);
     return report_error(status, 2);
   }
+  for (const std::string& name : {request.upscaler_1, request.upscaler_2}) {
+    auto upscaler = registry->find(name);
+    if (!upscaler.is_ok() || *upscaler == nullptr) continue;  // nullptr: "None"
+    if (const std::string notice = (*upscaler)->memory_notice(); !notice.empty())
+      std::fprintf(stderr, "upres: note: %s\n", notice.c_str());
+  }
   auto output = pipeline::OutputFolder::open(output_dir_, *encode);
   if (!output.is_ok()) return report_error(output.status(), 1);
 

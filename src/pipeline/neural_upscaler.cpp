@@ -59,6 +59,10 @@ void copy_tile_input(const image::Image& src, int x0, int y0, Tensor& dst) {
 
 int round_up(int value, int multiple) { return (value + multiple - 1) / multiple * multiple; }
 
+// Tile sides the memory budget chooses between; below 64 px the overlaps would dominate the work.
+constexpr int kMinAutomaticTilePx = 64;
+constexpr int kMaxAutomaticTilePx = 1024;
+
 }  // namespace
 
 Result<Precision> parse_precision(const std::string& text) {
@@ -78,9 +82,23 @@ int NeuralUpscaler::initial_tile_px() const {
   if (tile <= 0) {
     const double budget = std::max(0.0, options_.max_memory_bytes - models::UpscaleModel::kFixedExecutableBytes);
     double pixels = budget / std::max(1.0, model_->bytes_per_input_pixel());
-    tile = std::clamp(static_cast<int>(std::sqrt(pixels)), 64, 1024);
+    tile = std::clamp(static_cast<int>(std::sqrt(pixels)), kMinAutomaticTilePx, kMaxAutomaticTilePx);
   }
   return std::max(multiple, tile / multiple * multiple);
+}
+
+std::string NeuralUpscaler::memory_notice() const {
+  const double smallest = models::UpscaleModel::kFixedExecutableBytes +
+                          model_->bytes_per_input_pixel() * kMinAutomaticTilePx * kMinAutomaticTilePx;
+  if (options_.tile_px > 0 || options_.max_memory_bytes >= smallest) return "";
+  const auto size = [](double bytes) {
+    const bool small = bytes < (1 << 20);
+    return std::to_string(static_cast<int64_t>(std::ceil(bytes / (small ? 1 << 10 : 1 << 20)))) +
+           (small ? " KiB" : " MiB");
+  };
+  return "the memory budget (" + size(static_cast<double>(options_.max_memory_bytes)) + ") is below the " +
+         size(smallest) + " " + name_ + " needs for its smallest tile (" + std::to_string(kMinAutomaticTilePx) +
+         " px): it runs " + std::to_string(kMinAutomaticTilePx) + " px tiles, over the budget and slower";
 }
 
 Status NeuralUpscaler::ensure_backend() {
@@ -197,8 +215,8 @@ Result<image::Image> NeuralUpscaler::run_pass(const image::Image& rgb, Progress&
   int tile_px = initial_tile_px();
   Result<image::Image> result = run(tile_px);
   // Out of memory: halve the tile and start the pass again.
-  while (!result.is_ok() && result.status().code() == StatusCode::kResourceExhausted && tile_px > 64) {
-    tile_px = std::max(64, tile_px / 2 / multiple * multiple);
+  while (!result.is_ok() && result.status().code() == StatusCode::kResourceExhausted && tile_px > kMinAutomaticTilePx) {
+    tile_px = std::max(kMinAutomaticTilePx, tile_px / 2 / multiple * multiple);
     executable_.reset();
     result = run(tile_px);
   }

@@ -41,6 +41,9 @@ class NeuralUpscaler : public Upscaler {
 
   std::string name() const override { return name_; }
   int native_scale() const override { return model_->scale(); }
+  // Non-empty when max_memory_bytes is below what the model needs at the smallest automatic tile
+  // (64 px), which then runs anyway, over the budget, its overlaps repeated many times over.
+  std::string memory_notice() const override;
   Result<image::Image> upscale(const image::Image& input, int width, int height,
                                Progress& progress) override;
 

