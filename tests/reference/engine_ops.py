@@ -6,7 +6,6 @@ Usage: /usr/bin/python3 engine_ops.py OUT_DIR
 Fixed seeds; torch.backends.mkldnn disabled so the oracle does not share oneDNN with upres.
 """
 import json
-import math
 import os
 import sys
 

@@ -16,7 +16,6 @@ Usage: /usr/bin/python3 lama_torch.py OUT_DIR  (random tiny configurations, raw 
 """
 import argparse
 import json
-import math
 import os
 import sys
 
